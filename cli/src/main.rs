@@ -1,0 +1,2 @@
+//! The `masspoc` command.
+fn main() {}

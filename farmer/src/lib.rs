@@ -1,0 +1,1 @@
+//! masspoc-farmer (being written).

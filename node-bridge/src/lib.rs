@@ -1,0 +1,1 @@
+//! masspoc-node-bridge (being written).

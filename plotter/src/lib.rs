@@ -1,0 +1,1 @@
+//! masspoc-plotter (being written).

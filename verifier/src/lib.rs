@@ -1,0 +1,1 @@
+//! masspoc-verifier (being written).
