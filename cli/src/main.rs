@@ -1,2 +1,47 @@
-//! The `masspoc` command.
-fn main() {}
+//! The `masspoc` command: one binary, one subcommand per job.
+//!
+//! Each area of the product owns one module under `commands/` with its own clap `Subcommand`
+//! enum, flattened into [`Command`] here; `commands/bench/` holds one file per benchmark.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// masspoc: proof-of-capacity plots, farming, verification, slashing and PoW anchoring.
+#[derive(Parser)]
+#[command(name = "masspoc", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Log filter (tracing syntax, e.g. `info`, `masspoc_farmer=debug`); also RUST_LOG.
+    #[arg(long, global = true, env = "MASSPOC_LOG", default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    // --- areas (one line each; keep this list sorted by area) ---
+    #[command(flatten)]
+    Proofs(commands::proofs::Command),
+    /// Benchmarks measured against this machine's own limits in the same run.
+    #[command(subcommand)]
+    Bench(commands::bench::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init_logging(&cli.log);
+    let result = match cli.command {
+        Command::Proofs(c) => c.run(),
+        Command::Bench(c) => c.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per area of the product; each defines a clap `Subcommand` enum with a `run`.
+
+pub mod bench;
+pub mod proofs;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command of README.md: installs what the suite needs, then runs fmt, clippy and every test
+# (the real-litecoind integration tests included). Safe to run on a fresh Debian machine as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_litecoind() { ! command -v litecoind >/dev/null 2>&1 && [ ! -x /usr/lib/litecoin/litecoind ]; }
+if need_litecoind; then
+  echo "== installing litecoind (Debian package) =="
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq litecoind >/dev/null
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "python3 is needed for the known-answer vector check" >&2; exit 1
+fi
+
+echo "== cargo fmt --check =="
+cargo fmt --all -- --check
+echo "== cargo clippy =="
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test =="
+cargo test --workspace --locked 2>&1 | tee target/test-output.log
+grep -q "^test result: ok" target/test-output.log
