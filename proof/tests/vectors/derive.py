@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Derives the known-answer vectors of docs/proof.md independently of the Rust code.
+
+It re-implements DESIGN.md section 1 from the text, on the PyPI `blake3` package (the reference
+BLAKE3 bindings; `pip install blake3`), and writes proof_vectors.json next to this file.
+Run: python3 proof/tests/vectors/derive.py   (the Rust test `known_answers` reads the JSON).
+Nothing here imports or runs the Rust code.
+"""
+import json
+import math
+import os
+from blake3 import blake3
+
+
+def le64(b):
+    return int.from_bytes(b[:8], "little")
+
+
+def le32(b):
+    return int.from_bytes(b[:4], "little")
+
+
+def u64le(v):
+    return v.to_bytes(8, "little")
+
+
+def plot_id(farmer_pk, k, seed):
+    return blake3(b"masspoc/v1/plot" + farmer_pk + bytes([k]) + seed).digest()
+
+
+def p_value(pid, k, x):
+    stream = blake3(b"P", key=pid).digest(length=8, seek=8 * x)
+    return le64(stream) & ((1 << k) - 1)
+
+
+def p_all(pid, k):
+    s = blake3(b"P", key=pid).digest(length=8 << k)
+    mask = (1 << k) - 1
+    return [int.from_bytes(s[8 * i:8 * i + 8], "little") & mask for i in range(1 << k)]
+
+
+def f_value(pid, k, x, xp):
+    m = b"F" + u64le(x) + u64le(xp) + bytes(47)
+    assert len(m) == 64
+    return le64(blake3(m, key=pid).digest()) & ((1 << k) - 1)
+
+
+def probe(pid, k, challenge):
+    h = blake3(b"C" + challenge, key=pid).digest()
+    return le32(h[0:4]), le64(h[8:16]) & ((1 << k) - 1)
+
+
+def quality(pid, challenge, x, xp):
+    return blake3(b"Q" + challenge + u64le(x) + u64le(xp), key=pid).digest()
+
+
+def neg_log2_q32(u_bytes):
+    """docs/proof.md 'Score', step by step, in Python integers."""
+    u = max(int.from_bytes(u_bytes, "big"), 1)
+    n = u.bit_length()
+    m = u >> (n - 64) if n >= 64 else u << (64 - n)
+    frac = 0
+    for _ in range(32):
+        m = (m * m) >> 63
+        frac <<= 1
+        if m >= 1 << 64:
+            frac |= 1
+            m >>= 1
+    return (256 << 32) - (((n - 1) << 32) | frac)
+
+
+def score(u_bytes, k):
+    return (neg_log2_q32(u_bytes) << 64) // (k << k)
+
+
+def main():
+    out = {"source": "proof/tests/vectors/derive.py (PyPI blake3, independent of the Rust code)", "plots": []}
+    for k, pk_byte, seed_byte in [(16, 0x11, 0xA0), (20, 0x22, 0xB0)]:
+        farmer_pk = bytes((pk_byte + i) % 256 for i in range(32))
+        seed = bytes((seed_byte + 3 * i) % 256 for i in range(32))
+        pid = plot_id(farmer_pk, k, seed)
+        mask = (1 << k) - 1
+        xs = [0, 1, 7, 8, 9, 12345, mask]
+        pairs = [(0, 1), (3, mask), (12345, 54321 & mask)]
+        challenges = [bytes(32), bytes(range(32)), blake3(b"challenge").digest()]
+        entry = {
+            "farmer_pk": farmer_pk.hex(), "k": k, "plot_seed": seed.hex(), "plot_id": pid.hex(),
+            "p": [[x, p_value(pid, k, x)] for x in xs],
+            "f": [[x, xp, f_value(pid, k, x, xp)] for x, xp in pairs],
+            "probe": [[c.hex(), *probe(pid, k, c)] for c in challenges],
+            "quality": [[c.hex(), x, xp, quality(pid, c, x, xp).hex()] for c in challenges for x, xp in pairs[:1]],
+        }
+        if k == 16:
+            # A real proof: the first valid pair by x, and the first challenge (counter-derived) that asks for it.
+            ps = p_all(pid, k)
+            by_value = {}
+            for x, v in enumerate(ps):
+                by_value.setdefault(v, []).append(x)
+            half = 1 << (k - 1)
+            x, xp = next((x, by_value[ps[x] ^ mask][0]) for x in range(1 << k)
+                         if ps[x] < half and (ps[x] ^ mask) in by_value)
+            assert p_value(pid, k, x) == ps[x]
+            z = f_value(pid, k, x, xp)
+            i = 0
+            while True:
+                c = blake3(b"vector challenge" + u64le(i)).digest()
+                fw, zz = probe(pid, k, c)
+                if zz == z:
+                    break
+                i += 1
+            u = quality(pid, c, x, xp)
+            encoded = farmer_pk + bytes([k]) + seed + u64le(x) + u64le(xp)
+            entry["valid_proof"] = {
+                "challenge": c.hex(), "x": x, "x_prime": xp, "z": z, "filter_word": fw,
+                "quality": u.hex(), "neg_log2_q32": neg_log2_q32(u), "score": str(score(u, k)),
+                "encoded": encoded.hex(),
+            }
+            # Sanity: the documented log algorithm is close to the real logarithm.
+            real = (256 - math.log2(int.from_bytes(u, "big"))) * 2**32
+            assert abs(real - neg_log2_q32(u)) < 64
+        out["plots"].append(entry)
+    out["neg_log2_q32"] = [[h.hex(), neg_log2_q32(h)] for h in
+                           [bytes(32), b"\xff" * 32, bytes([0xC0]) + bytes(31), bytes(31) + b"\x01",
+                            blake3(b"q1").digest(), bytes(20) + blake3(b"q2").digest()[:12]]]
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proof_vectors.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
