@@ -18,6 +18,7 @@ pub mod quality;
 pub mod score;
 pub mod simd_hash;
 pub mod types;
+pub mod vrf;
 
 pub use challenge::{probe, Probe};
 pub use error::ProofError;

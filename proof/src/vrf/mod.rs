@@ -1,0 +1,27 @@
+//! RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI (suite `0x03`), pure and deterministic.
+//!
+//! - keys: [`VrfSecretKey::from_seed`] expands a 32-byte secret as RFC 8032 §5.1.5 does; a
+//!   farmer's VRF secret is [`derive_vrf_seed`] of its 32-byte ed25519 seed, under the domain tag
+//!   `"masspoc/v1/vrf-key"`, never the signing key itself;
+//! - [`prove`] gives the 80-byte proof `pi` (Gamma, c, s), [`verify`] checks it with full
+//!   validation (canonical point encodings, `s < L`, no small-order key) and gives the 64-byte
+//!   output `beta`, [`proof_to_hash`] reads `beta` from a proof.
+//!
+//! `docs/vrf.md` describes the encodings; the tests replay RFC 9381 Appendix B.3 examples 16–18.
+
+mod ecvrf;
+mod error;
+mod keys;
+mod suite;
+mod types;
+
+#[cfg(test)]
+mod tests_rejection;
+#[cfg(test)]
+mod tests_rfc9381;
+
+pub use ecvrf::{proof_to_hash, prove, verify};
+pub use error::VrfError;
+pub use keys::{derive_vrf_seed, VrfPublicKey, VrfSecretKey, VRF_KEY_CONTEXT};
+pub use suite::SUITE;
+pub use types::{VrfOutput, VrfProof, VRF_OUTPUT_LEN, VRF_PROOF_LEN};
