@@ -1,1 +1,21 @@
-//! masspoc-node-bridge (being written).
+//! masspoc-node-bridge: joins masspoc's PoC chains to a scrypt proof-of-work chain driven by
+//! Litecoin Core's `litecoind` over JSON-RPC.
+//!
+//! - [`rpc`]: the JSON-RPC client (auth, timeouts, retries, batches, lenient replies);
+//! - [`pow`]: pure header checks (decode, SHA-256d id, compact target, scrypt PoW);
+//! - [`follower`]: follows the node's best chain, checking every header itself, across reorgs
+//!   and restarts;
+//! - [`anchor`]: batches 32-byte items into merkle roots, anchors them in OP_RETURN outputs
+//!   through a durable outbox, and proves inclusion;
+//! - [`confirmations`]: how deep an anchor must be for a given attacker share;
+//! - [`regtest`]: a real `litecoind -regtest` for tests.
+
+pub mod anchor;
+pub mod confirmations;
+pub mod error;
+pub mod follower;
+pub mod pow;
+pub mod regtest;
+pub mod rpc;
+
+pub use error::{AnchorError, FollowError, PowError, RpcError, StoreError};

@@ -1,0 +1,1 @@
+//! Header follower (being written).

@@ -1,0 +1,87 @@
+//! Known answers for the proof-of-work checks, each from its source:
+//! - Litecoin Core `src/test/scrypt_tests.cpp` (`scrypt_hashtest`): five real mainnet headers and
+//!   their scrypt hashes as `uint256::ToString` prints them (byte-reversed);
+//! - Litecoin Core `src/chainparams.cpp` (`CMainParams`): the mainnet genesis block
+//!   `CreateGenesisBlock(1317972665, 2084524493, 0x1e0ffff0, 1, …)` with hash
+//!   `12a765e3…bfe2` and merkle root `97ddfbba…ced9`;
+//! - a real `litecoind -regtest`: `getblockheader HASH false` for hashes it reports.
+
+use masspoc_node_bridge::pow::{check_pow, BlockHeader, Hash256, PowParams};
+use masspoc_node_bridge::regtest::RegtestNode;
+
+const SCRYPT_VECTORS: [(&str, &str); 5] = [
+    ("020000004c1271c211717198227392b029a64a7971931d351b387bb80db027f270411e398a07046f7d4a08dd815412a8712f874a7ebf0507e3878bd24e20a3b73fd750a667d2f451eac7471b00de6659", "00000000002bef4107f882f6115e0b01f348d21195dacd3582aa2dabd7985806"),
+    ("0200000011503ee6a855e900c00cfdd98f5f55fffeaee9b6bf55bea9b852d9de2ce35828e204eef76acfd36949ae56d1fbe81c1ac9c0209e6331ad56414f9072506a77f8c6faf551eac7471b00389d01", "00000000003a0d11bdd5eb634e08b7feddcfbbf228ed35d250daf19f1c88fc94"),
+    ("02000000a72c8a177f523946f42f22c3e86b8023221b4105e8007e59e81f6beb013e29aaf635295cb9ac966213fb56e046dc71df5b3f7f67ceaeab24038e743f883aff1aaafaf551eac7471b0166249b", "00000000000b40f895f288e13244728a6c2d9d59d8aff29c65f8dd5114a8ca81"),
+    ("010000007824bc3a8a1b4628485eee3024abd8626721f7f870f8ad4d2f33a27155167f6a4009d1285049603888fe85a84b6c803a53305a8d497965a5e896e1a00568359589faf551eac7471b0065434e", "00000000003007005891cd4923031e99d8e8d72f6e8e7edc6a86181897e105fe"),
+    ("0200000050bfd4e4a307a8cb6ef4aef69abc5c0f2d579648bd80d7733e1ccc3fbc90ed664a7f74006cb11bde87785f229ecd366c2d4e44432832580e0608c579e4cb76f383f7f551eac7471b00c36982", "000000000018f0b426a4afc7130ccb47fa02af730d345b4fe7c7724d3800ec8c"),
+];
+
+#[test]
+fn litecoin_scrypt_vectors() {
+    for (header, want) in SCRYPT_VECTORS {
+        let h = BlockHeader::from_hex(header).unwrap();
+        assert_eq!(h.pow_hash().to_string(), want);
+        // These are real mainnet blocks: their proof of work meets their own bits.
+        let check = check_pow(&h);
+        assert!(check.verdict.is_ok(), "{:?}", check.verdict);
+        assert_eq!(hex::encode(h.encode()), header);
+    }
+}
+
+#[test]
+fn litecoin_mainnet_genesis() {
+    let genesis = BlockHeader {
+        version: 1,
+        prev: Hash256([0; 32]),
+        merkle_root: Hash256::from_display_hex(
+            "97ddfbbae6be97fd6cdf3e7ca13232a3afff2353e29badfab7f73011edd4ced9",
+        )
+        .unwrap(),
+        time: 1317972665,
+        bits: 0x1e0ffff0,
+        nonce: 2084524493,
+    };
+    assert_eq!(
+        genesis.id().to_string(),
+        "12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2"
+    );
+    assert!(check_pow(&genesis).verdict.is_ok());
+    assert!(PowParams::mainnet().check_bits(&genesis, 0, None).is_ok());
+}
+
+#[test]
+fn tampered_headers_fail() {
+    let (header, _) = SCRYPT_VECTORS[0];
+    let mut bytes = hex::decode(header).unwrap();
+    bytes[79] ^= 0x01; // nonce
+    let h = BlockHeader::decode(&bytes).unwrap();
+    assert!(check_pow(&h).verdict.is_err());
+    assert!(BlockHeader::decode(&bytes[..79]).is_err());
+    assert!(BlockHeader::from_hex("zz").is_err());
+}
+
+#[test]
+fn ids_match_a_real_regtest_node() {
+    let mut node = RegtestNode::start().unwrap();
+    let hashes = node.mine(5).unwrap();
+    let rpc = node.rpc();
+    let genesis = rpc.block_hash(0).unwrap();
+    let params = PowParams::regtest();
+    let mut parent_bits = None;
+    for hash in std::iter::once(genesis).chain(hashes) {
+        let raw = rpc.raw_header(&hash).unwrap();
+        let header = BlockHeader::decode(&raw).unwrap();
+        assert_eq!(
+            header.id(),
+            hash,
+            "our SHA-256d id must equal the node's hash"
+        );
+        let check = check_pow(&header);
+        assert!(check.verdict.is_ok(), "{:?}", check.verdict);
+        params.check_bits(&header, 0, parent_bits).unwrap();
+        parent_bits = Some(header.bits);
+        let info = rpc.header_info(&hash).unwrap();
+        assert_eq!(info.merkleroot, header.merkle_root.to_string());
+    }
+}
