@@ -17,5 +17,6 @@ pub mod follower;
 pub mod pow;
 pub mod regtest;
 pub mod rpc;
+pub mod store;
 
 pub use error::{AnchorError, FollowError, PowError, RpcError, StoreError};

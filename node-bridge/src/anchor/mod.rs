@@ -1,8 +1,17 @@
-//! Anchoring (being written).
+//! Anchoring: batches of 32-byte items ([`payload::Item`]) are committed by a merkle root
+//! ([`merkle`]) written into the PoW chain as a tagged `OP_RETURN` ([`payload`]); the durable
+//! [`outbox`] and the [`anchorer`] make sure each batch lands exactly once, and [`proof`] proves
+//! an item was anchored.
 
-/// Where a simulated crash stops the anchorer (tests).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrashPoint {
-    /// After the signed transaction is recorded, before it is broadcast.
-    AfterSign,
-}
+pub mod anchorer;
+pub mod merkle;
+pub mod outbox;
+pub mod payload;
+pub mod proof;
+pub mod txmerkle;
+pub mod txparse;
+
+pub use anchorer::{AnchorConfig, Anchorer, CrashPoint};
+pub use outbox::{BatchRecord, BatchState, Outbox};
+pub use payload::{AnchorPayload, Item, ItemKind};
+pub use proof::{AnchorProof, ProofCheck};

@@ -17,6 +17,9 @@ pub struct HeaderInfo {
     pub confirmations: i64,
     /// Merkle root (display hex).
     pub merkleroot: String,
+    /// Number of transactions in the block.
+    #[serde(rename = "nTx", default)]
+    pub n_tx: u64,
 }
 
 /// Part of `gettransaction`/`getrawtransaction … true`.

@@ -1,0 +1,271 @@
+//! The durable outbox (redb): items waiting for a batch, and every batch from the moment it is
+//! sealed until its anchor is final. Each step is committed before the next one talks to the
+//! node, so a crash at any point leaves a record the anchorer can resume from.
+
+use super::merkle::{root, Node};
+use super::payload::{AnchorPayload, Item};
+use crate::error::StoreError;
+use crate::store::Store;
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Pending items, in arrival order: queue number → 33-byte leaf data.
+const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_pending");
+/// Every item ever enqueued: leaf data → batch seq (`u64::MAX` while pending).
+const INDEX: TableDefinition<&[u8], u64> = TableDefinition::new("anchor_index");
+/// Batches: seq → JSON [`BatchRecord`].
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_batches");
+/// Counters.
+const META: TableDefinition<&str, u64> = TableDefinition::new("anchor_meta");
+
+const UNBATCHED: u64 = u64::MAX;
+
+/// Where a batch is on its way into the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchState {
+    /// Recorded; no transaction yet.
+    Sealed,
+    /// A signed transaction is recorded; it may or may not have reached the node.
+    Signed,
+    /// The node has it in its mempool.
+    Broadcast,
+    /// In a block of the best chain, fewer than the required confirmations.
+    Confirmed,
+    /// Buried under the required confirmations.
+    Final,
+}
+
+/// A signed anchor transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedTx {
+    /// Its txid (display hex).
+    pub txid: String,
+    /// The signed transaction (hex), re-broadcast as is.
+    pub hex: String,
+}
+
+/// The block holding an anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRef {
+    /// Block hash (display hex).
+    pub hash: String,
+    /// Height.
+    pub height: u64,
+    /// Confirmations when last seen.
+    pub confirmations: u64,
+}
+
+/// One batch and its anchoring progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    /// Sequence number (0, 1, …), also written into the payload.
+    pub seq: u64,
+    /// Kinds bit mask.
+    pub kinds: u8,
+    /// Merkle root (hex).
+    pub root: String,
+    /// Leaf data of the items, in tree order (hex, 33 bytes each).
+    pub items: Vec<String>,
+    /// Progress.
+    pub state: BatchState,
+    /// The current transaction.
+    pub tx: Option<SignedTx>,
+    /// Earlier transactions that can no longer confirm (their inputs were spent elsewhere).
+    pub replaced_txids: Vec<String>,
+    /// Where it was last seen mined.
+    pub block: Option<BlockRef>,
+    /// How many times the transaction was handed to the node.
+    pub broadcasts: u32,
+}
+
+impl BatchRecord {
+    /// The items, decoded.
+    pub fn decoded_items(&self) -> Option<Vec<Item>> {
+        self.items
+            .iter()
+            .map(|h| hex::decode(h).ok().and_then(|d| Item::from_leaf_data(&d)))
+            .collect()
+    }
+
+    /// The root as bytes.
+    pub fn root_bytes(&self) -> Option<Node> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(&self.root, &mut out).ok()?;
+        Some(out)
+    }
+
+    /// The payload committing to this batch.
+    pub fn payload(&self) -> Option<AnchorPayload> {
+        Some(AnchorPayload {
+            kinds: self.kinds,
+            seq: self.seq,
+            root: self.root_bytes()?,
+        })
+    }
+}
+
+/// The outbox store (one redb file, opened exclusively).
+#[derive(Debug)]
+pub struct Outbox {
+    store: Store,
+}
+
+impl Outbox {
+    /// Opens or creates the outbox.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let store = Store::open(path)?;
+        let tx = store.db.begin_write().map_err(|e| store.err(e))?;
+        tx.open_table(PENDING).map_err(|e| store.err(e))?;
+        tx.open_table(INDEX).map_err(|e| store.err(e))?;
+        tx.open_table(BATCHES).map_err(|e| store.err(e))?;
+        tx.open_table(META).map_err(|e| store.err(e))?;
+        tx.commit().map_err(|e| store.err(e))?;
+        Ok(Outbox { store })
+    }
+
+    /// Adds items to the queue; items already queued or batched are skipped. Returns how many
+    /// were new. Durable when it returns.
+    pub fn enqueue(&self, items: &[Item]) -> Result<usize, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
+        let mut added = 0;
+        {
+            let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
+            let mut pending = tx.open_table(PENDING).map_err(|e| s.err(e))?;
+            let mut meta = tx.open_table(META).map_err(|e| s.err(e))?;
+            let mut next = meta
+                .get("next_item")
+                .map_err(|e| s.err(e))?
+                .map_or(0, |v| v.value());
+            for item in items {
+                let data = item.leaf_data();
+                if index.get(data.as_slice()).map_err(|e| s.err(e))?.is_some() {
+                    continue;
+                }
+                index
+                    .insert(data.as_slice(), UNBATCHED)
+                    .map_err(|e| s.err(e))?;
+                pending
+                    .insert(next, data.as_slice())
+                    .map_err(|e| s.err(e))?;
+                next += 1;
+                added += 1;
+            }
+            meta.insert("next_item", next).map_err(|e| s.err(e))?;
+        }
+        tx.commit().map_err(|e| s.err(e))?;
+        Ok(added)
+    }
+
+    /// How many items wait for a batch.
+    pub fn pending_len(&self) -> Result<u64, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(PENDING).map_err(|e| s.err(e))?;
+        t.len().map_err(|e| s.err(e))
+    }
+
+    /// Moves up to `max_items` pending items into a new sealed batch (committed before it
+    /// returns). `None` when nothing is pending.
+    pub fn seal(&self, max_items: usize) -> Result<Option<BatchRecord>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
+        let record;
+        {
+            let mut pending = tx.open_table(PENDING).map_err(|e| s.err(e))?;
+            let mut taken: Vec<(u64, Vec<u8>)> = Vec::new();
+            for entry in pending.iter().map_err(|e| s.err(e))?.take(max_items.max(1)) {
+                let (k, v) = entry.map_err(|e| s.err(e))?;
+                taken.push((k.value(), v.value().to_vec()));
+            }
+            if taken.is_empty() {
+                return Ok(None);
+            }
+            let mut items = Vec::with_capacity(taken.len());
+            for (k, data) in &taken {
+                items.push(Item::from_leaf_data(data).ok_or_else(|| s.corrupt(k, "bad leaf"))?);
+            }
+            let leaves: Vec<Node> = items.iter().map(Item::leaf).collect();
+            let root = root(&leaves).ok_or_else(|| s.corrupt("batch", "empty"))?;
+            let mut meta = tx.open_table(META).map_err(|e| s.err(e))?;
+            let seq = meta
+                .get("next_batch")
+                .map_err(|e| s.err(e))?
+                .map_or(0, |v| v.value());
+            meta.insert("next_batch", seq + 1).map_err(|e| s.err(e))?;
+            let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
+            for (k, data) in &taken {
+                pending.remove(k).map_err(|e| s.err(e))?;
+                index.insert(data.as_slice(), seq).map_err(|e| s.err(e))?;
+            }
+            record = BatchRecord {
+                seq,
+                kinds: items.iter().fold(0, |m, i| m | i.kind.bit()),
+                root: hex::encode(root),
+                items: taken.iter().map(|(_, d)| hex::encode(d)).collect(),
+                state: BatchState::Sealed,
+                tx: None,
+                replaced_txids: Vec::new(),
+                block: None,
+                broadcasts: 0,
+            };
+            let json = serde_json::to_vec(&record).map_err(|e| s.err(e))?;
+            tx.open_table(BATCHES)
+                .map_err(|e| s.err(e))?
+                .insert(seq, json.as_slice())
+                .map_err(|e| s.err(e))?;
+        }
+        tx.commit().map_err(|e| s.err(e))?;
+        Ok(Some(record))
+    }
+
+    /// Replaces a batch record (committed before it returns).
+    pub fn update(&self, record: &BatchRecord) -> Result<(), StoreError> {
+        let s = &self.store;
+        let json = serde_json::to_vec(record).map_err(|e| s.err(e))?;
+        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
+        tx.open_table(BATCHES)
+            .map_err(|e| s.err(e))?
+            .insert(record.seq, json.as_slice())
+            .map_err(|e| s.err(e))?;
+        tx.commit().map_err(|e| s.err(e))
+    }
+
+    /// Every batch, by seq.
+    pub fn batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(BATCHES).map_err(|e| s.err(e))?;
+        let mut out = Vec::new();
+        for entry in t.iter().map_err(|e| s.err(e))? {
+            let (k, v) = entry.map_err(|e| s.err(e))?;
+            out.push(serde_json::from_slice(v.value()).map_err(|e| s.corrupt(k.value(), e))?);
+        }
+        Ok(out)
+    }
+
+    /// One batch.
+    pub fn batch(&self, seq: u64) -> Result<Option<BatchRecord>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(BATCHES).map_err(|e| s.err(e))?;
+        let value = t.get(seq).map_err(|e| s.err(e))?;
+        match value {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(v.value()).map_err(|e| s.corrupt(seq, e))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The batch holding `item`: `Ok(None)` if unknown, `Ok(Some(None))` while still pending.
+    pub fn batch_of(&self, item: &Item) -> Result<Option<Option<u64>>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(INDEX).map_err(|e| s.err(e))?;
+        let value = t.get(item.leaf_data().as_slice()).map_err(|e| s.err(e))?;
+        Ok(value.map(|v| Some(v.value()).filter(|&b| b != UNBATCHED)))
+    }
+}

@@ -1,0 +1,198 @@
+//! Checks a run of headers fetched from the node (pure): each header's id equals what the node
+//! reported, it links to its parent, its `bits` obey the network rules and its scrypt proof of
+//! work meets its target. The proof-of-work hashes, the expensive part, run in parallel.
+
+use crate::error::{FollowError, PowError};
+use crate::pow::{check_pow, BlockHeader, Hash256, PowParams};
+use rayon::prelude::*;
+
+/// The last accepted header a run must extend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parent {
+    /// Its height.
+    pub height: u64,
+    /// Its id.
+    pub id: Hash256,
+    /// Its compact target.
+    pub bits: u32,
+}
+
+/// One header as fetched: height, the hash the node gave for that height, and the raw bytes.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Height.
+    pub height: u64,
+    /// The node's hash for this height.
+    pub reported: Hash256,
+    /// The 80 bytes the node served.
+    pub raw: Vec<u8>,
+}
+
+/// Validates `run` (consecutive heights) on top of `parent` (`None`: the run starts at the
+/// configured start block, whose own parent is not checked). Returns the decoded headers.
+pub fn validate_run(
+    params: &PowParams,
+    parent: Option<Parent>,
+    run: &[Fetched],
+) -> Result<Vec<BlockHeader>, FollowError> {
+    let invalid = |height: u64, reason: PowError| FollowError::InvalidHeader { height, reason };
+    let decoded: Vec<BlockHeader> = run
+        .iter()
+        .map(|f| BlockHeader::decode(&f.raw).map_err(|e| invalid(f.height, e)))
+        .collect::<Result<_, _>>()?;
+    // Parallel: id and scrypt proof of work of every header.
+    decoded
+        .par_iter()
+        .zip(run.par_iter())
+        .try_for_each(|(h, f)| {
+            let check = check_pow(h);
+            if check.id != f.reported {
+                return Err(invalid(
+                    f.height,
+                    PowError::IdMismatch {
+                        computed: check.id.to_string(),
+                        reported: f.reported.to_string(),
+                    },
+                ));
+            }
+            check.verdict.map_err(|e| invalid(f.height, e))
+        })?;
+    // Sequential: links and difficulty rules.
+    let mut prev = parent;
+    for (h, f) in decoded.iter().zip(run) {
+        if let Some(p) = prev {
+            if f.height != p.height + 1 || h.prev != p.id {
+                return Err(invalid(
+                    f.height,
+                    PowError::BadLink {
+                        id: f.reported.to_string(),
+                        prev: h.prev.to_string(),
+                        expected: p.id.to_string(),
+                    },
+                ));
+            }
+        }
+        params
+            .check_bits(h, f.height, prev.map(|p| p.bits))
+            .map_err(|e| invalid(f.height, e))?;
+        prev = Some(Parent {
+            height: f.height,
+            id: f.reported,
+            bits: h.bits,
+        });
+    }
+    Ok(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Grinds regtest headers (target 7fffff…: about half of all nonces pass) on top of `prev`.
+    fn chain(prev: Hash256, n: usize, want_valid: bool) -> Vec<Fetched> {
+        let mut out = Vec::new();
+        let mut prev = prev;
+        for i in 0..n {
+            let mut h = BlockHeader {
+                version: 0x2000_0000,
+                prev,
+                merkle_root: Hash256([i as u8; 32]),
+                time: 1_700_000_000 + i as u32,
+                bits: 0x207fffff,
+                nonce: 0,
+            };
+            while check_pow(&h).verdict.is_ok() != want_valid {
+                h.nonce += 1;
+            }
+            out.push(Fetched {
+                height: i as u64 + 1,
+                reported: h.id(),
+                raw: h.encode().to_vec(),
+            });
+            prev = h.id();
+        }
+        out
+    }
+
+    fn genesis() -> Parent {
+        Parent {
+            height: 0,
+            id: Hash256([9; 32]),
+            bits: 0x207fffff,
+        }
+    }
+
+    #[test]
+    fn accepts_a_valid_run() {
+        let run = chain(genesis().id, 6, true);
+        assert_eq!(
+            validate_run(&PowParams::regtest(), Some(genesis()), &run)
+                .unwrap()
+                .len(),
+            6
+        );
+    }
+
+    #[test]
+    fn refuses_insufficient_work() {
+        let mut run = chain(genesis().id, 3, true);
+        run.extend(chain(run[2].reported, 1, false).into_iter().map(|mut f| {
+            f.height = 4;
+            f
+        }));
+        let e = validate_run(&PowParams::regtest(), Some(genesis()), &run).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                FollowError::InvalidHeader {
+                    height: 4,
+                    reason: PowError::InsufficientWork { .. }
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_link_and_wrong_id() {
+        let run = chain(Hash256([1; 32]), 2, true);
+        let e = validate_run(&PowParams::regtest(), Some(genesis()), &run).unwrap_err();
+        assert!(matches!(
+            e,
+            FollowError::InvalidHeader {
+                reason: PowError::BadLink { .. },
+                ..
+            }
+        ));
+        let mut run = chain(genesis().id, 2, true);
+        run[1].reported = Hash256([7; 32]);
+        let e = validate_run(&PowParams::regtest(), Some(genesis()), &run).unwrap_err();
+        assert!(matches!(
+            e,
+            FollowError::InvalidHeader {
+                reason: PowError::IdMismatch { .. },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn refuses_changed_bits_on_regtest() {
+        let mut run = chain(genesis().id, 1, true);
+        let mut h = BlockHeader::decode(&run[0].raw).unwrap();
+        h.bits = 0x1f7fffff;
+        while check_pow(&h).verdict.is_err() {
+            h.nonce += 1;
+        }
+        run[0].raw = h.encode().to_vec();
+        run[0].reported = h.id();
+        let e = validate_run(&PowParams::regtest(), Some(genesis()), &run).unwrap_err();
+        assert!(matches!(
+            e,
+            FollowError::InvalidHeader {
+                reason: PowError::BadBits { .. },
+                ..
+            }
+        ));
+    }
+}
