@@ -1,0 +1,314 @@
+//! The farmer's configuration file (`farmer.toml`, see `plots.example/farmer.toml`).
+//!
+//! Relative paths are resolved against the directory of the configuration file, so a config and
+//! its key can move together. Unknown keys are refused, so a typo never silently turns a setting
+//! off.
+
+use masspoc_proof::types::Challenge;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The config path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the schema.
+    #[error("config {path} is not valid: {message}")]
+    Parse {
+        /// The config path.
+        path: PathBuf,
+        /// What the parser said (line and column included).
+        message: String,
+    },
+    /// The file parses but a value is not acceptable.
+    #[error("config {path}: {message}")]
+    Invalid {
+        /// The config path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The passphrase could not be obtained from its configured source.
+    #[error("cannot read the key passphrase: {0}")]
+    Passphrase(String),
+}
+
+/// The raw TOML schema (all optional fields have defaults).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    key_file: PathBuf,
+    passphrase_env: Option<String>,
+    passphrase_file: Option<PathBuf>,
+    signing_history: Option<PathBuf>,
+    #[serde(default)]
+    plot_dirs: Vec<PathBuf>,
+    rescan_interval_secs: Option<u64>,
+    lookup_budget_ms: Option<u64>,
+    metrics_listen: Option<SocketAddr>,
+    #[serde(default, rename = "chain")]
+    chains: Vec<RawChain>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChain {
+    chain_id: Option<String>,
+    name: Option<String>,
+    bridge: String,
+    filter_bits: Option<u32>,
+}
+
+/// Where the key file's passphrase comes from (never the config file itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassphraseSource {
+    /// The key file is not encrypted.
+    None,
+    /// An environment variable holds the passphrase.
+    Env(String),
+    /// A file holds the passphrase (one trailing newline is stripped).
+    File(PathBuf),
+}
+
+impl PassphraseSource {
+    /// Reads the passphrase; `None` when the key file is not encrypted.
+    pub fn read(&self) -> Result<Option<String>, ConfigError> {
+        match self {
+            PassphraseSource::None => Ok(None),
+            PassphraseSource::Env(var) => std::env::var(var)
+                .map(Some)
+                .map_err(|_| ConfigError::Passphrase(format!("environment variable {var} is not set"))),
+            PassphraseSource::File(path) => {
+                let mut s = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::Passphrase(format!("cannot read {}: {e}", path.display()))
+                })?;
+                if s.ends_with('\n') {
+                    s.pop();
+                    if s.ends_with('\r') {
+                        s.pop();
+                    }
+                }
+                Ok(Some(s))
+            }
+        }
+    }
+}
+
+/// How a chain instance is named in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainSelector {
+    /// By its 32-byte chain id.
+    Id([u8; 32]),
+    /// By the name the bridge gives it (resolved with `GET /v1/chains`).
+    Name(String),
+}
+
+impl std::fmt::Display for ChainSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainSelector::Id(id) => f.write_str(&hex::encode(id)),
+            ChainSelector::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// One chain instance to farm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainConfig {
+    /// Which chain.
+    pub chain: ChainSelector,
+    /// Base URL of the bridge serving it, e.g. `http://127.0.0.1:8420`.
+    pub bridge: String,
+    /// Filter bits to use instead of the ones the bridge announces (testing only: proofs made
+    /// with fewer bits than the chain's are still valid, but waste lookups).
+    pub filter_bits: Option<u32>,
+}
+
+/// A loaded, validated farmer configuration.
+#[derive(Debug, Clone)]
+pub struct FarmerConfig {
+    /// The farmer key file.
+    pub key_file: PathBuf,
+    /// Where the key file's passphrase comes from.
+    pub passphrase: PassphraseSource,
+    /// The durable signing history (slashing protection) store.
+    pub signing_history: PathBuf,
+    /// Plot directories, one per disk.
+    pub plot_dirs: Vec<PathBuf>,
+    /// How often plot directories are rescanned.
+    pub rescan_interval: Duration,
+    /// Time budget of one round's lookups; plots that have not answered by then are skipped.
+    pub lookup_budget: Duration,
+    /// Where to serve Prometheus metrics, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The chain instances to farm.
+    pub chains: Vec<ChainConfig>,
+}
+
+/// Default rescan interval.
+pub const DEFAULT_RESCAN: Duration = Duration::from_secs(60);
+/// Default lookup budget.
+pub const DEFAULT_LOOKUP_BUDGET: Duration = Duration::from_millis(2000);
+
+impl FarmerConfig {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, base).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            ConfigError::Invalid { message, .. } => ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses configuration text; relative paths are taken relative to `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: PathBuf::new(),
+            message,
+        };
+        let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let passphrase = match (raw.passphrase_env, raw.passphrase_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "set at most one of passphrase_env and passphrase_file".into(),
+                ))
+            }
+            (Some(v), None) => PassphraseSource::Env(v),
+            (None, Some(f)) => PassphraseSource::File(abs(&f)),
+            (None, None) => PassphraseSource::None,
+        };
+        let key_file = abs(&raw.key_file);
+        let signing_history = raw
+            .signing_history
+            .map(|p| abs(&p))
+            .unwrap_or_else(|| key_file.with_extension("history.redb"));
+        let rescan_interval = raw
+            .rescan_interval_secs
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_RESCAN);
+        if rescan_interval.is_zero() {
+            return Err(invalid("rescan_interval_secs must be at least 1".into()));
+        }
+        let lookup_budget = raw
+            .lookup_budget_ms
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_LOOKUP_BUDGET);
+        if lookup_budget.is_zero() {
+            return Err(invalid("lookup_budget_ms must be at least 1".into()));
+        }
+        if raw.chains.is_empty() {
+            return Err(invalid("no [[chain]] to farm".into()));
+        }
+        let mut chains = Vec::with_capacity(raw.chains.len());
+        for (i, c) in raw.chains.into_iter().enumerate() {
+            let chain = match (c.chain_id, c.name) {
+                (Some(id), None) => {
+                    let id = Challenge::from_hex(&id)
+                        .map_err(|_| invalid(format!("chain {i}: chain_id must be 64 hex digits")))?;
+                    ChainSelector::Id(id.0)
+                }
+                (None, Some(name)) if !name.is_empty() => ChainSelector::Name(name),
+                _ => {
+                    return Err(invalid(format!(
+                        "chain {i}: set exactly one of chain_id and name"
+                    )))
+                }
+            };
+            if !(c.bridge.starts_with("http://")) {
+                return Err(invalid(format!(
+                    "chain {i}: bridge must be an http:// URL, got {:?}",
+                    c.bridge
+                )));
+            }
+            if let Some(f) = c.filter_bits {
+                if f > 32 {
+                    return Err(invalid(format!("chain {i}: filter_bits must be at most 32")));
+                }
+            }
+            chains.push(ChainConfig {
+                chain,
+                bridge: c.bridge.trim_end_matches('/').to_string(),
+                filter_bits: c.filter_bits,
+            });
+        }
+        Ok(FarmerConfig {
+            key_file,
+            passphrase,
+            signing_history,
+            plot_dirs: raw.plot_dirs.iter().map(|p| abs(p)).collect(),
+            rescan_interval,
+            lookup_budget,
+            metrics_listen: raw.metrics_listen,
+            chains,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_example_shape() {
+        let text = r#"
+            key_file = "farmer.key"
+            passphrase_env = "PASS"
+            plot_dirs = ["/mnt/a", "b"]
+            lookup_budget_ms = 500
+            metrics_listen = "127.0.0.1:9184"
+            [[chain]]
+            name = "alpha"
+            bridge = "http://127.0.0.1:8420/"
+            [[chain]]
+            chain_id = "0101010101010101010101010101010101010101010101010101010101010101"
+            bridge = "http://127.0.0.1:8420"
+            filter_bits = 0
+        "#;
+        let c = FarmerConfig::parse(text, Path::new("/etc/masspoc")).unwrap();
+        assert_eq!(c.key_file, Path::new("/etc/masspoc/farmer.key"));
+        assert_eq!(c.plot_dirs[1], Path::new("/etc/masspoc/b"));
+        assert_eq!(c.lookup_budget, Duration::from_millis(500));
+        assert_eq!(c.chains[0].bridge, "http://127.0.0.1:8420");
+        assert_eq!(c.chains[1].chain, ChainSelector::Id([1; 32]));
+        assert_eq!(c.passphrase, PassphraseSource::Env("PASS".into()));
+    }
+
+    #[test]
+    fn refuses_bad_configs() {
+        for text in [
+            "key_file = 'k'\n",                                           // no chain
+            "key_file = 'k'\ntypo = 1\n[[chain]]\nname='a'\nbridge='http://x'", // unknown key
+            "key_file = 'k'\n[[chain]]\nbridge='http://x'",               // no id or name
+            "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",      // bad url
+            "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'", // bad id
+            "key_file = 'k'\nlookup_budget_ms = 0\n[[chain]]\nname='a'\nbridge='http://x'",
+        ] {
+            assert!(FarmerConfig::parse(text, Path::new(".")).is_err(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Prometheus text metrics of the farmer, and a tiny HTTP endpoint serving them.
+//!
+//! Hand-written on purpose: a dozen counters, one histogram and `GET /metrics` need atomics and
+//! forty lines of text formatting, not a metrics framework and its dependency tree.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tracing::{debug, warn};
+
+/// Upper bounds (seconds) of the round-lookup latency histogram's buckets.
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0,
+];
+
+/// Counters of one chain instance.
+#[derive(Debug, Default)]
+pub struct ChainMetrics {
+    /// The chain's label (its name, or its id in hex).
+    pub label: String,
+    /// Rounds (challenges looked up).
+    pub rounds: AtomicU64,
+    /// Plot lookups (plots that passed the filter and were read).
+    pub lookups: AtomicU64,
+    /// Proofs found.
+    pub proofs: AtomicU64,
+    /// Headers the bridge accepted.
+    pub submissions_accepted: AtomicU64,
+    /// Headers the bridge refused.
+    pub submissions_rejected: AtomicU64,
+    /// Rounds whose lookups overran the budget.
+    pub rounds_over_budget: AtomicU64,
+    /// Plot lookups that stalled.
+    pub stalls: AtomicU64,
+    /// Bridge errors (unreachable, bad answer).
+    pub bridge_errors: AtomicU64,
+    /// Signing refusals and failures.
+    pub signing_errors: AtomicU64,
+}
+
+/// A cumulative latency histogram.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_ns: AtomicU64,
+}
+
+impl Histogram {
+    /// Records one observation.
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (b, bound) in self.buckets.iter().zip(LATENCY_BUCKETS) {
+            if secs <= bound {
+                b.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+}
+
+/// All metrics of one farmer process.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Plots in the plot set.
+    pub plots: AtomicU64,
+    /// Plot files skipped (bad, truncated, foreign key, duplicate), as of the last rescan.
+    pub plots_skipped: AtomicU64,
+    /// Latency of each round's lookups (challenge to best proof).
+    pub round_latency: Histogram,
+    chains: Mutex<Vec<Arc<ChainMetrics>>>,
+}
+
+impl Metrics {
+    /// Registers a chain and returns its counters.
+    pub fn chain(&self, label: &str) -> Arc<ChainMetrics> {
+        let m = Arc::new(ChainMetrics {
+            label: label.to_string(),
+            ..ChainMetrics::default()
+        });
+        self.chains
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&m));
+        m
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let gauge = |s: &mut String, name: &str, help: &str, v: u64| {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        };
+        gauge(&mut s, "masspoc_farmer_plots", "Plots being farmed.", self.plots.load(Ordering::Relaxed));
+        gauge(
+            &mut s,
+            "masspoc_farmer_plots_skipped",
+            "Plot files skipped as bad, truncated, foreign or duplicate.",
+            self.plots_skipped.load(Ordering::Relaxed),
+        );
+        let chains = self.chains.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let counters: [(&str, &str, fn(&ChainMetrics) -> &AtomicU64); 9] = [
+            ("rounds_total", "Challenges looked up.", |c| &c.rounds),
+            ("lookups_total", "Plot lookups (plots passing the filter).", |c| &c.lookups),
+            ("proofs_total", "Proofs found.", |c| &c.proofs),
+            ("submissions_accepted_total", "Headers accepted by the bridge.", |c| &c.submissions_accepted),
+            ("submissions_rejected_total", "Headers refused by the bridge.", |c| &c.submissions_rejected),
+            ("rounds_over_budget_total", "Rounds whose lookups overran the budget.", |c| &c.rounds_over_budget),
+            ("lookup_stalls_total", "Plot lookups that stalled past the budget.", |c| &c.stalls),
+            ("bridge_errors_total", "Failed bridge requests.", |c| &c.bridge_errors),
+            ("signing_errors_total", "Headers the signing guard refused or failed to sign.", |c| &c.signing_errors),
+        ];
+        for (name, help, get) in counters {
+            let _ = writeln!(s, "# HELP masspoc_farmer_{name} {help}\n# TYPE masspoc_farmer_{name} counter");
+            for c in &chains {
+                let _ = writeln!(
+                    s,
+                    "masspoc_farmer_{name}{{chain=\"{}\"}} {}",
+                    escape(&c.label),
+                    get(c).load(Ordering::Relaxed)
+                );
+            }
+        }
+        let h = &self.round_latency;
+        let name = "masspoc_farmer_round_lookup_seconds";
+        let _ = writeln!(s, "# HELP {name} Challenge to best proof, all plots.\n# TYPE {name} histogram");
+        for (b, bound) in h.buckets.iter().zip(LATENCY_BUCKETS) {
+            let _ = writeln!(s, "{name}_bucket{{le=\"{bound}\"}} {}", b.load(Ordering::Relaxed));
+        }
+        let count = h.count.load(Ordering::Relaxed);
+        let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = h.sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {count}");
+        s
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Serves `GET /metrics` on `listener` until the task is dropped or aborted.
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
+    loop {
+        let (mut sock, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warn!(error = %e, "metrics listener accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let metrics = Arc::clone(&metrics);
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            let read = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut buf)).await;
+            let Ok(Ok(n)) = read else { return };
+            let head = String::from_utf8_lossy(&buf[..n]);
+            let (status, body) = if head.starts_with("GET /metrics ") || head.starts_with("GET /metrics?") {
+                ("200 OK", metrics.render())
+            } else {
+                ("404 Not Found", "not found\n".to_string())
+            };
+            let reply = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            if let Err(e) = sock.write_all(reply.as_bytes()).await {
+                debug!(%peer, error = %e, "metrics reply failed");
+            }
+            let _ = sock.shutdown().await;
+        });
+    }
+}
+
+/// Binds `addr` for [`serve`].
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}

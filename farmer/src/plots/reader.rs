@@ -1,0 +1,74 @@
+//! The plotter's memory-mapped [`PlotReader`] as a farmer plot, and the opener that refuses plots
+//! of another farmer key.
+
+use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener};
+use masspoc_plotter::format::PLOT_EXT;
+use masspoc_plotter::PlotReader;
+use masspoc_proof::{Challenge, FarmerPublicKey};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Random reads one [`PlotReader::lookup`] makes: superblock offsets, group offsets, entries.
+pub const READS_PER_LOOKUP: u32 = 3;
+
+impl PlotLookup for PlotReader {
+    fn info(&self) -> PlotInfo {
+        let h = self.header();
+        PlotInfo {
+            plot_id: h.plot_id,
+            k: h.k,
+            farmer_pk: h.farmer_pk,
+        }
+    }
+
+    fn prove(&self, challenge: &Challenge, filter_bits: u32) -> Result<Vec<FoundProof>, String> {
+        PlotReader::prove(self, challenge, filter_bits).map_err(|e| e.to_string())
+    }
+
+    fn reads_per_lookup(&self) -> u32 {
+        READS_PER_LOOKUP
+    }
+}
+
+/// Opens `*.plot` files with [`PlotReader::open`] (header, checksum and length validated; the
+/// file is memory-mapped and its descriptor closed).
+#[derive(Debug, Clone)]
+pub struct ReaderOpener {
+    /// The farmer key plots must belong to; `None` accepts any key (benchmarks).
+    pub farmer_pk: Option<FarmerPublicKey>,
+}
+
+/// Refuses a plot made for another farmer key (its proofs could not be signed).
+pub(crate) fn check_owner(
+    expected: Option<FarmerPublicKey>,
+    got: FarmerPublicKey,
+) -> Result<(), String> {
+    match expected {
+        Some(pk) if pk != got => Err(format!(
+            "plot belongs to farmer key {got}, not this farmer's key {pk}"
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl PlotOpener for ReaderOpener {
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
+        let reader = PlotReader::open(path).map_err(|e| e.to_string())?;
+        check_owner(self.farmer_pk, reader.header().farmer_pk)?;
+        Ok(Arc::new(reader))
+    }
+
+    fn is_plot_name(&self, file_name: &str) -> bool {
+        is_plot_file_name(file_name)
+    }
+}
+
+/// Whether a file name is a finished plot's (`*.plot`, not a hidden file; temporary, journal and
+/// run files of an unfinished plot end otherwise).
+#[must_use]
+pub fn is_plot_file_name(file_name: &str) -> bool {
+    !file_name.starts_with('.')
+        && file_name
+            .strip_suffix(PLOT_EXT)
+            .is_some_and(|stem| stem.ends_with('.') && stem.len() > 1)
+}

@@ -1,0 +1,45 @@
+//! What the farmer needs from one open plot, as a small trait so the farming loop, the tests and
+//! the benchmark can run on the plotter's memory-mapped reader, an in-memory table or a reader
+//! with injected faults alike.
+
+pub use masspoc_plotter::FoundProof;
+use masspoc_proof::{Challenge, FarmerPublicKey, PlotId, K};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The identity of an open plot, read from its validated header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlotInfo {
+    /// The plot id.
+    pub plot_id: PlotId,
+    /// The size parameter.
+    pub k: K,
+    /// The farmer key the plot was made for.
+    pub farmer_pk: FarmerPublicKey,
+}
+
+/// One open plot that answers challenges.
+///
+/// `prove` is blocking (it reads the plot) and is only ever called from the lookup pool, never
+/// on the async runtime.
+pub trait PlotLookup: Send + Sync + 'static {
+    /// The plot's identity.
+    fn info(&self) -> PlotInfo;
+
+    /// All proofs the plot holds for `challenge` (empty when the filter does not pass or no pair
+    /// sits at the challenge's index). An error means the plot could not be read.
+    fn prove(&self, challenge: &Challenge, filter_bits: u32) -> Result<Vec<FoundProof>, String>;
+
+    /// How many random reads of the plot one lookup makes (for the benchmark's raw-read bound).
+    fn reads_per_lookup(&self) -> u32;
+}
+
+/// Opens plot files: validates the header and refuses plots of another farmer key.
+pub trait PlotOpener: Send + Sync + 'static {
+    /// Opens one plot file; the error is the reason it is skipped, shown to the user with the
+    /// path.
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String>;
+
+    /// Whether a directory entry names a plot file this opener should try (by file name).
+    fn is_plot_name(&self, file_name: &str) -> bool;
+}
