@@ -1,0 +1,86 @@
+//! The checksum table: BLAKE3 of every 1 MiB chunk of the superblock table, the group table and
+//! the entries (in that order), and the scrub that checks a plot against it.
+
+use crate::error::ReadError;
+use crate::format::{chunk_count, Layout, Section, CHUNK_LEN};
+use crate::reader::PlotReader;
+use crate::source::ReadAt;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// The checksummed sections, in table order.
+pub const CHECKSUMMED: [Section; 3] = [Section::Superblocks, Section::Groups, Section::Entries];
+
+/// The byte range of every chunk, in table order, with its section.
+#[must_use]
+pub fn chunks(layout: &Layout) -> Vec<(Section, Range<u64>)> {
+    let mut out = Vec::new();
+    for s in CHECKSUMMED {
+        let (off, len) = layout.section(s);
+        for c in 0..chunk_count(len) {
+            let lo = off + c * CHUNK_LEN;
+            out.push((s, lo..(lo + CHUNK_LEN).min(off + len)));
+        }
+    }
+    out
+}
+
+/// Computes the checksum table of a plot's bytes (all chunks hashed in parallel).
+pub fn compute_table(src: &dyn ReadAt, layout: &Layout) -> std::io::Result<Vec<u8>> {
+    let hashes: Vec<std::io::Result<[u8; 32]>> = chunks(layout)
+        .par_iter()
+        .map(|(_, r)| {
+            let mut buf = vec![0u8; (r.end - r.start) as usize];
+            src.read_at(r.start, &mut buf)?;
+            Ok(*blake3::hash(&buf).as_bytes())
+        })
+        .collect();
+    let mut table = Vec::with_capacity(hashes.len() * 32);
+    for h in hashes {
+        table.extend_from_slice(&h?);
+    }
+    Ok(table)
+}
+
+impl PlotReader {
+    /// Verifies every chunk of the plot against its checksum, reading sequentially;
+    /// `progress(done, total)` is called after each chunk. Reports the first damaged byte range.
+    pub fn scrub(&self, mut progress: impl FnMut(u64, u64)) -> Result<(), ReadError> {
+        let layout = self.header().layout;
+        let all = chunks(&layout);
+        let (table_off, table_len) = layout.section(Section::Checksums);
+        let mut table = vec![0u8; table_len as usize];
+        let table_range = self.read(Section::Checksums, 0, &mut table)?;
+        if blake3::hash(&table).as_bytes() != &self.header().checksum_table_hash {
+            return Err(self.corrupt(
+                Section::Checksums,
+                table_range,
+                "checksum table does not match its hash in the header".into(),
+            ));
+        }
+        let total = layout.file_len();
+        let mut buf = vec![0u8; CHUNK_LEN as usize];
+        let mut done = 0;
+        for (i, (section, r)) in all.iter().enumerate() {
+            let chunk = &mut buf[..(r.end - r.start) as usize];
+            self.source()
+                .read_at(r.start, chunk)
+                .map_err(|source| ReadError::Io {
+                    path: self.path().to_path_buf(),
+                    source,
+                })?;
+            if blake3::hash(chunk).as_bytes()[..] != table[32 * i..32 * i + 32] {
+                let entry = table_off + 32 * i as u64;
+                return Err(self.corrupt(
+                    *section,
+                    r.clone(),
+                    format!("checksum mismatch (checksum at {entry}..{})", entry + 32),
+                ));
+            }
+            done += r.end - r.start;
+            progress(done, total);
+        }
+        progress(total, total);
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Phase 2: for each superblock of z, gather its pairs from every run, sort them by
+//! `(z, x, x')`, build its group offsets and bit-pack its entries.
+
+use crate::bits::{encode_entries, Entry};
+use crate::error::PlotError;
+use crate::format::{GROUPS_PER_SUPERBLOCK_BITS, G_BITS, SUPERBLOCK_BITS};
+use crate::partition::Record;
+use masspoc_proof::K;
+
+/// One encoded superblock.
+pub struct EncodedSuperblock {
+    /// Its bit-packed entries.
+    pub bytes: Vec<u8>,
+    /// Its group table slice: one little-endian u16 per group.
+    pub groups: Vec<u8>,
+    /// Number of entries.
+    pub count: u64,
+}
+
+/// Sorts the records of superblock `sb` (their z all in it) and encodes them.
+///
+/// `counts` is scratch of `2^16 + 1` slots.
+pub fn encode_superblock(
+    k: K,
+    sb: u64,
+    mut records: Vec<Record>,
+    counts: &mut Vec<u32>,
+) -> Result<EncodedSuperblock, PlotError> {
+    let kk = u32::from(k.get());
+    let zl_mask = (1u64 << SUPERBLOCK_BITS) - 1;
+    let zl = |r: &Record| ((r[0] >> kk) & zl_mask) as usize;
+    counts.clear();
+    counts.resize((1 << SUPERBLOCK_BITS) + 1, 0);
+    for r in &records {
+        counts[zl(r) + 1] += 1;
+    }
+    for i in 0..(1usize << SUPERBLOCK_BITS) {
+        counts[i + 1] += counts[i];
+    }
+    // Group table: index of each group's first entry.
+    let groups_n = 1usize << GROUPS_PER_SUPERBLOCK_BITS;
+    let mut groups = Vec::with_capacity(2 * groups_n);
+    for g in 0..groups_n {
+        let first = counts[g << G_BITS];
+        let first = u16::try_from(first).map_err(|_| PlotError::SuperblockOverflow(sb))?;
+        groups.extend_from_slice(&first.to_le_bytes());
+    }
+    let mut sorted = vec![[0u64; 2]; records.len()];
+    for r in records.drain(..) {
+        let z = zl(&r);
+        sorted[counts[z] as usize] = r;
+        counts[z] += 1;
+    }
+    // Within one z, order by (x, x'): records compare as (z << k | x, x').
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i + 1;
+        while j < sorted.len() && sorted[j][0] >> kk == sorted[i][0] >> kk {
+            j += 1;
+        }
+        if j - i > 1 {
+            sorted[i..j].sort_unstable();
+        }
+        i = j;
+    }
+    let mask = k.mask();
+    let mut bytes = Vec::with_capacity(sorted.len() * (2 * kk as usize + 4) / 8 + 16);
+    encode_entries(
+        k,
+        sorted.iter().map(|r| Entry {
+            z_low: (r[0] >> kk) & ((1 << G_BITS) - 1),
+            x: r[0] & mask,
+            x_prime: r[1],
+        }),
+        &mut bytes,
+    );
+    Ok(EncodedSuperblock {
+        bytes,
+        groups,
+        count: sorted.len() as u64,
+    })
+}

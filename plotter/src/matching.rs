@@ -1,0 +1,197 @@
+//! Phase 1, one round: P for every x, keep the x whose canonical key `c` (P or P XOR mask, the
+//! one with the top bit clear) falls in this round's range, group them by `c`, pair every
+//! `P = c` member with every `P = c XOR mask` member, compute F in SIMD batches and partition
+//! the pairs by superblock of z.
+//!
+//! Grouping is two counting sorts: per x-chunk by sub-bucket (2^15 values of c), then per
+//! sub-bucket by c. Both keep their working set in cache.
+
+use crate::format::SUPERBLOCK_BITS;
+use crate::partition::{partition, Record};
+use masspoc_proof::{f_many, p_fill, PlotId, F_BATCH, K};
+use rayon::prelude::*;
+
+/// x values per `p_fill` call.
+const P_BLOCK: u64 = 1 << 14;
+/// Bits of c per sub-bucket.
+const SUB_BITS: u32 = 15;
+
+/// The pairs of one round, partitioned by superblock of z.
+pub struct RoundOutput {
+    /// Records `[z << k | x, x']`, grouped by superblock.
+    pub records: Vec<Record>,
+    /// `superblocks + 1` offsets into `records`.
+    pub offsets: Vec<u64>,
+}
+
+struct Geometry {
+    k: K,
+    kk: u32,
+    span_bits: u32,
+    sub_bits: u32,
+    subs: usize,
+    round: u64,
+}
+
+/// Items of one x-chunk, `c_local << (k+1) | side << k | x`, sorted by sub-bucket.
+struct ChunkItems {
+    items: Vec<u64>,
+    offsets: Vec<u32>,
+}
+
+/// Runs round `round` of `2^rounds_log2` (in the current rayon pool).
+#[must_use]
+pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> RoundOutput {
+    let kk = u32::from(k.get());
+    let span_bits = kk - 1 - rounds_log2;
+    let sub_bits = SUB_BITS.min(span_bits);
+    let g = Geometry {
+        k,
+        kk,
+        span_bits,
+        sub_bits,
+        subs: 1 << (span_bits - sub_bits),
+        round,
+    };
+    let threads = rayon::current_num_threads() as u64;
+    let chunk_count = (threads * 8).clamp(1, k.domain() / P_BLOCK);
+    let chunk_len = k.domain() / chunk_count;
+    let chunks: Vec<ChunkItems> = (0..chunk_count)
+        .into_par_iter()
+        .map(|c| chunk_items(plot_id, &g, c * chunk_len, chunk_len))
+        .collect();
+    let groups = (threads as usize * 8).min(g.subs);
+    let per_group = g.subs.div_ceil(groups);
+    let parts: Vec<Vec<Record>> = (0..groups)
+        .into_par_iter()
+        .map(|gi| {
+            let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
+            pair_subs(plot_id, &g, &chunks, subs)
+        })
+        .collect();
+    drop(chunks);
+    let sb_shift = kk + SUPERBLOCK_BITS;
+    let superblocks = 1usize << (kk - SUPERBLOCK_BITS);
+    let (records, offsets) = partition(parts, superblocks, |r| (r[0] >> sb_shift) as usize);
+    RoundOutput { records, offsets }
+}
+
+fn chunk_items(plot_id: &PlotId, g: &Geometry, x0: u64, len: u64) -> ChunkItems {
+    let mask = g.k.mask();
+    let top = g.kk - 1;
+    let mut pv = vec![0u64; P_BLOCK as usize];
+    let mut scratch = Vec::new();
+    let mut raw = Vec::with_capacity((len >> (top - g.span_bits)) as usize * 11 / 10 + 64);
+    let mut x = x0;
+    while x < x0 + len {
+        let n = P_BLOCK.min(x0 + len - x) as usize;
+        p_fill(plot_id, g.k, x, &mut pv[..n], &mut scratch);
+        for (i, &p) in pv[..n].iter().enumerate() {
+            let side = p >> top;
+            let c = if side == 0 { p } else { p ^ mask };
+            if c >> g.span_bits == g.round {
+                let c_local = c & ((1 << g.span_bits) - 1);
+                raw.push((c_local << (g.kk + 1)) | (side << g.kk) | (x + i as u64));
+            }
+        }
+        x += n as u64;
+    }
+    if g.subs == 1 {
+        return ChunkItems {
+            offsets: vec![0, raw.len() as u32],
+            items: raw,
+        };
+    }
+    let shift = g.kk + 1 + g.sub_bits;
+    let mut offsets = vec![0u32; g.subs + 1];
+    for &it in &raw {
+        offsets[(it >> shift) as usize + 1] += 1;
+    }
+    for i in 0..g.subs {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut next = offsets.clone();
+    let mut items = vec![0u64; raw.len()];
+    for it in raw {
+        let s = (it >> shift) as usize;
+        items[next[s] as usize] = it;
+        next[s] += 1;
+    }
+    ChunkItems { items, offsets }
+}
+
+/// Pairs and F values of a range of sub-buckets, as records.
+fn pair_subs(
+    plot_id: &PlotId,
+    g: &Geometry,
+    chunks: &[ChunkItems],
+    subs: std::ops::Range<usize>,
+) -> Vec<Record> {
+    let kk = g.kk;
+    let xmask = g.k.mask();
+    let c_mask = (1u64 << g.sub_bits) - 1;
+    let mut counts = vec![0u32; (1 << g.sub_bits) + 1];
+    let mut gathered = Vec::new();
+    let mut sorted = Vec::new();
+    let mut pairs: Vec<(u64, u64)> = Vec::new();
+    let mut zs = vec![0u64; F_BATCH];
+    let mut out = Vec::new();
+    for s in subs {
+        gathered.clear();
+        for ch in chunks {
+            gathered.extend_from_slice(&ch.items[ch.offsets[s] as usize..ch.offsets[s + 1] as usize]);
+        }
+        // Counting sort by the low bits of c.
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &it in &gathered {
+            counts[((it >> (kk + 1)) & c_mask) as usize + 1] += 1;
+        }
+        for i in 0..(1usize << g.sub_bits) {
+            counts[i + 1] += counts[i];
+        }
+        sorted.clear();
+        sorted.resize(gathered.len(), 0);
+        for &it in &gathered {
+            let c = ((it >> (kk + 1)) & c_mask) as usize;
+            sorted[counts[c] as usize] = it;
+            counts[c] += 1;
+        }
+        // Runs of equal c: pair side-0 members with side-1 members.
+        let mut i = 0;
+        while i < sorted.len() {
+            let c = sorted[i] >> (kk + 1);
+            let mut j = i + 1;
+            while j < sorted.len() && sorted[j] >> (kk + 1) == c {
+                j += 1;
+            }
+            if j - i >= 2 {
+                for &a in &sorted[i..j] {
+                    if (a >> kk) & 1 == 0 {
+                        for &b in &sorted[i..j] {
+                            if (b >> kk) & 1 == 1 {
+                                pairs.push((a & xmask, b & xmask));
+                            }
+                        }
+                    }
+                }
+            }
+            i = j;
+        }
+        if pairs.len() >= F_BATCH * 4 {
+            flush(plot_id, g.k, &mut pairs, &mut zs, &mut out);
+        }
+    }
+    flush(plot_id, g.k, &mut pairs, &mut zs, &mut out);
+    out
+}
+
+fn flush(plot_id: &PlotId, k: K, pairs: &mut Vec<(u64, u64)>, zs: &mut Vec<u64>, out: &mut Vec<Record>) {
+    let kk = u32::from(k.get());
+    for batch in pairs.chunks(F_BATCH) {
+        f_many(plot_id, k, batch, &mut zs[..batch.len()]);
+        for (&(x, xp), &z) in batch.iter().zip(zs.iter()) {
+            out.push([(z << kk) | x, xp]);
+        }
+    }
+    pairs.clear();
+}

@@ -1,0 +1,326 @@
+//! Making one plot: plan, matching rounds (phase 1), superblocks (phase 2), checksums and
+//! header, then the rename. Every step is checkpointed in a journal so a rerun resumes.
+
+use crate::checksum::compute_table;
+use crate::error::{IoContext, PlotError};
+use crate::format::{plot_file_name, superblock_count, Header, Layout, Section};
+use crate::journal::{sync_dir, Journal, JOURNAL_FORMAT};
+use crate::matching::match_round;
+use crate::plan::{plan, Plan};
+use crate::reader::PlotReader;
+use crate::runs::Run;
+use crate::write_phase::{write_superblocks, Target};
+use masspoc_proof::{derive_plot_id, FarmerPublicKey, PlotId, PlotSeed, K};
+use serde::Serialize;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Largest k this plotter writes (records pack `z << k | x` into 64 bits).
+pub const MAX_PLOT_K: u8 = 32;
+
+/// A test hook: stop (as a crash would) right after a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopAt {
+    /// After the run file of this many rounds is journaled (only with run files on disk).
+    Round(u64),
+    /// After at least this many superblocks are journaled.
+    Superblocks(u64),
+}
+
+/// What to plot and how.
+#[derive(Debug, Clone)]
+pub struct PlotRequest {
+    /// The farmer's public key.
+    pub farmer_pk: FarmerPublicKey,
+    /// Plot size parameter.
+    pub k: K,
+    /// The plot seed.
+    pub plot_seed: PlotSeed,
+    /// Where the finished plot goes.
+    pub out_dir: PathBuf,
+    /// Where run files go when they do not fit in memory.
+    pub tmp_dir: PathBuf,
+    /// Memory bound in bytes.
+    pub memory: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Entry bytes written between two checkpoints.
+    pub checkpoint_bytes: u64,
+    /// Test hook: stop after a checkpoint.
+    pub stop_at: Option<StopAt>,
+}
+
+impl PlotRequest {
+    /// A request with the default memory bound, all cores and 256 MiB between checkpoints.
+    #[must_use]
+    pub fn new(farmer_pk: FarmerPublicKey, k: K, plot_seed: PlotSeed, out_dir: &Path) -> Self {
+        PlotRequest {
+            farmer_pk,
+            k,
+            plot_seed,
+            out_dir: out_dir.to_path_buf(),
+            tmp_dir: out_dir.to_path_buf(),
+            memory: crate::memory::default_memory(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            checkpoint_bytes: 256 << 20,
+            stop_at: None,
+        }
+    }
+
+    /// The plot id.
+    #[must_use]
+    pub fn plot_id(&self) -> PlotId {
+        derive_plot_id(&self.farmer_pk, self.k, &self.plot_seed)
+    }
+
+    /// Path of the finished plot.
+    #[must_use]
+    pub fn final_path(&self) -> PathBuf {
+        self.out_dir.join(plot_file_name(self.k, &self.plot_id()))
+    }
+
+    fn side_path(&self, dir: &Path, suffix: &str) -> PathBuf {
+        dir.join(format!("{}.{suffix}", plot_file_name(self.k, &self.plot_id())))
+    }
+
+    /// Path of the plot while it is written.
+    #[must_use]
+    pub fn tmp_path(&self) -> PathBuf {
+        self.side_path(&self.out_dir, "tmp")
+    }
+
+    /// Path of the checkpoint journal.
+    #[must_use]
+    pub fn journal_path(&self) -> PathBuf {
+        self.side_path(&self.out_dir, "journal")
+    }
+
+    /// Path of the run file of round `r`.
+    #[must_use]
+    pub fn run_path(&self, r: u64) -> PathBuf {
+        self.side_path(&self.tmp_dir, &format!("run{r}"))
+    }
+}
+
+/// The phases reported to a [`Progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Phase 1: P, matching, F (total = rounds).
+    Matching,
+    /// Phase 2: sorting and writing (total = superblocks).
+    Writing,
+    /// Checksums and header (total = 1).
+    Finishing,
+}
+
+/// Receives progress; implementations must be cheap.
+pub trait Progress: Sync {
+    /// A phase starts with `total` steps.
+    fn phase(&self, phase: Phase, total: u64);
+    /// `done` steps of the current phase are complete.
+    fn set(&self, done: u64);
+}
+
+/// Ignores progress.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase(&self, _: Phase, _: u64) {}
+    fn set(&self, _: u64) {}
+}
+
+/// What a finished plot run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlotSummary {
+    /// The plot id.
+    pub plot_id: PlotId,
+    /// The finished plot file.
+    pub path: PathBuf,
+    /// Plot size parameter.
+    pub k: u8,
+    /// Pairs stored.
+    pub pairs: u64,
+    /// File size.
+    pub bytes: u64,
+    /// Wall time of this run.
+    pub seconds: f64,
+    /// Whether this run continued an interrupted one.
+    pub resumed: bool,
+    /// How the work was cut.
+    pub plan: Plan,
+}
+
+/// Makes (or resumes, or finds finished) the plot of `req`.
+pub fn plot(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummary, PlotError> {
+    if req.k.get() > MAX_PLOT_K {
+        return Err(PlotError::Unsupported(format!(
+            "this plotter writes k up to {MAX_PLOT_K}"
+        )));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(req.threads.max(1))
+        .build()
+        .map_err(|e| PlotError::ThreadPool(e.to_string()))?;
+    pool.install(|| plot_in_pool(req, progress))
+}
+
+fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummary, PlotError> {
+    let start = Instant::now();
+    let (final_path, tmp_path, journal_path) =
+        (req.final_path(), req.tmp_path(), req.journal_path());
+    std::fs::create_dir_all(&req.out_dir).at(&req.out_dir)?;
+    std::fs::create_dir_all(&req.tmp_dir).at(&req.tmp_dir)?;
+    let existing = Journal::load(&journal_path)?;
+    if final_path.exists() {
+        let reader = PlotReader::open(&final_path)?;
+        if let Some(j) = existing {
+            cleanup(req, &j, &journal_path);
+        }
+        return Ok(summary(req, &reader, start, true, plan(req.k, req.memory)));
+    }
+    let plot_id = req.plot_id();
+    let resumable = existing.filter(|j| {
+        j.plot_id == plot_id && j.k == req.k.get() && tmp_path.exists()
+    });
+    let resumed = resumable.is_some();
+    let mut journal = match resumable {
+        Some(j) => j,
+        None => {
+            let p = plan(req.k, req.memory);
+            let j = Journal {
+                format: JOURNAL_FORMAT,
+                plot_id,
+                k: req.k.get(),
+                farmer_pk: req.farmer_pk,
+                plot_seed: req.plot_seed,
+                rounds_log2: p.rounds_log2,
+                runs_on_disk: p.runs_on_disk,
+                rounds_done: 0,
+                superblocks_done: 0,
+                entries_len: 0,
+                pair_count: 0,
+            };
+            let f = File::create(&tmp_path).at(&tmp_path)?;
+            f.sync_all().at(&tmp_path)?;
+            j.save(&journal_path)?;
+            j
+        }
+    };
+    let the_plan = Plan {
+        rounds_log2: journal.rounds_log2,
+        runs_on_disk: journal.runs_on_disk,
+    };
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&tmp_path)
+        .at(&tmp_path)?;
+    let entries_off = Layout::new(req.k, 0).section(Section::Entries).0;
+    file.set_len(entries_off + journal.entries_len).at(&tmp_path)?;
+    let superblocks = superblock_count(req.k);
+    if journal.superblocks_done < superblocks {
+        let runs = matching_phase(req, &mut journal, &journal_path, progress)?;
+        let target = Target {
+            file: &file,
+            path: &tmp_path,
+            journal_path: &journal_path,
+        };
+        write_superblocks(req, &runs, &mut journal, &target, progress)?;
+        runs.into_iter().for_each(Run::remove);
+    }
+    progress.phase(Phase::Finishing, 1);
+    finish(req, &journal, &file, &tmp_path)?;
+    drop(file);
+    std::fs::rename(&tmp_path, &final_path).at(&final_path)?;
+    sync_dir(&final_path)?;
+    cleanup(req, &journal, &journal_path);
+    progress.set(1);
+    let reader = PlotReader::open(&final_path)?;
+    Ok(summary(req, &reader, start, resumed, the_plan))
+}
+
+fn matching_phase(
+    req: &PlotRequest,
+    journal: &mut Journal,
+    journal_path: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<Run>, PlotError> {
+    let rounds = 1u64 << journal.rounds_log2;
+    let superblocks = superblock_count(req.k) as usize;
+    let plot_id = req.plot_id();
+    progress.phase(Phase::Matching, rounds);
+    let mut runs = Vec::with_capacity(rounds as usize);
+    for r in 0..rounds {
+        let path = req.run_path(r);
+        if journal.runs_on_disk && r < journal.rounds_done {
+            if let Some(run) = Run::open(&path, superblocks) {
+                runs.push(run);
+                progress.set(r + 1);
+                continue;
+            }
+        }
+        let out = match_round(&plot_id, req.k, r, journal.rounds_log2);
+        if journal.runs_on_disk {
+            runs.push(Run::spill(out, &path)?);
+            if r >= journal.rounds_done {
+                journal.rounds_done = r + 1;
+                journal.save(journal_path)?;
+            }
+            if req.stop_at == Some(StopAt::Round(r + 1)) {
+                return Err(PlotError::Interrupted(format!("round {}", r + 1)));
+            }
+        } else {
+            runs.push(Run::Memory(out));
+        }
+        progress.set(r + 1);
+    }
+    Ok(runs)
+}
+
+/// Writes the superblock sentinel, the checksum table and the header, then fsyncs.
+fn finish(req: &PlotRequest, j: &Journal, file: &File, path: &Path) -> Result<(), PlotError> {
+    let layout = Layout::new(req.k, j.entries_len);
+    let (sb_off, sb_len) = layout.section(Section::Superblocks);
+    file.write_all_at(&j.entries_len.to_le_bytes(), sb_off + sb_len - 8)
+        .at(path)?;
+    let (sum_off, _) = layout.section(Section::Checksums);
+    file.set_len(sum_off).at(path)?;
+    // SAFETY: read-only map of our own temporary file, which nothing else writes while mapped.
+    let map = unsafe { memmap2::Mmap::map(file) }.at(path)?;
+    let table = compute_table(&map, &layout).at(path)?;
+    drop(map);
+    file.write_all_at(&table, sum_off).at(path)?;
+    let header = Header {
+        k: req.k,
+        farmer_pk: req.farmer_pk,
+        plot_seed: req.plot_seed,
+        plot_id: req.plot_id(),
+        pair_count: j.pair_count,
+        layout,
+        checksum_table_hash: *blake3::hash(&table).as_bytes(),
+    };
+    file.write_all_at(&header.encode(), 0).at(path)?;
+    file.sync_all().at(path)
+}
+
+fn cleanup(req: &PlotRequest, j: &Journal, journal_path: &Path) {
+    for r in 0..(1u64 << j.rounds_log2) {
+        let _ = std::fs::remove_file(req.run_path(r));
+    }
+    let _ = std::fs::remove_file(journal_path);
+}
+
+fn summary(req: &PlotRequest, r: &PlotReader, start: Instant, resumed: bool, plan: Plan) -> PlotSummary {
+    PlotSummary {
+        plot_id: r.header().plot_id,
+        path: r.path().to_path_buf(),
+        k: req.k.get(),
+        pairs: r.header().pair_count,
+        bytes: r.header().layout.file_len(),
+        seconds: start.elapsed().as_secs_f64(),
+        resumed,
+        plan,
+    }
+}
