@@ -203,22 +203,28 @@ impl RegtestNode {
         self.rpc().with_wallet(WALLET)
     }
 
-    /// Mines `n` blocks paying the harness wallet; returns their hashes.
+    /// Mines `n` blocks paying a fresh address of the harness wallet; returns their hashes.
+    /// (A fresh address each call: after `invalidateblock`, re-mining the same coinbase in the
+    /// same second would rebuild the invalidated block, which the node refuses.)
     pub fn mine(&mut self, n: u64) -> Result<Vec<Hash256>, HarnessError> {
-        let address = match &self.address {
-            Some(a) => a.clone(),
-            None => {
-                let a = self.wallet().new_address()?;
-                self.address = Some(a.clone());
-                a
-            }
-        };
+        let address = self.wallet().new_address()?;
+        self.address = Some(address.clone());
         Ok(self.rpc().generate_to_address(n, &address)?)
     }
 
     /// Mines 101 blocks so the wallet has a mature coinbase to spend.
     pub fn fund_wallet(&mut self) -> Result<(), HarnessError> {
         self.mine(101).map(|_| ())
+    }
+
+    /// Makes the node write its block index and chain state to disk (`gettxoutsetinfo` flushes
+    /// before it counts), so that a later SIGKILL keeps the blocks mined so far. Without it a
+    /// killed regtest node comes back at the height of its last periodic flush (often 0).
+    pub fn flush(&self) -> Result<(), HarnessError> {
+        self.rpc()
+            .call_value("gettxoutsetinfo", serde_json::json!([]))
+            .map(|_| ())
+            .map_err(Into::into)
     }
 
     /// True while the daemon process runs.

@@ -149,32 +149,41 @@ impl Anchorer {
     }
 
     fn send(&mut self, batch: &mut BatchRecord) -> Result<(), AnchorError> {
-        let Some(tx) = batch.tx.clone() else {
-            batch.state = BatchState::Sealed;
-            return self.sign(batch);
-        };
-        let txid = Hash256::from_display_hex(&tx.txid)
-            .map_err(|e| AnchorError::Invalid(format!("batch {}: {e}", batch.seq)))?;
-        // Already known (sent before a crash, or mined)? Then never send again.
-        if self.observe(batch, &txid)? {
-            return Ok(());
-        }
-        match self.rpc.send_raw_transaction(&tx.hex, &txid) {
-            Ok(_) => {
-                batch.broadcasts += 1;
-                self.crash(CrashPoint::AfterBroadcast)?;
-                batch.state = BatchState::Broadcast;
-                self.outbox.update(batch)?;
-                tracing::info!(seq = batch.seq, txid = %txid, "anchor sent");
-                Ok(())
-            }
-            Err(e) if inputs_gone(&e) => {
-                tracing::warn!(seq = batch.seq, txid = %txid, error = %e, "anchor tx can no longer confirm; replacing it");
+        // At most one replacement per pass: a node that refuses a freshly funded tx too is
+        // reported, not fed an endless stream of new transactions.
+        for attempt in 0..2 {
+            let Some(tx) = batch.tx.clone() else {
                 self.sign(batch)?;
-                self.send(batch)
+                continue;
+            };
+            let txid = Hash256::from_display_hex(&tx.txid)
+                .map_err(|e| AnchorError::Invalid(format!("batch {}: {e}", batch.seq)))?;
+            // Already known (sent before a crash, or mined)? Then never send it again.
+            if self.observe(batch, &txid)? {
+                return Ok(());
             }
-            Err(e) => Err(e.into()),
+            match self.rpc.send_raw_transaction(&tx.hex, &txid) {
+                Ok(_) => {
+                    batch.broadcasts += 1;
+                    self.crash(CrashPoint::AfterBroadcast)?;
+                    batch.state = BatchState::Broadcast;
+                    self.outbox.update(batch)?;
+                    tracing::info!(seq = batch.seq, txid = %txid, "anchor sent");
+                    return Ok(());
+                }
+                Err(e) if inputs_gone(&e) && attempt == 0 => {
+                    // Its inputs are spent by another transaction or do not exist on this chain:
+                    // this tx can no longer confirm here, so a new one is safe.
+                    tracing::warn!(seq = batch.seq, txid = %txid, error = %e, "anchor tx can no longer confirm; replacing it");
+                    self.sign(batch)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(AnchorError::Invalid(format!(
+            "batch {}: the node refused its replacement transaction too",
+            batch.seq
+        )))
     }
 
     /// Looks the tx up: updates the batch and returns true when the node has it.

@@ -96,6 +96,17 @@ impl Follower {
         let mut tip = self.store.tip()?;
         if let Some(t) = tip {
             let ancestor = self.common_ancestor(t.height.min(node_height), node_height)?;
+            if t.height > node_height && ancestor == Some(node_height) {
+                // The node is behind on our own chain (restarted, still syncing): keep what we
+                // checked and wait for it rather than forget valid headers.
+                tracing::info!(
+                    node_height,
+                    ours = t.height,
+                    "node is behind our tip; waiting"
+                );
+                report.tip = Some((t.height, t.id));
+                return Ok(report);
+            }
             if ancestor != Some(t.height) {
                 report.removed =
                     t.height + 1 - ancestor.map_or(self.config.start_height, |a| a + 1);

@@ -1,0 +1,31 @@
+//! Test helpers: a fault-injecting HTTP server, a tampering proxy in front of a real node, and
+//! a scan of the best chain for anchors.
+
+#![allow(dead_code)]
+
+pub mod http;
+
+use masspoc_node_bridge::anchor::AnchorPayload;
+use masspoc_node_bridge::rpc::RpcClient;
+use std::collections::HashMap;
+
+/// Counts, along the node's best chain from `from_height`, the anchors of each (seq, root).
+pub fn anchors_on_best_chain(rpc: &RpcClient, from_height: u64) -> HashMap<(u64, [u8; 32]), u32> {
+    let mut out = HashMap::new();
+    let tip = rpc.block_count().unwrap();
+    for h in from_height..=tip {
+        let hash = rpc.block_hash(h).unwrap();
+        let block = rpc.block_verbose(&hash).unwrap();
+        for tx in block["tx"].as_array().unwrap() {
+            for o in tx["vout"].as_array().unwrap() {
+                if let Some(p) = o["scriptPubKey"]["hex"]
+                    .as_str()
+                    .and_then(AnchorPayload::from_script_hex)
+                {
+                    *out.entry((p.seq, p.root)).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    out
+}
