@@ -1,1 +1,33 @@
-//! masspoc-verifier (being written).
+//! masspoc-verifier: the chain rules of a masspoc PoC chain instance, batch verification, the
+//! slashing detector and the chain simulator.
+//!
+//! Everything except [`detector`] is pure: bytes and integers in, bytes and integers out, no
+//! clock (callers pass `now_ms`), no floating point in consensus paths (the simulator's reports
+//! use f64). The protocol is pinned in `docs/protocol.md`.
+
+pub mod batch;
+pub mod challenge;
+pub mod deadline;
+pub mod detector;
+pub mod error;
+pub mod evidence;
+pub mod header;
+pub mod header_json;
+pub mod params;
+pub mod retarget;
+pub mod rules;
+pub mod sim;
+pub mod state;
+pub mod testkit;
+pub mod types;
+
+pub use challenge::{derive_challenge, Slot};
+pub use deadline::{deadline_ms, difficulty_for_weight};
+pub use error::{DetectorError, EvidenceError, ParamsError, RejectError};
+pub use evidence::{verify_evidence, Evidence};
+pub use header::{Header, HEADER_LEN};
+pub use header_json::{parse_header_text, HeaderJson};
+pub use params::{ChainParams, ChainSpec, Genesis};
+pub use rules::{check_header, CheckedHeader, ParentInfo};
+pub use state::{Accepted, ChainState, Work};
+pub use types::{Beacon, ChainId, HeaderHash, Height, PayloadRoot};

@@ -1,0 +1,169 @@
+//! Errors of the verifier crate: why a header, evidence or store operation was rejected.
+
+use masspoc_proof::vrf::VrfError;
+use masspoc_proof::ProofError;
+use thiserror::Error;
+
+/// Why a header was rejected by the chain rules (`docs/protocol.md`, "Rejection reasons").
+///
+/// [`RejectError::code`] gives the stable snake_case code the bridge API reports.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RejectError {
+    /// The bytes are not a canonical header encoding.
+    #[error("bad encoding: {0}")]
+    BadEncoding(String),
+    /// The header names another chain instance.
+    #[error("wrong chain: the header is for chain {got}, expected {expected}")]
+    WrongChain {
+        /// Chain id the header carries (hex).
+        got: String,
+        /// Chain id of the chain checking it (hex).
+        expected: String,
+    },
+    /// The header's parent is not known.
+    #[error("unknown parent {0}")]
+    UnknownParent(String),
+    /// The height is not the parent's plus one.
+    #[error("wrong height: expected {expected}, got {got}")]
+    WrongHeight {
+        /// Parent height plus one.
+        expected: u64,
+        /// The header's height.
+        got: u64,
+    },
+    /// The difficulty is not what the retarget rule gives for this parent.
+    #[error("wrong difficulty: expected {expected}, got {got}")]
+    WrongDifficulty {
+        /// Retarget result.
+        expected: u64,
+        /// The header's difficulty.
+        got: u64,
+    },
+    /// The proof's plot is smaller than the chain allows.
+    #[error("plot k = {k} is below the chain's minimum {min_k}")]
+    PlotTooSmall {
+        /// The proof's k.
+        k: u8,
+        /// The chain's minimum.
+        min_k: u8,
+    },
+    /// The capacity proof is not a valid stored pair (bad pair, wrong order, out of range).
+    #[error("bad proof: {0}")]
+    BadProof(ProofError),
+    /// The pair is valid but does not answer this header's challenge (filter or index).
+    #[error("wrong challenge: {0}")]
+    WrongChallenge(ProofError),
+    /// The VRF proof does not verify over the challenge under the header's VRF key.
+    #[error("bad vrf: {0}")]
+    BadVrf(VrfError),
+    /// The farmer already used another VRF key on this branch.
+    #[error("vrf key changed: the farmer is bound to another vrf key on this branch")]
+    VrfKeyChanged,
+    /// The timestamp is earlier than parent + slot delay + deadline.
+    #[error("deadline not met: earliest allowed timestamp {earliest_ms} ms, got {got_ms} ms")]
+    DeadlineNotMet {
+        /// Earliest allowed timestamp (saturated at u64::MAX).
+        earliest_ms: u64,
+        /// The header's timestamp.
+        got_ms: u64,
+    },
+    /// The timestamp is further in the future than the allowed drift.
+    #[error("timestamp {got_ms} ms is more than {drift_ms} ms ahead of now ({now_ms} ms)")]
+    TooFarInFuture {
+        /// The header's timestamp.
+        got_ms: u64,
+        /// The checker's clock.
+        now_ms: u64,
+        /// The chain's allowed drift.
+        drift_ms: u64,
+    },
+    /// The ed25519 signature does not verify strictly under the proof's farmer key.
+    #[error("bad signature")]
+    BadSignature,
+    /// The farmer key is banned from this height on (slashing evidence).
+    #[error("banned key: the farmer was slashed from height {from}")]
+    BannedKey {
+        /// First height the ban applies to.
+        from: u64,
+    },
+}
+
+impl RejectError {
+    /// The stable snake_case code of the reason (bridge API, `--json` outputs).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            RejectError::BadEncoding(_) => "bad_encoding",
+            RejectError::WrongChain { .. } => "wrong_chain",
+            RejectError::UnknownParent(_) => "unknown_parent",
+            RejectError::WrongHeight { .. } => "wrong_height",
+            RejectError::WrongDifficulty { .. } => "wrong_difficulty",
+            RejectError::PlotTooSmall { .. } => "plot_too_small",
+            RejectError::BadProof(_) => "bad_proof",
+            RejectError::WrongChallenge(_) => "wrong_challenge",
+            RejectError::BadVrf(_) => "bad_vrf",
+            RejectError::VrfKeyChanged => "vrf_key_changed",
+            RejectError::DeadlineNotMet { .. } => "deadline_not_met",
+            RejectError::TooFarInFuture { .. } => "too_far_in_future",
+            RejectError::BadSignature => "bad_signature",
+            RejectError::BannedKey { .. } => "banned_key",
+        }
+    }
+}
+
+/// Why slashing evidence was rejected (`docs/protocol.md`, "Evidence").
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// Not a canonical evidence encoding (length, header encodings, order of the two headers).
+    #[error("bad encoding: {0}")]
+    BadEncoding(String),
+    /// The two headers are for different chains.
+    #[error("the two headers are for different chains")]
+    DifferentChains,
+    /// The two headers are at different heights.
+    #[error("the two headers are at different heights")]
+    DifferentHeights,
+    /// The two headers are signed by different farmer keys.
+    #[error("the two headers are signed by different farmer keys")]
+    DifferentKeys,
+    /// The two headers have the same hash: no equivocation.
+    #[error("the two headers are the same header")]
+    SameHeader,
+    /// A signature does not verify strictly.
+    #[error("bad signature on header {0}")]
+    BadSignature(&'static str),
+}
+
+/// Why the slashing detector's store failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DetectorError {
+    /// The embedded store failed (open, lock, transaction, I/O).
+    #[error("slashing store: {0}")]
+    Store(String),
+    /// The store held bytes that do not decode: it is corrupt.
+    #[error("slashing store is corrupt: {0}")]
+    Corrupt(String),
+    /// The header handed to the detector has no valid signature.
+    #[error("header not accepted by the detector: {0}")]
+    Rejected(RejectError),
+    /// Evidence handed to the detector does not verify.
+    #[error("evidence not accepted: {0}")]
+    Evidence(EvidenceError),
+}
+
+/// A bad chain parameter set.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// A parameter is out of its allowed range.
+    #[error("bad chain parameter {name}: {why}")]
+    Invalid {
+        /// The parameter.
+        name: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+}

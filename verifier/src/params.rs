@@ -1,0 +1,172 @@
+//! Chain parameters, the chain id that commits to them, and the genesis they define.
+
+use crate::error::ParamsError;
+use crate::types::{Beacon, ChainId, HeaderHash, Height};
+use masspoc_proof::vrf::VrfOutput;
+use serde::{Deserialize, Serialize};
+
+/// Domain tag of the chain id.
+pub const CHAIN_ID_TAG: &[u8] = b"masspoc/v1/chain";
+/// Domain tag of the genesis hash.
+pub const GENESIS_HASH_TAG: &[u8] = b"masspoc/v1/genesis";
+/// Domain tag of the genesis VRF output (the "parent beta" of height 1).
+pub const GENESIS_BETA_TAG: &[u8] = b"masspoc/v1/genesis-beta";
+/// Longest chain name, in bytes of UTF-8.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The consensus parameters of one chain instance. All of them are committed to by the chain id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainParams {
+    /// Human-readable name, 1 to 64 bytes of UTF-8.
+    pub name: String,
+    /// The proof-of-work block hash the chain starts from (display order, as RPC shows it).
+    pub beacon: Beacon,
+    /// Timestamp of genesis, ms since the Unix epoch.
+    pub genesis_time_ms: u64,
+    /// Target mean block interval, ms (at least 1).
+    pub target_interval_ms: u64,
+    /// Extra delay per slot, ms (at least the target interval).
+    pub slot_ms: u64,
+    /// Challenge filter bits, 0 to 32.
+    pub filter_bits: u8,
+    /// Smallest plot k accepted, 16 to 40.
+    pub min_k: u8,
+    /// Difficulty of height 1 (at least 1).
+    pub initial_difficulty: u64,
+    /// Retarget window in blocks (1 to 10,000).
+    pub retarget_window: u32,
+    /// How far a timestamp may be ahead of the checker's clock, ms.
+    pub max_future_drift_ms: u64,
+}
+
+impl ChainParams {
+    /// Checks every parameter's range.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let bad = |name, why: &str| {
+            Err(ParamsError::Invalid {
+                name,
+                why: why.to_string(),
+            })
+        };
+        if self.name.is_empty() || self.name.len() > MAX_NAME_LEN {
+            return bad("name", "must be 1 to 64 bytes");
+        }
+        if self.target_interval_ms == 0 {
+            return bad("target_interval_ms", "must be at least 1");
+        }
+        if self.slot_ms < self.target_interval_ms {
+            return bad("slot_ms", "must be at least target_interval_ms");
+        }
+        if self.filter_bits > 32 {
+            return bad("filter_bits", "must be at most 32");
+        }
+        if !(masspoc_proof::K::MIN..=masspoc_proof::K::MAX).contains(&self.min_k) {
+            return bad("min_k", "must be in [16, 40]");
+        }
+        if self.initial_difficulty == 0 {
+            return bad("initial_difficulty", "must be at least 1");
+        }
+        if self.retarget_window == 0 || self.retarget_window > 10_000 {
+            return bad("retarget_window", "must be in [1, 10000]");
+        }
+        Ok(())
+    }
+
+    /// The canonical encoding hashed into the chain id (`docs/protocol.md`, "Chain id").
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(128);
+        b.push(self.name.len() as u8);
+        b.extend_from_slice(self.name.as_bytes());
+        b.extend_from_slice(self.beacon.as_bytes());
+        b.extend_from_slice(&self.genesis_time_ms.to_le_bytes());
+        b.extend_from_slice(&self.target_interval_ms.to_le_bytes());
+        b.extend_from_slice(&self.slot_ms.to_le_bytes());
+        b.push(self.filter_bits);
+        b.push(self.min_k);
+        b.extend_from_slice(&self.initial_difficulty.to_le_bytes());
+        b.extend_from_slice(&self.retarget_window.to_le_bytes());
+        b.extend_from_slice(&self.max_future_drift_ms.to_le_bytes());
+        b
+    }
+
+    /// `BLAKE3(CHAIN_ID_TAG || encode(params))`.
+    #[must_use]
+    pub fn chain_id(&self) -> ChainId {
+        let mut h = blake3::Hasher::new();
+        h.update(CHAIN_ID_TAG);
+        h.update(&self.encode());
+        ChainId(*h.finalize().as_bytes())
+    }
+
+    /// The genesis these parameters define.
+    #[must_use]
+    pub fn genesis(&self) -> Genesis {
+        Genesis::of(self)
+    }
+}
+
+/// The virtual block at height 0: no proof, no signature, only what height 1 builds on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Genesis {
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// `BLAKE3(GENESIS_HASH_TAG || chain_id)`: the `prev_hash` of height 1.
+    pub hash: HeaderHash,
+    /// The first 64 bytes of the BLAKE3 XOF of `GENESIS_BETA_TAG || chain_id`: the parent VRF
+    /// output from which height 1's challenges are derived.
+    pub beta: VrfOutput,
+    /// The genesis timestamp.
+    pub timestamp_ms: u64,
+    /// Height 0.
+    pub height: Height,
+}
+
+impl Genesis {
+    /// Derives the genesis of a parameter set.
+    #[must_use]
+    pub fn of(params: &ChainParams) -> Genesis {
+        let chain_id = params.chain_id();
+        let mut h = blake3::Hasher::new();
+        h.update(GENESIS_HASH_TAG);
+        h.update(chain_id.as_bytes());
+        let hash = HeaderHash(*h.finalize().as_bytes());
+        let mut h = blake3::Hasher::new();
+        h.update(GENESIS_BETA_TAG);
+        h.update(chain_id.as_bytes());
+        let mut beta = [0u8; 64];
+        h.finalize_xof().fill(&mut beta);
+        Genesis {
+            chain_id,
+            hash,
+            beta: VrfOutput(beta),
+            timestamp_ms: params.genesis_time_ms,
+            height: Height(0),
+        }
+    }
+}
+
+/// Validated parameters with their derived chain id and genesis, computed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSpec {
+    /// The parameters.
+    pub params: ChainParams,
+    /// Their chain id.
+    pub chain_id: ChainId,
+    /// Their genesis.
+    pub genesis: Genesis,
+}
+
+impl ChainSpec {
+    /// Validates the parameters and derives the chain id and genesis.
+    pub fn new(params: ChainParams) -> Result<ChainSpec, ParamsError> {
+        params.validate()?;
+        let genesis = params.genesis();
+        Ok(ChainSpec {
+            chain_id: genesis.chain_id,
+            genesis,
+            params,
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! Pure header validation against its parent and the chain's parameters.
+//!
+//! [`check_header`] runs every per-header rule in the order of `docs/protocol.md` ("Validation
+//! order") and reports the first failure. Rules that need more than the parent (the retarget
+//! window, bans, the VRF key binding, fork choice) live in [`crate::state::ChainState`], which
+//! passes their results in.
+
+use crate::challenge::{derive_challenge, Slot};
+use crate::deadline::deadline_ms;
+use crate::error::RejectError;
+use crate::header::Header;
+use crate::params::{ChainSpec, Genesis};
+use crate::types::{HeaderHash, Height};
+use masspoc_proof::vrf::{self, VrfOutput};
+use masspoc_proof::{Challenge, ProofError, VerifiedProof};
+
+/// What a child needs to know about its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParentInfo {
+    /// The parent's hash (the genesis hash for height 1).
+    pub hash: HeaderHash,
+    /// The parent's height.
+    pub height: Height,
+    /// The parent's timestamp.
+    pub timestamp_ms: u64,
+    /// The parent's VRF output (the genesis beta for height 1).
+    pub beta: VrfOutput,
+}
+
+impl ParentInfo {
+    /// Genesis as a parent.
+    #[must_use]
+    pub fn genesis(g: &Genesis) -> ParentInfo {
+        ParentInfo {
+            hash: g.hash,
+            height: g.height,
+            timestamp_ms: g.timestamp_ms,
+            beta: g.beta,
+        }
+    }
+}
+
+/// What a valid header establishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedHeader {
+    /// The header's hash.
+    pub hash: HeaderHash,
+    /// The challenge it answers.
+    pub challenge: Challenge,
+    /// The verified proof (plot id, quality, score).
+    pub proof: VerifiedProof,
+    /// The proof's deadline at the header's difficulty.
+    pub deadline_ms: u64,
+    /// The VRF output, from which the children's challenges are derived.
+    pub beta: VrfOutput,
+}
+
+/// The earliest timestamp a header of `slot` with this deadline may carry, `None` on overflow.
+#[must_use]
+pub fn earliest_timestamp(parent_ms: u64, slot: Slot, slot_ms: u64, deadline: u64) -> Option<u64> {
+    u64::from(slot.0)
+        .checked_mul(slot_ms)?
+        .checked_add(deadline)?
+        .checked_add(parent_ms)
+}
+
+/// Chain id, height, parent link and difficulty.
+pub fn check_link(
+    header: &Header,
+    parent: &ParentInfo,
+    spec: &ChainSpec,
+    expected_difficulty: u64,
+) -> Result<(), RejectError> {
+    if header.chain_id != spec.chain_id {
+        return Err(RejectError::WrongChain {
+            got: header.chain_id.to_hex(),
+            expected: spec.chain_id.to_hex(),
+        });
+    }
+    let expected_height = parent.height.0.saturating_add(1);
+    if header.height.0 != expected_height {
+        return Err(RejectError::WrongHeight {
+            expected: expected_height,
+            got: header.height.0,
+        });
+    }
+    if header.prev_hash != parent.hash {
+        return Err(RejectError::UnknownParent(header.prev_hash.to_hex()));
+    }
+    if header.difficulty != expected_difficulty {
+        return Err(RejectError::WrongDifficulty {
+            expected: expected_difficulty,
+            got: header.difficulty,
+        });
+    }
+    Ok(())
+}
+
+/// The challenge of the header's height and slot on top of `parent`.
+#[must_use]
+pub fn header_challenge(header: &Header, parent: &ParentInfo) -> Challenge {
+    derive_challenge(&header.chain_id, header.height, header.slot, &parent.beta)
+}
+
+/// Minimum k, then the capacity proof against the challenge.
+pub fn check_proof(
+    header: &Header,
+    challenge: &Challenge,
+    spec: &ChainSpec,
+) -> Result<VerifiedProof, RejectError> {
+    let k = header.proof.k.get();
+    if k < spec.params.min_k {
+        return Err(RejectError::PlotTooSmall {
+            k,
+            min_k: spec.params.min_k,
+        });
+    }
+    header
+        .proof
+        .verify(challenge, u32::from(spec.params.filter_bits))
+        .map_err(|e| match e {
+            ProofError::Filter | ProofError::WrongIndex { .. } => RejectError::WrongChallenge(e),
+            other => RejectError::BadProof(other),
+        })
+}
+
+/// Timestamp rules: not before `parent + slot * slot_ms + deadline`, not beyond `now + drift`.
+pub fn check_timing(
+    header: &Header,
+    parent: &ParentInfo,
+    spec: &ChainSpec,
+    deadline: u64,
+    now_ms: Option<u64>,
+) -> Result<(), RejectError> {
+    let earliest = earliest_timestamp(
+        parent.timestamp_ms,
+        header.slot,
+        spec.params.slot_ms,
+        deadline,
+    );
+    match earliest {
+        Some(e) if header.timestamp_ms >= e => {}
+        _ => {
+            return Err(RejectError::DeadlineNotMet {
+                earliest_ms: earliest.unwrap_or(u64::MAX),
+                got_ms: header.timestamp_ms,
+            })
+        }
+    }
+    if let Some(now) = now_ms {
+        let drift = spec.params.max_future_drift_ms;
+        if header.timestamp_ms > now.saturating_add(drift) {
+            return Err(RejectError::TooFarInFuture {
+                got_ms: header.timestamp_ms,
+                now_ms: now,
+                drift_ms: drift,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The VRF proof over the challenge; returns beta.
+pub fn check_vrf(header: &Header, challenge: &Challenge) -> Result<VrfOutput, RejectError> {
+    vrf::verify(&header.vrf_pk, challenge.as_bytes(), &header.vrf_proof)
+        .map_err(RejectError::BadVrf)
+}
+
+/// Every per-header rule except the signature, in protocol order.
+pub fn check_header_unsigned(
+    header: &Header,
+    parent: &ParentInfo,
+    spec: &ChainSpec,
+    expected_difficulty: u64,
+    now_ms: Option<u64>,
+) -> Result<CheckedHeader, RejectError> {
+    check_link(header, parent, spec, expected_difficulty)?;
+    let challenge = header_challenge(header, parent);
+    let proof = check_proof(header, &challenge, spec)?;
+    let deadline = deadline_ms(proof.score, header.difficulty);
+    check_timing(header, parent, spec, deadline, now_ms)?;
+    let beta = check_vrf(header, &challenge)?;
+    Ok(CheckedHeader {
+        hash: header.hash(),
+        challenge,
+        proof,
+        deadline_ms: deadline,
+        beta,
+    })
+}
+
+/// Every per-header rule: [`check_header_unsigned`], then the strict ed25519 signature.
+pub fn check_header(
+    header: &Header,
+    parent: &ParentInfo,
+    spec: &ChainSpec,
+    expected_difficulty: u64,
+    now_ms: Option<u64>,
+) -> Result<CheckedHeader, RejectError> {
+    let checked = check_header_unsigned(header, parent, spec, expected_difficulty, now_ms)?;
+    header.verify_signature()?;
+    Ok(checked)
+}

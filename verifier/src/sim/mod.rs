@@ -1,0 +1,168 @@
+//! The chain simulator: farmers with sampled proofs race on the real chain rules (retarget,
+//! deadline and timestamp rules, fork choice in [`ChainState`]); reports block shares beside
+//! weight shares, block intervals and reorganisations. f64 appears only in sampling and reports.
+
+pub mod report;
+pub mod sampler;
+pub mod spec;
+
+use crate::challenge::Slot;
+use crate::deadline::{deadline_ms, difficulty_for_weight};
+use crate::params::{ChainParams, ChainSpec};
+use crate::rules::earliest_timestamp;
+use crate::state::{ChainState, SimBlock};
+use crate::types::Beacon;
+use masspoc_proof::vrf::VrfOutput;
+use masspoc_proof::{weight, FarmerPublicKey};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+pub use report::{FarmerReport, SimReport};
+pub use spec::{parse_farmers, FarmerSpec, SpecError};
+
+/// Simulation settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Heights to produce.
+    pub heights: u64,
+    /// One entry per farmer.
+    pub farmers: Vec<FarmerSpec>,
+    /// RNG seed.
+    pub seed: u64,
+    /// Total space is multiplied by this factor over the run (geometrically), `1.0` = constant.
+    pub space_change: f64,
+    /// Target interval, ms.
+    pub target_interval_ms: u64,
+    /// Slot delay, ms.
+    pub slot_ms: u64,
+    /// Filter bits.
+    pub filter_bits: u8,
+    /// Retarget window.
+    pub retarget_window: u32,
+    /// Propagation delay, ms: every farmer whose block is due less than this after the earliest
+    /// one publishes it too, and the node receives them in random order.
+    pub delay_ms: u64,
+}
+
+impl SimConfig {
+    /// Defaults: 10 s target, 60 s slots, filter 0, window 64, 500 ms propagation delay.
+    #[must_use]
+    pub fn new(heights: u64, farmers: Vec<FarmerSpec>, seed: u64) -> SimConfig {
+        SimConfig {
+            heights,
+            farmers,
+            seed,
+            space_change: 1.0,
+            target_interval_ms: 10_000,
+            slot_ms: 60_000,
+            filter_bits: 0,
+            retarget_window: 64,
+            delay_ms: 500,
+        }
+    }
+
+    /// Active plots of farmer `i` at height `h`.
+    fn plots_at(&self, i: usize, h: u64) -> u32 {
+        let frac = h as f64 / self.heights.max(1) as f64;
+        let n = f64::from(self.farmers[i].count) * self.space_change.powf(frac);
+        (n.round() as u32).max(1)
+    }
+
+    fn params(&self) -> ChainParams {
+        let total: u128 = self
+            .farmers
+            .iter()
+            .map(|f| u128::from(weight(f.k)) * u128::from(f.count))
+            .sum();
+        ChainParams {
+            name: "simulation".into(),
+            beacon: Beacon([0; 32]),
+            genesis_time_ms: 0,
+            target_interval_ms: self.target_interval_ms,
+            slot_ms: self.slot_ms,
+            filter_bits: self.filter_bits,
+            min_k: masspoc_proof::K::MIN,
+            initial_difficulty: difficulty_for_weight(
+                total,
+                self.target_interval_ms,
+                self.filter_bits,
+            ),
+            retarget_window: self.retarget_window,
+            max_future_drift_ms: 15_000,
+        }
+    }
+}
+
+fn farmer_key(i: usize) -> FarmerPublicKey {
+    let mut k = [0u8; 32];
+    k[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    FarmerPublicKey(k)
+}
+
+/// Runs a simulation and returns the final chain state with the report.
+pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), crate::ParamsError> {
+    let spec = ChainSpec::new(cfg.params())?;
+    let mut state = ChainState::new(spec);
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let n = cfg.farmers.len();
+    let mut max_reorg = 0u64;
+    for h in 0..cfg.heights {
+        let tip = state.best().clone();
+        let difficulty = state.next_difficulty(&tip.hash).expect("tip known");
+        let plots: Vec<u32> = (0..n).map(|i| cfg.plots_at(i, h)).collect();
+        // Per farmer: (timestamp, slot, score) of its earliest block over the slots.
+        let mut cands: Vec<Option<(u64, Slot, masspoc_proof::Score)>> = vec![None; n];
+        let mut best_ts = u64::MAX;
+        for s in 0u32.. {
+            let open = tip.timestamp_ms.saturating_add(u64::from(s) * cfg.slot_ms);
+            if open >= best_ts || s == 10_000 {
+                break;
+            }
+            for i in 0..n {
+                let k = cfg.farmers[i].k;
+                let Some(sc) = sampler::sample_farmer(&mut rng, k, plots[i], cfg.filter_bits)
+                else {
+                    continue;
+                };
+                let d = deadline_ms(sc, difficulty);
+                let Some(ts) = earliest_timestamp(tip.timestamp_ms, Slot(s), cfg.slot_ms, d)
+                else {
+                    continue;
+                };
+                if cands[i].is_none_or(|c| ts < c.0) {
+                    cands[i] = Some((ts, Slot(s), sc));
+                    best_ts = best_ts.min(ts);
+                }
+            }
+        }
+        let mut published: Vec<SimBlock> = cands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.map(|c| (i, c)))
+            .filter(|(_, (ts, _, _))| *ts < best_ts.saturating_add(cfg.delay_ms.max(1)))
+            .map(|(i, (ts, slot, score))| {
+                let mut beta = [0u8; 64];
+                rng.fill(&mut beta[..]);
+                SimBlock {
+                    parent: tip.hash,
+                    farmer: farmer_key(i),
+                    slot,
+                    score,
+                    timestamp_ms: ts,
+                    beta: VrfOutput(beta),
+                }
+            })
+            .collect();
+        published.shuffle(&mut rng);
+        for b in &published {
+            let a = state
+                .accept_simulated(b)
+                .expect("simulated blocks follow the rules");
+            if let Some(r) = a.reorg {
+                max_reorg = max_reorg.max(r.depth);
+            }
+        }
+    }
+    let report = report::build(cfg, &state, max_reorg, farmer_key);
+    Ok((state, report))
+}

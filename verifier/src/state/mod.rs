@@ -1,0 +1,448 @@
+//! `ChainState`: the block tree of one chain instance, its best tip, bans and reorgs.
+//!
+//! Accepting a header runs the stateful rules (known parent, ban, VRF key binding, retarget) and
+//! then the pure per-header rules of [`crate::rules`]; fork choice is [`node::compare_tips`].
+
+mod ban;
+pub use ban::BanOutcome;
+pub mod node;
+mod work;
+
+use crate::error::RejectError;
+use crate::header::Header;
+use crate::params::ChainSpec;
+use crate::retarget::{next_difficulty, RetargetWindow};
+use crate::rules::{check_header, CheckedHeader, ParentInfo};
+use crate::types::{HeaderHash, Height};
+pub use node::{compare_tips, Node};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+pub use work::Work;
+
+use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
+use masspoc_proof::FarmerPublicKey;
+
+/// What happened to the best chain when a block was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reorg {
+    /// Blocks of the old best chain that are no longer on it.
+    pub depth: u64,
+    /// The old tip.
+    pub old_tip: HeaderHash,
+}
+
+/// The result of accepting a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// The block's hash.
+    pub hash: HeaderHash,
+    /// Its height.
+    pub height: Height,
+    /// The block was already known (nothing changed).
+    pub duplicate: bool,
+    /// It is now the best tip.
+    pub best: bool,
+    /// Becoming the best tip replaced blocks of the old best chain.
+    pub reorg: Option<Reorg>,
+    /// It would have won fork choice, but the reorganisation is deeper than the node's bound.
+    pub reorg_refused: bool,
+}
+
+/// A block whose proof was sampled rather than proven (the simulator): the score and beta are
+/// taken as given; difficulty, timing and fork choice are the real rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimBlock {
+    /// Parent hash.
+    pub parent: HeaderHash,
+    /// Farmer key.
+    pub farmer: FarmerPublicKey,
+    /// Slot used.
+    pub slot: crate::challenge::Slot,
+    /// The proof's score.
+    pub score: masspoc_proof::Score,
+    /// Timestamp claimed.
+    pub timestamp_ms: u64,
+    /// VRF output to derive children's challenges from.
+    pub beta: VrfOutput,
+}
+
+/// The block tree of one chain instance.
+#[derive(Debug, Clone)]
+pub struct ChainState {
+    spec: ChainSpec,
+    nodes: HashMap<HeaderHash, Node>,
+    best: HeaderHash,
+    /// `main[h]` is the best chain's block at height `h`.
+    main: Vec<HeaderHash>,
+    bans: HashMap<FarmerPublicKey, Height>,
+    max_reorg_depth: Option<u64>,
+    reorgs: u64,
+}
+
+impl ChainState {
+    /// A chain holding only genesis.
+    #[must_use]
+    pub fn new(spec: ChainSpec) -> ChainState {
+        let g = spec.genesis;
+        let node = Node {
+            hash: g.hash,
+            parent: g.hash,
+            height: g.height,
+            timestamp_ms: g.timestamp_ms,
+            difficulty: 0,
+            cumulative: 0,
+            farmer: None,
+            beta: g.beta,
+            header: None,
+            bindings: Arc::default(),
+        };
+        ChainState {
+            spec,
+            nodes: HashMap::from([(g.hash, node)]),
+            best: g.hash,
+            main: vec![g.hash],
+            bans: HashMap::new(),
+            max_reorg_depth: None,
+            reorgs: 0,
+        }
+    }
+
+    /// Refuses to switch to a branch that replaces more than `depth` blocks of the best chain (a
+    /// node-local policy, `docs/protocol.md` "Reorganisation bound"). `None` = unbounded.
+    pub fn set_max_reorg_depth(&mut self, depth: Option<u64>) {
+        self.max_reorg_depth = depth;
+    }
+
+    /// The chain's parameters, id and genesis.
+    #[must_use]
+    pub fn spec(&self) -> &ChainSpec {
+        &self.spec
+    }
+
+    /// The best tip.
+    #[must_use]
+    pub fn best(&self) -> &Node {
+        &self.nodes[&self.best]
+    }
+
+    /// A known block (genesis included).
+    #[must_use]
+    pub fn node(&self, hash: &HeaderHash) -> Option<&Node> {
+        self.nodes.get(hash)
+    }
+
+    /// Number of known blocks, genesis included.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Never true: genesis is always there.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// How many times the best tip moved to a branch that did not extend it.
+    #[must_use]
+    pub fn reorg_count(&self) -> u64 {
+        self.reorgs
+    }
+
+    /// The best chain's block hash at `height`.
+    #[must_use]
+    pub fn main_at(&self, height: Height) -> Option<HeaderHash> {
+        usize::try_from(height.0).ok().and_then(|h| self.main.get(h)).copied()
+    }
+
+    /// Up to `limit` headers of the best chain from height `from` on.
+    #[must_use]
+    pub fn main_headers(&self, from: Height, limit: usize) -> Vec<Header> {
+        let start = usize::try_from(from.0).unwrap_or(usize::MAX).max(1);
+        self.main
+            .iter()
+            .skip(start)
+            .take(limit)
+            .filter_map(|h| self.nodes.get(h).and_then(|n| n.header))
+            .collect()
+    }
+
+    /// What a child of `parent` needs from it, if `parent` is known.
+    #[must_use]
+    pub fn parent_info(&self, parent: &HeaderHash) -> Option<ParentInfo> {
+        self.nodes.get(parent).map(|n| ParentInfo {
+            hash: n.hash,
+            height: n.height,
+            timestamp_ms: n.timestamp_ms,
+            beta: n.beta,
+        })
+    }
+
+    /// The retarget window ending at a known block.
+    #[must_use]
+    pub fn retarget_window(&self, parent: &HeaderHash) -> Option<RetargetWindow> {
+        let p = self.nodes.get(parent)?;
+        let blocks = p.height.0.min(u64::from(self.spec.params.retarget_window));
+        let mut a = p;
+        for _ in 0..blocks {
+            a = self.nodes.get(&a.parent)?;
+        }
+        Some(RetargetWindow {
+            blocks,
+            sum_difficulty: p.cumulative - a.cumulative,
+            start_ms: a.timestamp_ms,
+            end_ms: p.timestamp_ms,
+        })
+    }
+
+    /// The difficulty a child of `parent` must carry.
+    #[must_use]
+    pub fn next_difficulty(&self, parent: &HeaderHash) -> Option<u64> {
+        self.retarget_window(parent)
+            .map(|w| next_difficulty(&self.spec.params, &w))
+    }
+
+    /// The first height from which a farmer is banned, if it is.
+    #[must_use]
+    pub fn banned_from(&self, farmer: &FarmerPublicKey) -> Option<Height> {
+        self.bans.get(farmer).copied()
+    }
+
+    /// The stateful checks of a header: known parent, height, ban, VRF key binding. Returns the parent and
+    /// the difficulty the pure rules need.
+    pub fn prepare(&self, header: &Header) -> Result<(ParentInfo, u64), RejectError> {
+        let parent = self
+            .nodes
+            .get(&header.prev_hash)
+            .ok_or_else(|| RejectError::UnknownParent(header.prev_hash.to_hex()))?;
+        let expected = parent.height.0.saturating_add(1);
+        if header.height.0 != expected {
+            return Err(RejectError::WrongHeight {
+                expected,
+                got: header.height.0,
+            });
+        }
+        if let Some(from) = self.bans.get(&header.farmer()) {
+            if header.height >= *from {
+                return Err(RejectError::BannedKey { from: from.0 });
+            }
+        }
+        check_binding(parent, &header.farmer(), &header.vrf_pk)?;
+        let info = self.parent_info(&header.prev_hash).expect("parent known");
+        let difficulty = self
+            .next_difficulty(&header.prev_hash)
+            .ok_or_else(|| RejectError::UnknownParent(header.prev_hash.to_hex()))?;
+        Ok((info, difficulty))
+    }
+
+    /// Runs every rule on a header and, if it passes, adds it and applies fork choice.
+    ///
+    /// `now_ms` is the checker's clock for the future-drift rule (`None` skips that rule, for
+    /// replaying old headers).
+    pub fn accept_header(
+        &mut self,
+        header: &Header,
+        now_ms: Option<u64>,
+    ) -> Result<Accepted, RejectError> {
+        let hash = header.hash();
+        if self.nodes.contains_key(&hash) {
+            return Ok(self.duplicate(hash));
+        }
+        let (parent, difficulty) = self.prepare(header)?;
+        let checked = check_header(header, &parent, &self.spec, difficulty, now_ms)?;
+        self.insert_checked(header, &checked)
+    }
+
+    /// Adds a header that passed the pure rules (e.g. in a parallel batch, with the inputs
+    /// [`ChainState::prepare`] gave) and applies fork choice. The stateful checks (known parent,
+    /// ban, VRF key binding) run again, since the state may have changed in between.
+    pub fn insert_checked(
+        &mut self,
+        header: &Header,
+        checked: &CheckedHeader,
+    ) -> Result<Accepted, RejectError> {
+        if self.nodes.contains_key(&checked.hash) {
+            return Ok(self.duplicate(checked.hash));
+        }
+        self.prepare(header)?;
+        let parent = &self.nodes[&header.prev_hash];
+        let bindings = bind(parent, header.farmer(), header.vrf_pk);
+        let node = Node {
+            hash: checked.hash,
+            parent: header.prev_hash,
+            height: header.height,
+            timestamp_ms: header.timestamp_ms,
+            difficulty: header.difficulty,
+            cumulative: parent.cumulative + u128::from(header.difficulty),
+            farmer: Some(header.farmer()),
+            beta: checked.beta,
+            header: Some(*header),
+            bindings,
+        };
+        Ok(self.insert_node(node))
+    }
+
+    /// Adds a header after only the stateful checks, taking its VRF output as given (a scratch
+    /// copy's look-ahead in [`crate::batch::accept_sequence`]; never on a state that matters).
+    pub(crate) fn insert_unverified(
+        &mut self,
+        header: &Header,
+        beta: VrfOutput,
+    ) -> Result<Accepted, RejectError> {
+        let hash = header.hash();
+        if self.nodes.contains_key(&hash) {
+            return Ok(self.duplicate(hash));
+        }
+        let (_, difficulty) = self.prepare(header)?;
+        let parent = &self.nodes[&header.prev_hash];
+        let node = Node {
+            hash,
+            parent: header.prev_hash,
+            height: header.height,
+            timestamp_ms: header.timestamp_ms,
+            difficulty,
+            cumulative: parent.cumulative + u128::from(difficulty),
+            farmer: Some(header.farmer()),
+            beta,
+            header: None,
+            bindings: bind(parent, header.farmer(), header.vrf_pk),
+        };
+        Ok(self.insert_node(node))
+    }
+
+    /// Adds a simulated block: real retarget, real deadline and timestamp rules, real fork choice;
+    /// the score and beta are taken as given.
+    pub fn accept_simulated(&mut self, b: &SimBlock) -> Result<Accepted, RejectError> {
+        let parent = self
+            .nodes
+            .get(&b.parent)
+            .ok_or_else(|| RejectError::UnknownParent(b.parent.to_hex()))?;
+        let difficulty = self.next_difficulty(&b.parent).expect("parent known");
+        let deadline = crate::deadline::deadline_ms(b.score, difficulty);
+        let earliest = crate::rules::earliest_timestamp(
+            parent.timestamp_ms,
+            b.slot,
+            self.spec.params.slot_ms,
+            deadline,
+        );
+        if earliest.is_none_or(|e| b.timestamp_ms < e) {
+            return Err(RejectError::DeadlineNotMet {
+                earliest_ms: earliest.unwrap_or(u64::MAX),
+                got_ms: b.timestamp_ms,
+            });
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(b"masspoc/v1/sim-block");
+        h.update(b.parent.as_bytes());
+        h.update(b.farmer.as_bytes());
+        h.update(&b.slot.0.to_le_bytes());
+        h.update(&b.timestamp_ms.to_le_bytes());
+        h.update(b.beta.as_bytes());
+        let hash = HeaderHash(*h.finalize().as_bytes());
+        if self.nodes.contains_key(&hash) {
+            return Ok(self.duplicate(hash));
+        }
+        let node = Node {
+            hash,
+            parent: b.parent,
+            height: Height(parent.height.0 + 1),
+            timestamp_ms: b.timestamp_ms,
+            difficulty,
+            cumulative: parent.cumulative + u128::from(difficulty),
+            farmer: Some(b.farmer),
+            beta: b.beta,
+            header: None,
+            bindings: parent.bindings.clone(),
+        };
+        Ok(self.insert_node(node))
+    }
+
+    fn duplicate(&self, hash: HeaderHash) -> Accepted {
+        let height = self.nodes.get(&hash).map_or(Height(0), |n| n.height);
+        Accepted {
+            hash,
+            height,
+            duplicate: true,
+            best: self.best == hash,
+            reorg: None,
+            reorg_refused: false,
+        }
+    }
+
+    fn insert_node(&mut self, node: Node) -> Accepted {
+        let hash = node.hash;
+        let height = node.height;
+        let wins = compare_tips(&node, self.best()) == Ordering::Greater;
+        let extends = node.parent == self.best;
+        self.nodes.insert(hash, node);
+        let mut out = Accepted {
+            hash,
+            height,
+            duplicate: false,
+            best: false,
+            reorg: None,
+            reorg_refused: false,
+        };
+        if !wins {
+            return out;
+        }
+        let depth = if extends { 0 } else { self.fork_depth(&hash) };
+        if depth > 0 && self.max_reorg_depth.is_some_and(|max| depth > max) {
+            out.reorg_refused = true;
+            return out;
+        }
+        let old_tip = self.best;
+        self.set_best(hash);
+        out.best = true;
+        if depth > 0 {
+            self.reorgs += 1;
+            out.reorg = Some(Reorg { depth, old_tip });
+        }
+        out
+    }
+
+    /// How many blocks of the best chain a switch to `tip` would replace.
+    fn fork_depth(&self, tip: &HeaderHash) -> u64 {
+        let mut n = &self.nodes[tip];
+        while self.main_at(n.height) != Some(n.hash) {
+            n = &self.nodes[&n.parent];
+        }
+        self.best().height.0 - n.height.0
+    }
+
+    /// Makes `tip` the best tip and rewrites the main-chain index down to the common ancestor.
+    fn set_best(&mut self, tip: HeaderHash) {
+        let mut branch = Vec::new();
+        let mut n = &self.nodes[&tip];
+        while self.main_at(n.height) != Some(n.hash) {
+            branch.push(n.hash);
+            n = &self.nodes[&n.parent];
+        }
+        self.main.truncate(n.height.0 as usize + 1);
+        self.main.extend(branch.into_iter().rev());
+        self.best = tip;
+    }
+}
+
+/// The VRF key binding rule: a farmer keeps the VRF key it first used on a branch.
+fn check_binding(
+    parent: &Node,
+    farmer: &FarmerPublicKey,
+    vrf_pk: &VrfPublicKey,
+) -> Result<(), RejectError> {
+    match parent.bindings.get(farmer) {
+        Some(bound) if bound != vrf_pk => Err(RejectError::VrfKeyChanged),
+        _ => Ok(()),
+    }
+}
+
+fn bind(parent: &Node, farmer: FarmerPublicKey, vrf_pk: VrfPublicKey) -> node::Bindings {
+    if parent.bindings.contains_key(&farmer) {
+        parent.bindings.clone()
+    } else {
+        let mut m = (*parent.bindings).clone();
+        m.insert(farmer, vrf_pk);
+        Arc::new(m)
+    }
+}

@@ -1,0 +1,253 @@
+//! Honest block production over small in-memory plots, for tests, benchmarks and demos.
+//!
+//! [`MemPlot`] holds every valid pair of a small plot indexed by `F`; [`TestFarmer`] answers
+//! challenges from its plots, evaluates the VRF and signs headers exactly as a real farmer must
+//! (`docs/protocol.md`, "Producing a block"). Not for production farming: everything is in RAM.
+
+use crate::challenge::{derive_challenge, Slot};
+use crate::deadline::deadline_ms;
+use crate::header::Header;
+use crate::params::ChainSpec;
+use crate::rules::{earliest_timestamp, ParentInfo};
+use crate::types::{HeaderHash, Height, PayloadRoot};
+use ed25519_dalek::{Signer, SigningKey};
+use masspoc_proof::vrf::{self, derive_vrf_seed, VrfSecretKey};
+use masspoc_proof::{
+    f_many, p_fill, probe, quality, score, Challenge, FarmerPublicKey, PlotSeed, Proof, Score, K,
+};
+use std::collections::HashMap;
+
+/// Every valid pair of one plot, indexed by `F(x, x')`.
+#[derive(Debug, Clone)]
+pub struct MemPlot {
+    template: Proof,
+    plot_id: masspoc_proof::PlotId,
+    by_z: HashMap<u64, Vec<(u64, u64)>>,
+}
+
+impl MemPlot {
+    /// Builds the plot of `farmer_pk`, `k`, `seed` (k = 16 takes a few milliseconds).
+    #[must_use]
+    pub fn generate(farmer_pk: FarmerPublicKey, k: K, seed: PlotSeed) -> MemPlot {
+        let template = Proof {
+            farmer_pk,
+            k,
+            plot_seed: seed,
+            x: 0,
+            x_prime: 0,
+        };
+        let plot_id = template.plot_id();
+        let mut p = vec![0u64; k.domain() as usize];
+        p_fill(&plot_id, k, 0, &mut p, &mut Vec::new());
+        let mut sorted: Vec<(u64, u64)> = p.iter().enumerate().map(|(x, &v)| (v, x as u64)).collect();
+        sorted.sort_unstable();
+        let mut pairs = Vec::new();
+        for &(v, x) in sorted.iter().take_while(|(v, _)| *v < k.half()) {
+            let want = v ^ k.mask();
+            let start = sorted.partition_point(|(w, _)| *w < want);
+            for &(_, xp) in sorted[start..].iter().take_while(|(w, _)| *w == want) {
+                pairs.push((x, xp));
+            }
+        }
+        let mut f = vec![0u64; pairs.len()];
+        f_many(&plot_id, k, &pairs, &mut f);
+        let mut by_z: HashMap<u64, Vec<(u64, u64)>> = HashMap::new();
+        for (pair, z) in pairs.into_iter().zip(f) {
+            by_z.entry(z).or_default().push(pair);
+        }
+        MemPlot {
+            template,
+            plot_id,
+            by_z,
+        }
+    }
+
+    /// The best-scoring proof for a challenge, if the plot passes the filter and holds a pair.
+    #[must_use]
+    pub fn prove(&self, challenge: &Challenge, filter_bits: u8) -> Option<(Proof, Score)> {
+        let k = self.template.k;
+        let pr = probe(&self.plot_id, k, challenge);
+        if !pr.passes(u32::from(filter_bits)).ok()? {
+            return None;
+        }
+        self.by_z
+            .get(&pr.z)?
+            .iter()
+            .map(|&(x, x_prime)| {
+                let q = quality(&self.plot_id, challenge, x, x_prime);
+                let p = Proof {
+                    x,
+                    x_prime,
+                    ..self.template
+                };
+                (p, score(&q, k))
+            })
+            .min_by_key(|(_, s)| *s)
+    }
+}
+
+/// An honest farmer with in-memory plots.
+#[derive(Debug, Clone)]
+pub struct TestFarmer {
+    signing: SigningKey,
+    vrf: VrfSecretKey,
+    plots: Vec<MemPlot>,
+}
+
+/// A block candidate: the proof, slot and earliest timestamp a farmer can offer.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    /// The slot answered.
+    pub slot: Slot,
+    /// The proof.
+    pub proof: Proof,
+    /// The earliest allowed timestamp.
+    pub timestamp_ms: u64,
+}
+
+impl TestFarmer {
+    /// A farmer whose signing key is the ed25519 key of `seed`, VRF key derived from `seed`, and
+    /// one plot per entry of `ks` (plot seeds derived from `seed`).
+    #[must_use]
+    pub fn new(seed: [u8; 32], ks: &[u8]) -> TestFarmer {
+        let signing = SigningKey::from_bytes(&seed);
+        let vrf = VrfSecretKey::from_seed(&derive_vrf_seed(&seed));
+        let pk = FarmerPublicKey(signing.verifying_key().to_bytes());
+        let plots = ks
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                let mut h = blake3::Hasher::new();
+                h.update(b"testkit plot seed");
+                h.update(&seed);
+                h.update(&(i as u64).to_le_bytes());
+                let k = K::new(k).expect("testkit k in [16, 40]");
+                MemPlot::generate(pk, k, PlotSeed(*h.finalize().as_bytes()))
+            })
+            .collect();
+        TestFarmer {
+            signing,
+            vrf,
+            plots,
+        }
+    }
+
+    /// The farmer's signing key.
+    #[must_use]
+    pub fn farmer_pk(&self) -> FarmerPublicKey {
+        FarmerPublicKey(self.signing.verifying_key().to_bytes())
+    }
+
+    /// The best proof across the farmer's plots.
+    #[must_use]
+    pub fn best_proof(&self, challenge: &Challenge, filter_bits: u8) -> Option<(Proof, Score)> {
+        self.plots
+            .iter()
+            .filter_map(|p| p.prove(challenge, filter_bits))
+            .min_by_key(|(_, s)| *s)
+    }
+
+    /// The candidate with the earliest timestamp over slots `0..max_slots`.
+    #[must_use]
+    pub fn candidate(
+        &self,
+        spec: &ChainSpec,
+        parent: &ParentInfo,
+        difficulty: u64,
+        max_slots: u32,
+    ) -> Option<Candidate> {
+        let height = Height(parent.height.0 + 1);
+        (0..max_slots)
+            .filter_map(|s| {
+                let slot = Slot(s);
+                let c = derive_challenge(&spec.chain_id, height, slot, &parent.beta);
+                let (proof, sc) = self.best_proof(&c, spec.params.filter_bits)?;
+                let d = deadline_ms(sc, difficulty);
+                let ts = earliest_timestamp(parent.timestamp_ms, slot, spec.params.slot_ms, d)?;
+                Some(Candidate {
+                    slot,
+                    proof,
+                    timestamp_ms: ts,
+                })
+            })
+            .min_by_key(|c| c.timestamp_ms)
+    }
+
+    /// A signed header for a candidate (any fields may be changed afterwards and re-signed with
+    /// [`TestFarmer::sign`] to build negative tests).
+    #[must_use]
+    pub fn header(
+        &self,
+        spec: &ChainSpec,
+        parent: &ParentInfo,
+        difficulty: u64,
+        c: &Candidate,
+        payload_root: PayloadRoot,
+    ) -> Header {
+        let height = Height(parent.height.0 + 1);
+        let challenge = derive_challenge(&spec.chain_id, height, c.slot, &parent.beta);
+        let mut h = Header {
+            chain_id: spec.chain_id,
+            height,
+            prev_hash: parent.hash,
+            timestamp_ms: c.timestamp_ms,
+            slot: c.slot,
+            difficulty,
+            proof: c.proof,
+            vrf_pk: self.vrf.public(),
+            vrf_proof: vrf::prove(&self.vrf, challenge.as_bytes()),
+            payload_root,
+            signature: [0; 64],
+        };
+        self.sign(&mut h);
+        h
+    }
+
+    /// Re-evaluates the VRF over the header's challenge on top of `parent_beta`.
+    pub fn reprove_vrf(&self, h: &mut Header, parent_beta: &masspoc_proof::vrf::VrfOutput) {
+        let challenge = derive_challenge(&h.chain_id, h.height, h.slot, parent_beta);
+        h.vrf_proof = vrf::prove(&self.vrf, challenge.as_bytes());
+    }
+
+    /// Signs (or re-signs) a header.
+    pub fn sign(&self, h: &mut Header) {
+        h.signature = self.signing.sign(&h.signing_message()).to_bytes();
+    }
+
+    /// The VRF secret key (to build headers with another one in tests).
+    #[must_use]
+    pub fn vrf_key(&self) -> &VrfSecretKey {
+        &self.vrf
+    }
+}
+
+/// Grows a chain of `n` honest headers on top of `parent` with farmers racing for each height
+/// (the earliest candidate wins); returns the headers in order.
+#[must_use]
+pub fn grow_chain(
+    state: &crate::state::ChainState,
+    farmers: &[TestFarmer],
+    parent: HeaderHash,
+    n: usize,
+) -> Vec<Header> {
+    let mut state = state.clone();
+    let mut tip = parent;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let info = state.parent_info(&tip).expect("tip known");
+        let difficulty = state.next_difficulty(&tip).expect("tip known");
+        let best = farmers
+            .iter()
+            .filter_map(|f| {
+                f.candidate(state.spec(), &info, difficulty, 64)
+                    .map(|c| (c, f))
+            })
+            .min_by_key(|(c, _)| c.timestamp_ms);
+        let (c, f) = best.expect("some farmer has a proof within 64 slots");
+        let h = f.header(state.spec(), &info, difficulty, &c, PayloadRoot([i as u8; 32]));
+        state.accept_header(&h, None).expect("honest header valid");
+        tip = h.hash();
+        out.push(h);
+    }
+    out
+}
