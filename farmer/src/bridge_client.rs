@@ -88,7 +88,7 @@ pub struct ChainInfo {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct SlotChallenge {
     /// The slot number.
-    pub slot: u64,
+    pub slot: u32,
     /// The challenge.
     #[serde(deserialize_with = "de_hex32")]
     pub challenge: [u8; 32],

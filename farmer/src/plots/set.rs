@@ -26,6 +26,14 @@ pub struct PlotDir {
     scanning: AtomicBool,
 }
 
+impl PlotDir {
+    /// Files of this directory skipped as of the last scan.
+    #[must_use]
+    pub fn skipped_count(&self) -> usize {
+        lock(&self.skipped).len()
+    }
+}
+
 /// The current list of plots, shared by all rounds that started after it was made.
 pub type PlotSnapshot = Arc<Vec<Arc<PlotEntry>>>;
 

@@ -9,14 +9,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
+pub mod bridge;
+
 /// A farmer public key for tests (any 32 bytes will do for plotting).
 pub fn farmer_pk(i: u8) -> FarmerPublicKey {
     FarmerPublicKey([i; 32])
 }
 
 /// Cache of plots made once per test binary: (pk byte, k, seed byte) -> file.
-fn cache() -> &'static Mutex<std::collections::HashMap<(u8, u8, u8), PathBuf>> {
-    static C: OnceLock<Mutex<std::collections::HashMap<(u8, u8, u8), PathBuf>>> = OnceLock::new();
+type Cache = Mutex<std::collections::HashMap<([u8; 32], u8, u8), PathBuf>>;
+fn cache() -> &'static Cache {
+    static C: OnceLock<Cache> = OnceLock::new();
     C.get_or_init(Default::default)
 }
 
@@ -28,12 +31,17 @@ fn cache_dir() -> &'static tempfile::TempDir {
 /// A finished plot of farmer `pk`, parameter `k` and seed `[seed; 32]`, made once and copied into
 /// `dir`; returns the copy's path.
 pub fn plot_into(dir: &Path, pk: u8, k: u8, seed: u8) -> PathBuf {
+    plot_for_key(dir, farmer_pk(pk), k, seed)
+}
+
+/// A finished plot of farmer key `pk` (made once per test binary), copied into `dir`.
+pub fn plot_for_key(dir: &Path, pk: FarmerPublicKey, k: u8, seed: u8) -> PathBuf {
     let src = {
         let mut c = cache().lock().unwrap();
-        c.entry((pk, k, seed))
+        c.entry((pk.0, k, seed))
             .or_insert_with(|| {
                 let mut req = PlotRequest::new(
-                    farmer_pk(pk),
+                    pk,
                     K::new(k).unwrap(),
                     PlotSeed([seed; 32]),
                     cache_dir().path(),

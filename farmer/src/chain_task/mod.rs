@@ -1,0 +1,147 @@
+//! One chain instance: poll the bridge for work, farm each height, submit when the deadline
+//! allows. Every chain runs in its own tokio task; lookups go to the blocking pool, so a slow
+//! chain or disk never holds up another chain.
+//!
+//! The task is two loops joined by a `watch` channel: the poller long-polls
+//! `GET /v1/chains/{id}/challenge` and publishes each new tip's work; the farming loop
+//! ([`height::farm_height`]) works on the latest work until it submits, a new tip arrives, or the
+//! farmer stops.
+
+mod height;
+mod submit;
+
+use crate::bridge_client::{BridgeClient, BridgeError, Work};
+use crate::metrics::{ChainMetrics, Metrics};
+use crate::plots::PlotSet;
+use crate::signer::Identity;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// How long one long-poll asks the bridge to wait for a new tip.
+pub const LONG_POLL: Duration = Duration::from_secs(20);
+/// Slots looked up back-to-back when joining a height late (older slots are skipped).
+pub const MAX_CATCH_UP_SLOTS: u32 = 256;
+
+/// Everything one chain task needs.
+pub struct ChainContext {
+    /// Name for logs and metrics.
+    pub label: String,
+    /// The chain id.
+    pub chain_id: [u8; 32],
+    /// The bridge serving it.
+    pub client: BridgeClient,
+    /// Filter bits to use instead of the chain's (testing).
+    pub filter_override: Option<u32>,
+    /// The plots.
+    pub plots: Arc<PlotSet>,
+    /// Time budget of one round's lookups.
+    pub budget: Duration,
+    /// Keys and signer.
+    pub identity: Arc<Identity>,
+    /// This chain's counters.
+    pub metrics: Arc<ChainMetrics>,
+    /// Process-wide metrics (latency histogram).
+    pub global: Arc<Metrics>,
+}
+
+/// Work as received, with the offset of the bridge's clock from ours at that moment.
+#[derive(Debug, Clone)]
+pub(crate) struct Received {
+    pub work: Work,
+    /// `bridge_now - local_now` in ms.
+    pub clock_offset_ms: i64,
+}
+
+impl Received {
+    /// The bridge's clock, estimated from ours.
+    pub fn now_ms(&self) -> u64 {
+        let local = i128::from(local_ms());
+        u64::try_from((local + i128::from(self.clock_offset_ms)).max(0)).unwrap_or(u64::MAX)
+    }
+}
+
+/// Milliseconds since the Unix epoch on this machine.
+pub(crate) fn local_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Runs one chain until `stop` turns true.
+pub async fn run_chain(ctx: Arc<ChainContext>, mut stop: watch::Receiver<bool>) {
+    let (work_tx, mut work_rx) = watch::channel::<Option<Received>>(None);
+    let poller = tokio::spawn(poll_work(Arc::clone(&ctx), work_tx, stop.clone()));
+    info!(chain = %ctx.label, bridge = ctx.client.base(), "farming chain");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let current = work_rx.borrow_and_update().clone();
+        let outcome = match current {
+            Some(r) => height::farm_height(&ctx, &r, &mut work_rx, &mut stop).await,
+            None => height::Outcome::Done,
+        };
+        if outcome == height::Outcome::Done {
+            // Nothing more to do at this tip: wait for the next one.
+            tokio::select! {
+                r = work_rx.changed() => if r.is_err() { break },
+                _ = stop.changed() => {}
+            }
+        }
+    }
+    poller.abort();
+    info!(chain = %ctx.label, "chain stopped");
+}
+
+/// Long-polls the bridge and publishes each new tip's work; backs off while the bridge is down.
+async fn poll_work(
+    ctx: Arc<ChainContext>,
+    tx: watch::Sender<Option<Received>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    let mut last: Option<(u64, [u8; 32])> = None;
+    let mut down_since_logged = false;
+    loop {
+        let wait = if last.is_some() { LONG_POLL } else { Duration::ZERO };
+        let reply = tokio::select! {
+            r = ctx.client.work(&ctx.chain_id, wait) => r,
+            _ = stop.changed() => return,
+        };
+        match reply {
+            Ok(work) => {
+                backoff = Duration::from_millis(250);
+                if down_since_logged {
+                    info!(chain = %ctx.label, "bridge reachable again");
+                    down_since_logged = false;
+                }
+                if work.chain_id != ctx.chain_id {
+                    warn!(chain = %ctx.label, got = %hex::encode(work.chain_id), "bridge sent work of another chain");
+                    ctx.metrics.bridge_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    continue;
+                }
+                let key = (work.height, work.parent_hash);
+                if last != Some(key) {
+                    last = Some(key);
+                    let offset = i128::from(work.now_ms) - i128::from(local_ms());
+                    let clock_offset_ms = i64::try_from(offset).unwrap_or(0);
+                    let _ = tx.send(Some(Received { work, clock_offset_ms }));
+                }
+            }
+            Err(e) => {
+                ctx.metrics.bridge_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if !down_since_logged || !matches!(e, BridgeError::Unreachable { .. }) {
+                    warn!(chain = %ctx.label, error = %e, retry_ms = backoff.as_millis() as u64, "cannot get work");
+                    down_since_logged = matches!(e, BridgeError::Unreachable { .. });
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The farm: plots, rescans, metrics and one task per chain, until a stop signal.
+
+use crate::bridge_client::BridgeClient;
+use crate::chain_task::{run_chain, ChainContext};
+use crate::config::{ChainSelector, FarmerConfig};
+use crate::metrics::{self, Metrics};
+use crate::plots::{PlotSet, ReaderOpener};
+use crate::signer::Identity;
+use std::future::Future;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+/// Why the farm could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FarmError {
+    /// The metrics address could not be bound.
+    #[error("cannot listen for metrics on {addr}: {source}")]
+    Metrics {
+        /// The configured address.
+        addr: std::net::SocketAddr,
+        /// The bind error.
+        source: std::io::Error,
+    },
+}
+
+/// How long a directory listing may take before its disk is reported as hung.
+pub const SCAN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long chain tasks get to finish after a stop signal.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Farms every configured chain from the configured plots until `shutdown` completes.
+///
+/// The caller opens the key and the signing history (`identity`) and closes the history after
+/// this returns, once no chain task can sign any more.
+pub async fn run_farm(
+    config: &FarmerConfig,
+    identity: Arc<Identity>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), FarmError> {
+    let metrics = Arc::new(Metrics::default());
+    let mut background = JoinSet::new();
+    if let Some(addr) = config.metrics_listen {
+        let listener = metrics::bind(addr)
+            .await
+            .map_err(|source| FarmError::Metrics { addr, source })?;
+        info!(%addr, "serving metrics at /metrics");
+        background.spawn(metrics::serve(listener, Arc::clone(&metrics)));
+    }
+    let opener = Arc::new(ReaderOpener {
+        farmer_pk: Some(identity.farmer_pk),
+    });
+    let plots = PlotSet::new(&config.plot_dirs, opener);
+    let report = plots.rescan(SCAN_TIMEOUT).await;
+    record_scan(&metrics, &plots, &report);
+    info!(plots = report.plots, skipped = report.skipped.len(), dirs = config.plot_dirs.len(), "plots opened");
+    if report.plots == 0 {
+        warn!("no plots yet: farming will start when plots appear in the plot directories");
+    }
+    {
+        let (plots, metrics, every) = (Arc::clone(&plots), Arc::clone(&metrics), config.rescan_interval);
+        background.spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let report = plots.rescan(SCAN_TIMEOUT).await;
+                record_scan(&metrics, &plots, &report);
+            }
+        });
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut chains = JoinSet::new();
+    for c in &config.chains {
+        let client = BridgeClient::new(&c.bridge);
+        let selector = c.chain.clone();
+        let label = selector.to_string();
+        let chain_metrics = metrics.chain(&label);
+        let (identity, plots, global) = (Arc::clone(&identity), Arc::clone(&plots), Arc::clone(&metrics));
+        let (filter_override, budget) = (c.filter_bits, config.lookup_budget);
+        let mut stop = stop_rx.clone();
+        chains.spawn(async move {
+            let chain_id = tokio::select! {
+                id = resolve(&client, &selector, &chain_metrics) => id,
+                _ = stop.changed() => return,
+            };
+            let ctx = ChainContext {
+                label,
+                chain_id,
+                client,
+                filter_override,
+                plots,
+                budget,
+                identity,
+                metrics: chain_metrics,
+                global,
+            };
+            run_chain(Arc::new(ctx), stop).await;
+        });
+    }
+    shutdown.await;
+    info!("stopping: letting chain tasks finish");
+    let _ = stop_tx.send(true);
+    let all_done = async { while chains.join_next().await.is_some() {} };
+    if tokio::time::timeout(STOP_GRACE, all_done).await.is_err() {
+        warn!("chain tasks did not stop in time; abandoning them");
+        chains.abort_all();
+    }
+    background.abort_all();
+    info!("farm stopped");
+    Ok(())
+}
+
+fn record_scan(metrics: &Metrics, plots: &PlotSet, report: &crate::plots::ScanReport) {
+    metrics.plots.store(report.plots as u64, Relaxed);
+    let skipped: usize = plots.dirs().iter().map(|d| d.skipped_count()).sum();
+    metrics.plots_skipped.store(skipped as u64, Relaxed);
+}
+
+/// The chain id of a selector: given, or looked up by name on the bridge (retried until the
+/// bridge answers).
+async fn resolve(
+    client: &BridgeClient,
+    selector: &ChainSelector,
+    metrics: &crate::metrics::ChainMetrics,
+) -> [u8; 32] {
+    let name = match selector {
+        ChainSelector::Id(id) => return *id,
+        ChainSelector::Name(n) => n,
+    };
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match client.chains().await {
+            Ok(list) => match list.iter().find(|c| &c.name == name) {
+                Some(c) => {
+                    info!(chain = %name, chain_id = %hex::encode(c.chain_id), "chain found on the bridge");
+                    return c.chain_id;
+                }
+                None => warn!(chain = %name, bridge = client.base(), "the bridge does not host this chain (yet)"),
+            },
+            Err(e) => {
+                metrics.bridge_errors.fetch_add(1, Relaxed);
+                warn!(chain = %name, error = %e, "cannot list the bridge's chains");
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => info!("SIGINT received"),
+        _ = term => info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,156 @@
+//! A stand-in bridge for farming tests: the HTTP API of `docs/bridge-api.md` (chains, work with
+//! long-poll, header submission) over the verifier's real `ChainState`, so every header the
+//! farmer submits is checked by the chain rules.
+
+use masspoc_verifier::state::ChainState;
+use masspoc_verifier::{ChainId, ChainParams, ChainSpec, Header};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// The chains of the stand-in bridge, and what it was sent.
+pub struct MockBridge {
+    /// Chain states by id.
+    pub chains: Mutex<BTreeMap<ChainId, ChainState>>,
+    /// Every submitted header with the answer's error code (`None` when accepted).
+    pub submissions: Mutex<Vec<(Header, Option<String>)>>,
+    tip_changed: Notify,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+impl MockBridge {
+    /// A bridge hosting chains with these parameters; returns it and its base URL.
+    pub async fn start(params: Vec<ChainParams>) -> (Arc<MockBridge>, String) {
+        let mut chains = BTreeMap::new();
+        for p in params {
+            let spec = ChainSpec::new(p).expect("valid params");
+            chains.insert(spec.chain_id, ChainState::new(spec));
+        }
+        let bridge = Arc::new(MockBridge {
+            chains: Mutex::new(chains),
+            submissions: Mutex::new(Vec::new()),
+            tip_changed: Notify::new(),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let b = Arc::clone(&bridge);
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else { return };
+                let b = Arc::clone(&b);
+                tokio::spawn(async move {
+                    let _ = b.serve(sock).await;
+                });
+            }
+        });
+        (bridge, url)
+    }
+
+    /// Height of a chain's best tip.
+    pub fn height(&self, id: &ChainId) -> u64 {
+        self.chains.lock().unwrap()[id].best().height.0
+    }
+
+    async fn serve(&self, sock: TcpStream) -> std::io::Result<()> {
+        let mut r = BufReader::new(sock);
+        let mut line = String::new();
+        r.read_line(&mut line).await?;
+        let mut parts = line.split_whitespace();
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("").to_string());
+        let mut len = 0usize;
+        loop {
+            let mut h = String::new();
+            r.read_line(&mut h).await?;
+            if h.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; len];
+        r.read_exact(&mut body).await?;
+        let (status, reply) = self.route(method, &target, &body).await;
+        let text = reply.to_string();
+        let resp = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
+        );
+        r.get_mut().write_all(resp.as_bytes()).await?;
+        r.get_mut().shutdown().await
+    }
+
+    async fn route(&self, method: &str, target: &str, body: &[u8]) -> (&'static str, Value) {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let err = |status, code: &str| (status, json!({"error": {"code": code, "message": code}}));
+        match (method, segs.as_slice()) {
+            ("GET", ["v1", "chains"]) => {
+                let chains = self.chains.lock().unwrap();
+                let list: Vec<Value> = chains
+                    .values()
+                    .map(|c| {
+                        let p = &c.spec().params;
+                        json!({"chain_id": c.spec().chain_id, "name": p.name, "height": c.best().height.0,
+                               "tip_hash": c.best().hash, "difficulty": 1, "filter_bits": p.filter_bits,
+                               "target_interval_ms": p.target_interval_ms, "slot_ms": p.slot_ms})
+                    })
+                    .collect();
+                ("200 OK", json!({ "chains": list }))
+            }
+            ("GET", ["v1", "chains", id, "challenge"]) => {
+                let Ok(id) = ChainId::from_hex(id) else { return err("400 Bad Request", "bad_request") };
+                let wait_ms: u64 = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("wait_ms="))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let tip = |s: &Self| s.chains.lock().unwrap().get(&id).map(|c| c.best().hash);
+                let Some(start_tip) = tip(self) else { return err("404 Not Found", "unknown_chain") };
+                if wait_ms > 0 {
+                    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
+                    while tip(self) == Some(start_tip) {
+                        if tokio::time::timeout_at(deadline, self.tip_changed.notified()).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                let chains = self.chains.lock().unwrap();
+                let mut w = serde_json::to_value(chains[&id].work(3)).unwrap();
+                w["now_ms"] = json!(now_ms());
+                ("200 OK", w)
+            }
+            ("POST", ["v1", "chains", id, "headers"]) => {
+                let Ok(id) = ChainId::from_hex(id) else { return err("400 Bad Request", "bad_request") };
+                let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let Ok(header) = Header::from_hex(v["header"].as_str().unwrap_or("")) else {
+                    return err("400 Bad Request", "bad_encoding");
+                };
+                let result = {
+                    let mut chains = self.chains.lock().unwrap();
+                    let Some(c) = chains.get_mut(&id) else { return err("404 Not Found", "unknown_chain") };
+                    c.accept_header(&header, Some(now_ms()))
+                };
+                match result {
+                    Ok(a) => {
+                        self.submissions.lock().unwrap().push((header, None));
+                        self.tip_changed.notify_waiters();
+                        ("200 OK", json!({"accepted": true, "hash": a.hash, "best": a.best}))
+                    }
+                    Err(e) => {
+                        self.submissions.lock().unwrap().push((header, Some(e.code().to_string())));
+                        err("422 Unprocessable Entity", e.code())
+                    }
+                }
+            }
+            _ => err("404 Not Found", "not_found"),
+        }
+    }
+}

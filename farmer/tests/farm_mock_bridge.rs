@@ -1,0 +1,111 @@
+//! The whole farming loop (`run_farm`) against a stand-in bridge running the real chain rules:
+//! two chains farmed at once from the same plots, every submitted header accepted by
+//! `ChainState::accept_header`, and never two different headers signed at one chain and height.
+
+mod common;
+
+use common::bridge::{now_ms, MockBridge};
+use common::plot_for_key;
+use ed25519_dalek::Signer;
+use masspoc_farmer::config::FarmerConfig;
+use masspoc_farmer::farm::run_farm;
+use masspoc_farmer::keys::FarmerKey;
+use masspoc_farmer::signer::{HeaderSigner, Identity, SignRefusal};
+use masspoc_proof::{weight, K};
+use masspoc_verifier::{difficulty_for_weight, Beacon, ChainId, ChainParams, HeaderHash, Height};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An in-memory signing guard with the same rule as the durable one.
+struct MemSigner {
+    key: ed25519_dalek::SigningKey,
+    signed: Mutex<HashMap<(ChainId, Height), HeaderHash>>,
+}
+
+impl HeaderSigner for MemSigner {
+    fn sign_header(
+        &self,
+        chain_id: &ChainId,
+        height: Height,
+        hash: &HeaderHash,
+        message: &[u8],
+    ) -> Result<[u8; 64], SignRefusal> {
+        let mut s = self.signed.lock().unwrap();
+        match s.get(&(*chain_id, height)) {
+            Some(h) if h != hash => return Err(SignRefusal::Slashable(format!("{h} already signed"))),
+            _ => {
+                s.insert((*chain_id, height), *hash);
+            }
+        }
+        Ok(self.key.sign(message).to_bytes())
+    }
+}
+
+fn params(name: &str, plots: u64) -> ChainParams {
+    let k = K::new(16).unwrap();
+    ChainParams {
+        name: name.into(),
+        beacon: Beacon([9; 32]),
+        genesis_time_ms: now_ms(),
+        target_interval_ms: 300,
+        slot_ms: 300,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: difficulty_for_weight(u128::from(weight(k)) * u128::from(plots), 300, 0),
+        retarget_window: 100,
+        max_future_drift_ms: 2_000,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
+    let key = FarmerKey::from_seed(&[7; 32]);
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 1..=2 {
+        plot_for_key(&tmp.path().join("disk1"), key.public_key(), 16, seed);
+    }
+    let (bridge, url) = MockBridge::start(vec![params("alpha", 2), params("beta", 2)]).await;
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'unused.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
+             [[chain]]\nname = 'alpha'\nbridge = '{url}'\n[[chain]]\nname = 'beta'\nbridge = '{url}'\n"
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    let signer = Arc::new(MemSigner {
+        key: key.signing_key().clone(),
+        signed: Mutex::new(HashMap::new()),
+    });
+    let identity = Arc::new(Identity {
+        farmer_pk: key.public_key(),
+        vrf: key.vrf_secret(),
+        signer: signer.clone(),
+    });
+    let ids: Vec<ChainId> = bridge.chains.lock().unwrap().keys().copied().collect();
+    let target = 3;
+    let b = Arc::clone(&bridge);
+    let ids2 = ids.clone();
+    let started = Instant::now();
+    let done = async move {
+        while ids2.iter().any(|id| b.height(id) < target) && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    run_farm(&config, identity, done).await.unwrap();
+
+    for id in &ids {
+        assert!(bridge.height(id) >= target, "chain {id} reached only {}", bridge.height(id));
+    }
+    let subs = bridge.submissions.lock().unwrap();
+    let refused: Vec<_> = subs.iter().filter(|(_, e)| e.is_some()).map(|(h, e)| (h.height, e.clone())).collect();
+    assert!(refused.is_empty(), "bridge refused: {refused:?}");
+    // Each chain's headers carry proofs of its own challenges, all from the same plots.
+    for (h, _) in subs.iter() {
+        assert_eq!(h.proof.farmer_pk, key.public_key());
+        h.verify_signature().unwrap();
+    }
+    let signed = signer.signed.lock().unwrap();
+    assert_eq!(signed.len(), subs.len(), "one signature per (chain, height)");
+}
