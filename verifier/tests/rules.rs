@@ -1,0 +1,186 @@
+//! Every rejection reason of the chain rules, each from an otherwise valid header.
+
+mod common;
+
+use common::{farmers, header_on, spec};
+use masspoc_verifier::header::HEADER_LEN;
+use masspoc_verifier::{ChainParams, ChainSpec, ChainState, Header, Height, RejectError, Slot};
+
+fn fresh() -> (ChainState, Header) {
+    let state = ChainState::new(spec());
+    let g = state.best().hash;
+    let h = header_on(&state, &farmers()[0], &g, 1);
+    (state, h)
+}
+
+/// Re-signs a modified header with its farmer's key.
+fn resign(mut h: Header) -> Header {
+    farmers()[0].sign(&mut h);
+    h
+}
+
+fn reject(state: &mut ChainState, h: &Header) -> RejectError {
+    state.accept_header(h, None).expect_err("must be rejected")
+}
+
+#[test]
+fn an_honest_header_is_accepted_and_round_trips() {
+    let (mut state, h) = fresh();
+    assert_eq!(Header::decode(&h.encode()).unwrap(), h);
+    let a = state.accept_header(&h, Some(h.timestamp_ms)).unwrap();
+    assert!(a.best && !a.duplicate);
+    assert!(state.accept_header(&h, None).unwrap().duplicate);
+}
+
+#[test]
+fn bad_encoding() {
+    let (_, h) = fresh();
+    let b = h.encode();
+    assert!(matches!(Header::decode(&b[..HEADER_LEN - 1]), Err(RejectError::BadEncoding(_))));
+    let mut long = b.to_vec();
+    long.push(0);
+    assert!(matches!(Header::decode(&long), Err(RejectError::BadEncoding(_))));
+    let mut v = b;
+    v[0] = 2;
+    assert!(matches!(Header::decode(&v), Err(RejectError::BadEncoding(_))));
+    let mut k = b;
+    k[1 + 32 + 8 + 32 + 8 + 4 + 8 + 32] = 15; // the proof's k byte
+    assert_eq!(Header::decode(&k).unwrap_err().code(), "bad_encoding");
+}
+
+#[test]
+fn wrong_chain() {
+    let (mut state, h) = fresh();
+    let mut other = h;
+    other.chain_id.0[0] ^= 1;
+    // prev_hash still names this chain's genesis, so the parent is known.
+    assert!(matches!(reject(&mut state, &resign(other)), RejectError::WrongChain { .. }));
+}
+
+#[test]
+fn unknown_parent_and_wrong_height() {
+    let (mut state, h) = fresh();
+    let mut orphan = h;
+    orphan.prev_hash.0[0] ^= 1;
+    assert_eq!(reject(&mut state, &resign(orphan)).code(), "unknown_parent");
+    let mut high = h;
+    high.height = Height(2);
+    assert_eq!(reject(&mut state, &resign(high)).code(), "wrong_height");
+}
+
+#[test]
+fn wrong_difficulty() {
+    let (mut state, h) = fresh();
+    let mut d = h;
+    d.difficulty += 1;
+    assert!(matches!(
+        reject(&mut state, &resign(d)),
+        RejectError::WrongDifficulty { expected: 2_000, got: 2_001 }
+    ));
+}
+
+#[test]
+fn plot_below_minimum_k() {
+    let mut p: ChainParams = common::params();
+    p.min_k = 17;
+    let mut state = ChainState::new(ChainSpec::new(p).unwrap());
+    let g = state.best().hash;
+    let h = header_on(&state, &farmers()[0], &g, 1);
+    assert_eq!(reject(&mut state, &h).code(), "plot_too_small");
+}
+
+#[test]
+fn bad_proof() {
+    let (mut state, h) = fresh();
+    let mut b = h;
+    b.proof.x_prime ^= 1;
+    assert_eq!(reject(&mut state, &resign(b)).code(), "bad_proof");
+    let mut swapped = h;
+    std::mem::swap(&mut swapped.proof.x, &mut swapped.proof.x_prime);
+    assert_eq!(reject(&mut state, &resign(swapped)).code(), "bad_proof");
+}
+
+#[test]
+fn wrong_challenge() {
+    let (mut state, h) = fresh();
+    // The same valid pair claimed for another slot answers another challenge.
+    let mut w = h;
+    w.slot = Slot(h.slot.0 + 1);
+    w.timestamp_ms += 10 * common::params().slot_ms;
+    let e = reject(&mut state, &resign(w));
+    assert_eq!(e.code(), "wrong_challenge", "{e}");
+}
+
+#[test]
+fn bad_vrf() {
+    let (mut state, h) = fresh();
+    let mut v = h;
+    v.vrf_proof.0[40] ^= 1;
+    assert_eq!(reject(&mut state, &resign(v)).code(), "bad_vrf");
+    // A VRF proof over another alpha (the challenge of another slot).
+    let mut other = h;
+    let beta = state.best().beta;
+    other.slot = Slot(h.slot.0 + 1);
+    farmers()[0].reprove_vrf(&mut other, &beta);
+    other.slot = h.slot;
+    assert_eq!(reject(&mut state, &resign(other)).code(), "bad_vrf");
+}
+
+#[test]
+fn deadline_not_met_and_future_drift() {
+    let (mut state, h) = fresh();
+    let mut early = h;
+    early.timestamp_ms -= 1;
+    let e = reject(&mut state, &resign(early));
+    assert!(
+        matches!(e, RejectError::DeadlineNotMet { earliest_ms, got_ms } if earliest_ms == h.timestamp_ms && got_ms + 1 == h.timestamp_ms),
+        "{e}"
+    );
+    let drift = common::params().max_future_drift_ms;
+    let now = h.timestamp_ms - drift - 1;
+    let e = state.accept_header(&h, Some(now)).unwrap_err();
+    assert_eq!(e.code(), "too_far_in_future");
+    assert!(state.accept_header(&h, Some(now + 1)).is_ok());
+}
+
+#[test]
+fn bad_signature() {
+    let (mut state, h) = fresh();
+    let mut s = h;
+    s.signature[5] ^= 1;
+    assert_eq!(reject(&mut state, &s), RejectError::BadSignature);
+    // Signed by another farmer's key.
+    let mut other = h;
+    farmers()[1].sign(&mut other);
+    assert_eq!(reject(&mut state, &other), RejectError::BadSignature);
+    // Any change to a signed field breaks the signature.
+    let mut p = h;
+    p.payload_root.0[0] ^= 1;
+    assert_eq!(reject(&mut state, &p), RejectError::BadSignature);
+}
+
+#[test]
+fn banned_key() {
+    let (mut state, h) = fresh();
+    state.ban(h.farmer(), Height(1));
+    assert_eq!(reject(&mut state, &h), RejectError::BannedKey { from: 1 });
+    // A ban from a later height does not touch earlier blocks.
+    let (mut state, h) = fresh();
+    state.ban(h.farmer(), Height(2));
+    assert!(state.accept_header(&h, None).is_ok());
+}
+
+#[test]
+fn vrf_key_changed_on_a_branch() {
+    let (mut state, h) = fresh();
+    state.accept_header(&h, None).unwrap();
+    let f = &farmers()[0];
+    let mut next = header_on(&state, f, &h.hash(), 2);
+    // Same farmer key, another VRF key: refused on this branch.
+    let other = masspoc_proof::vrf::VrfSecretKey::from_seed(&[99; 32]);
+    let beta = state.node(&h.hash()).unwrap().beta;
+    let c = masspoc_verifier::derive_challenge(&next.chain_id, next.height, next.slot, &beta);
+    next.vrf_pk = other.public();
+    next.vrf_proof = masspoc_proof::vrf::prove(&other, c.as_bytes());
+    assert_eq!(reject(&mut state, &resign(next)), RejectError::VrfKeyChanged);
+}
