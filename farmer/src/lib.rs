@@ -1,1 +1,4 @@
 //! masspoc-farmer (being written).
+
+pub mod error;
+pub mod keys;
