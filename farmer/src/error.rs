@@ -37,7 +37,9 @@ pub enum KeyError {
         mode: u32,
     },
     /// The file is not valid JSON of the expected shape (position only: the text may hold secrets).
-    #[error("key file {path} is not a masspoc key file (bad JSON at line {line}, column {column})")]
+    #[error(
+        "key file {path} is not a masspoc key file (bad JSON at line {line}, column {column})"
+    )]
     NotJson {
         /// The key file.
         path: PathBuf,
@@ -159,7 +161,9 @@ pub enum HistoryError {
     #[error("interchange file is not valid: {0}")]
     Interchange(#[source] serde_json::Error),
     /// The interchange document names another format or version.
-    #[error("interchange format {format:?} version {version} is not masspoc-signing-history version 1")]
+    #[error(
+        "interchange format {format:?} version {version} is not masspoc-signing-history version 1"
+    )]
     InterchangeFormat {
         /// The format name found.
         format: String,

@@ -2,3 +2,4 @@
 
 pub mod error;
 pub mod keys;
+pub mod signing_history;

@@ -133,7 +133,10 @@ pub fn decode_secret(path: &Path, secret: &SecretJson) -> Result<Secret, KeyErro
         }
         ENC_SCRYPT => {
             let kdf = secret.kdf.as_ref().ok_or_else(|| missing("secret.kdf"))?;
-            let nonce = secret.nonce.as_ref().ok_or_else(|| missing("secret.nonce"))?;
+            let nonce = secret
+                .nonce
+                .as_ref()
+                .ok_or_else(|| missing("secret.nonce"))?;
             let ct = secret
                 .ciphertext
                 .as_ref()

@@ -11,7 +11,7 @@
 
 mod crypt;
 mod format;
-mod secure_file;
+pub(crate) mod secure_file;
 
 #[cfg(test)]
 mod tests;
@@ -189,7 +189,11 @@ impl FarmerKey {
 
 impl fmt::Debug for FarmerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FarmerKey(public: {}, secret: <redacted>)", self.public_key())
+        write!(
+            f,
+            "FarmerKey(public: {}, secret: <redacted>)",
+            self.public_key()
+        )
     }
 }
 

@@ -34,14 +34,24 @@ fn encrypted_key_round_trips_and_hides_the_seed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("farmer.key");
     let key = FarmerKey::generate().unwrap();
-    key.save_with_kdf(&path, Some("correct horse"), FAST).unwrap();
+    key.save_with_kdf(&path, Some("correct horse"), FAST)
+        .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains(&seed_hex(&key)), "seed must not appear in an encrypted file");
-    assert!(text.contains(&key.public_key().to_hex()), "public key is in clear");
+    assert!(
+        !text.contains(&seed_hex(&key)),
+        "seed must not appear in an encrypted file"
+    );
+    assert!(
+        text.contains(&key.public_key().to_hex()),
+        "public key is in clear"
+    );
     // Plotting needs no passphrase.
     assert_eq!(read_public_key(&path).unwrap(), key.public_key());
     let loaded = FarmerKey::load(&path, Some("correct horse")).unwrap();
-    assert_eq!(loaded.signing_key().to_bytes(), key.signing_key().to_bytes());
+    assert_eq!(
+        loaded.signing_key().to_bytes(),
+        key.signing_key().to_bytes()
+    );
     assert!(matches!(
         FarmerKey::load(&path, None),
         Err(KeyError::PassphraseRequired { .. })
@@ -56,8 +66,13 @@ fn default_scrypt_cost_round_trips() {
     let path = dir.path().join("farmer.key");
     let key = FarmerKey::from_seed(&[5; 32]);
     key.save(&path, Some("pw")).unwrap();
-    assert!(std::fs::read_to_string(&path).unwrap().contains("\"log_n\": 15"));
-    assert_eq!(FarmerKey::load(&path, Some("pw")).unwrap().public_key(), key.public_key());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("\"log_n\": 15"));
+    assert_eq!(
+        FarmerKey::load(&path, Some("pw")).unwrap().public_key(),
+        key.public_key()
+    );
 }
 
 #[test]
@@ -65,7 +80,10 @@ fn save_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("farmer.key");
     std::fs::write(&path, b"precious").unwrap();
-    let err = FarmerKey::generate().unwrap().save(&path, None).unwrap_err();
+    let err = FarmerKey::generate()
+        .unwrap()
+        .save(&path, None)
+        .unwrap_err();
     assert!(matches!(err, KeyError::AlreadyExists { .. }));
     assert_eq!(std::fs::read(&path).unwrap(), b"precious");
 }
@@ -79,7 +97,10 @@ fn load_refuses_group_or_world_readable_files() {
     for mode in [0o640, 0o604, 0o660, 0o644] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         let err = FarmerKey::load(&path, None).unwrap_err();
-        assert!(matches!(err, KeyError::InsecurePermissions { .. }), "{mode:o}");
+        assert!(
+            matches!(err, KeyError::InsecurePermissions { .. }),
+            "{mode:o}"
+        );
         let msg = err.to_string();
         assert!(msg.contains("chmod 600"), "{msg}");
         assert!(!msg.contains(&seed_hex(&key)));
@@ -101,10 +122,19 @@ fn altered_files_are_refused_without_leaking_the_seed() {
     let seed = seed_hex(&key);
 
     let cases: Vec<(&str, String)> = vec![
-        ("pk swapped", text.replace(&key.public_key().to_hex(), &other.public_key().to_hex())),
+        (
+            "pk swapped",
+            text.replace(&key.public_key().to_hex(), &other.public_key().to_hex()),
+        ),
         ("bad json", text.replace('}', "")),
-        ("wrong format", text.replace("masspoc-farmer-key", "something-else")),
-        ("version 2", text.replace("\"version\": 1", "\"version\": 2")),
+        (
+            "wrong format",
+            text.replace("masspoc-farmer-key", "something-else"),
+        ),
+        (
+            "version 2",
+            text.replace("\"version\": 1", "\"version\": 2"),
+        ),
         ("short seed", text.replace(&seed, &seed[..62])),
         ("unknown encryption", text.replace("\"none\"", "\"rot13\"")),
     ];
@@ -113,7 +143,10 @@ fn altered_files_are_refused_without_leaking_the_seed() {
         secure_file::create_secret_file(&path, body.as_bytes()).unwrap();
         let err = FarmerKey::load(&path, None).expect_err(what);
         let shown = format!("{err} {err:?}");
-        assert!(!shown.contains(&seed), "{what}: error leaks the seed: {shown}");
+        assert!(
+            !shown.contains(&seed),
+            "{what}: error leaks the seed: {shown}"
+        );
     }
 }
 
@@ -173,5 +206,8 @@ fn read_public_key_rejects_invalid_points() {
         hex::encode(pk)
     );
     std::fs::write(&path, body).unwrap();
-    assert!(matches!(read_public_key(&path), Err(KeyError::InvalidPublicKey { .. })));
+    assert!(matches!(
+        read_public_key(&path),
+        Err(KeyError::InvalidPublicKey { .. })
+    ));
 }
