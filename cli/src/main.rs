@@ -25,6 +25,8 @@ enum Command {
     // --- areas (one line each; keep this list sorted by area) ---
     #[command(flatten)]
     Proofs(commands::proofs::Command),
+    #[command(flatten)]
+    Identity(commands::identity::Command),
     /// Benchmarks measured against this machine's own limits in the same run.
     #[command(subcommand)]
     Bench(commands::bench::Command),
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     output::init_logging(&cli.log);
     let result = match cli.command {
         Command::Proofs(c) => c.run(),
+        Command::Identity(c) => c.run(),
         Command::Bench(c) => c.run(),
     };
     match result {

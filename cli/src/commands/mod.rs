@@ -1,4 +1,5 @@
 //! One module per area of the product; each defines a clap `Subcommand` enum with a `run`.
 
 pub mod bench;
+pub mod identity;
 pub mod proofs;
