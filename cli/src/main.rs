@@ -26,6 +26,8 @@ enum Command {
     #[command(flatten)]
     Proofs(commands::proofs::Command),
     #[command(flatten)]
+    Bridge(commands::bridge::Command),
+    #[command(flatten)]
     Identity(commands::identity::Command),
     /// Benchmarks measured against this machine's own limits in the same run.
     #[command(subcommand)]
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     output::init_logging(&cli.log);
     let result = match cli.command {
         Command::Proofs(c) => c.run(),
+        Command::Bridge(c) => c.run(),
         Command::Identity(c) => c.run(),
         Command::Bench(c) => c.run(),
     };

@@ -1,5 +1,6 @@
 //! One module per area of the product; each defines a clap `Subcommand` enum with a `run`.
 
 pub mod bench;
+pub mod bridge;
 pub mod identity;
 pub mod proofs;

@@ -1,5 +1,7 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
+mod pow;
+
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -7,11 +9,15 @@ use std::process::ExitCode;
 #[derive(Subcommand)]
 pub enum Command {
     // One variant per benchmark file: plot (plotter), farm (farmer), verify (verifier), pow (bridge).
+    /// PoW headers validated per second on all cores beside one core's raw scrypt rate.
+    Pow(pow::Args),
 }
 
 impl Command {
     /// Runs the benchmark.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        match self {}
+        match self {
+            Command::Pow(a) => a.run(),
+        }
     }
 }

@@ -1,0 +1,236 @@
+//! `masspoc anchors add | list | prove | verify`.
+
+use super::{DataArgs, NodeArgs};
+use crate::output::print_json;
+use anyhow::Context;
+use clap::Subcommand;
+use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
+use masspoc_node_bridge::anchor::{AnchorProof, Item, ItemKind, Outbox};
+use masspoc_node_bridge::pow::Hash256;
+use serde::Serialize;
+use std::io::Read;
+use std::process::ExitCode;
+
+/// Anchor commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Queues 32-byte items for anchoring (while no bridge runs on the same data directory).
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// What the items are.
+        #[arg(long, value_enum, default_value = "header")]
+        kind: Kind,
+        /// Item hashes, 64 hex digits each.
+        #[arg(required = true)]
+        items: Vec<String>,
+    },
+    /// Lists batches with their transaction, block and confirmations.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        node: NodeArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints the inclusion proof of an item (JSON).
+    Prove {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        node: NodeArgs,
+        /// The item hash (64 hex digits).
+        item_hash: String,
+        /// The item's kind (default: whichever the store holds).
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// Checks a proof against the node; exit status 1 when it does not hold.
+    Verify {
+        #[command(flatten)]
+        node: NodeArgs,
+        /// The proof: a file, `-` for standard input, or the JSON itself.
+        proof: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Item kinds on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Kind {
+    /// A PoC header hash.
+    Header,
+    /// A slashing-evidence hash.
+    Evidence,
+}
+
+impl From<Kind> for ItemKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Header => ItemKind::Header,
+            Kind::Evidence => ItemKind::Evidence,
+        }
+    }
+}
+
+fn hash32(s: &str) -> anyhow::Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s.trim(), &mut out)
+        .with_context(|| format!("{s:?} is not 64 hex digits"))?;
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct Row {
+    seq: u64,
+    state: String,
+    items: usize,
+    root: String,
+    txid: Option<String>,
+    block_hash: Option<String>,
+    block_height: Option<u64>,
+    confirmations: Option<i64>,
+}
+
+impl Command {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Add { data, kind, items } => {
+                let items = items
+                    .iter()
+                    .map(|s| {
+                        Ok(Item {
+                            kind: kind.into(),
+                            hash: hash32(s)?,
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let outbox = Outbox::open(&data.anchors()?)?;
+                let added = outbox.enqueue(&items)?;
+                println!(
+                    "queued {added} new item(s), {} pending",
+                    outbox.pending_len()?
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::List { data, node, json } => list(&data, &node, json),
+            Command::Prove {
+                data,
+                node,
+                item_hash,
+                kind,
+            } => {
+                let outbox = Outbox::open(&data.anchors()?)?;
+                let hash = hash32(&item_hash)?;
+                let kinds: Vec<ItemKind> = match kind {
+                    Some(k) => vec![k.into()],
+                    None => vec![ItemKind::Header, ItemKind::Evidence],
+                };
+                let item = kinds
+                    .into_iter()
+                    .map(|kind| Item { kind, hash })
+                    .find(|i| matches!(outbox.batch_of(i), Ok(Some(_))))
+                    .with_context(|| format!("item {item_hash} is not in this store"))?;
+                let proof = build_proof(&outbox, &node.client()?, &item)?;
+                print_json(&proof)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Verify { node, proof, json } => {
+                let text = if proof == "-" {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s
+                } else if proof.trim_start().starts_with('{') {
+                    proof
+                } else {
+                    std::fs::read_to_string(&proof).with_context(|| format!("reading {proof}"))?
+                };
+                let proof: AnchorProof =
+                    serde_json::from_str(&text).context("reading the proof")?;
+                match verify_proof(&node.client()?, &proof) {
+                    Ok(check) => {
+                        if json {
+                            print_json(&check)?;
+                        } else {
+                            println!(
+                                "valid: {} (block {} at height {}, {} confirmations)",
+                                check.valid,
+                                proof.block_hash,
+                                check.block_height,
+                                check.confirmations
+                            );
+                        }
+                        Ok(if check.valid {
+                            ExitCode::SUCCESS
+                        } else {
+                            ExitCode::from(1)
+                        })
+                    }
+                    Err(e @ masspoc_node_bridge::AnchorError::Invalid(_)) => {
+                        if json {
+                            print_json(
+                                &serde_json::json!({"valid": false, "reason": e.to_string()}),
+                            )?;
+                        } else {
+                            println!("valid: false ({e})");
+                        }
+                        Ok(ExitCode::from(1))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+}
+
+fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let outbox = Outbox::open(&data.anchors()?)?;
+    let rpc = node.client()?;
+    let mut rows = Vec::new();
+    for b in outbox.batches()? {
+        // Live confirmations from the node (-1: the block left the best chain).
+        let confirmations = match &b.block {
+            Some(block) => {
+                let hash = Hash256::from_display_hex(&block.hash)?;
+                Some(rpc.header_info(&hash)?.confirmations)
+            }
+            None => None,
+        };
+        rows.push(Row {
+            seq: b.seq,
+            state: format!("{:?}", b.state).to_lowercase(),
+            items: b.items.len(),
+            root: b.root.clone(),
+            txid: b.tx.as_ref().map(|t| t.txid.clone()),
+            block_hash: b.block.as_ref().map(|x| x.hash.clone()),
+            block_height: b.block.as_ref().map(|x| x.height),
+            confirmations,
+        });
+    }
+    if json {
+        print_json(&serde_json::json!({"pending_items": outbox.pending_len()?, "batches": rows}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:>5}  {:<9}  {:>5}  {:<64}  {:>7}  {:>5}",
+        "seq", "state", "items", "txid", "height", "conf"
+    );
+    for r in &rows {
+        println!(
+            "{:>5}  {:<9}  {:>5}  {:<64}  {:>7}  {:>5}",
+            r.seq,
+            r.state,
+            r.items,
+            r.txid.as_deref().unwrap_or("-"),
+            r.block_height.map_or("-".into(), |h| h.to_string()),
+            r.confirmations.map_or("-".into(), |c| c.to_string()),
+        );
+    }
+    println!("{} item(s) waiting for a batch", outbox.pending_len()?);
+    Ok(ExitCode::SUCCESS)
+}
