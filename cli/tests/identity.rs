@@ -1,0 +1,273 @@
+//! The identity commands end to end: `keygen`, `vrf prove|verify`, `signing-history export|import`.
+
+use masspoc_farmer::keys::FarmerKey;
+use masspoc_farmer::signing_history::{history_path_for, SigningHistory};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn masspoc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_masspoc"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run masspoc")
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+// RFC 9381 Appendix B.3, example 17 (see proof/src/vrf/tests_rfc9381.rs for provenance).
+const SK17: &str = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+const PK17: &str = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+const PI17: &str = concat!(
+    "f3141cd382dc42909d19ec5110469e4feae18300e94f304590abdced48aed593",
+    "3bf0864a62558b3ed7f2fea45c92a465301b3bbf5e3e54ddf2d935be3b67926d",
+    "a3ef39226bbc355bdc9850112c8f4b02"
+);
+const BETA17: &str = concat!(
+    "eb4440665d3891d668e7e0fcaf587f1b4bd7fbfe99d0eb2211ccec90496310eb",
+    "5e33821bc613efb94db5e5b54c70a848a0bef4553a41befc57663b56373a5031"
+);
+
+#[test]
+fn keygen_creates_0600_refuses_overwrite_and_shows_the_public_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = masspoc(&["keygen", "--out", "farmer.key", "--json"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created = stdout_json(&out);
+    let pk = created["farmer_pk"].as_str().unwrap().to_string();
+    assert_eq!(pk.len(), 64);
+    let path = dir.path().join("farmer.key");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let before = std::fs::read(&path).unwrap();
+    let again = masspoc(&["keygen", "--out", "farmer.key"], dir.path());
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the key file must be untouched"
+    );
+
+    let show = masspoc(&["keygen", "--show", "farmer.key", "--json"], dir.path());
+    assert!(show.status.success());
+    assert_eq!(stdout_json(&show), serde_json::json!({ "farmer_pk": pk }));
+    assert_eq!(
+        FarmerKey::load(&path, None).unwrap().public_key().to_hex(),
+        pk
+    );
+}
+
+#[test]
+fn keygen_with_a_passphrase_seals_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pw.txt"), "s3cret phrase\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
+        .args([
+            "keygen",
+            "--out",
+            "a.key",
+            "--passphrase-env",
+            "MASSPOC_TEST_PW",
+            "--json",
+        ])
+        .current_dir(dir.path())
+        .env("MASSPOC_TEST_PW", "s3cret phrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["encrypted"], true);
+    let from_file = masspoc(
+        &["keygen", "--out", "b.key", "--passphrase-file", "pw.txt"],
+        dir.path(),
+    );
+    assert!(from_file.status.success());
+    for name in ["a.key", "b.key"] {
+        let path = dir.path().join(name);
+        assert!(
+            FarmerKey::load(&path, None).is_err(),
+            "{name} needs a passphrase"
+        );
+        // The trailing newline of the file is not part of the passphrase.
+        assert!(
+            FarmerKey::load(&path, Some("s3cret phrase")).is_ok(),
+            "{name}"
+        );
+    }
+    let unset = masspoc(
+        &[
+            "keygen",
+            "--out",
+            "c.key",
+            "--passphrase-env",
+            "MASSPOC_TEST_UNSET_VAR",
+        ],
+        dir.path(),
+    );
+    assert!(!unset.status.success());
+    assert!(!dir.path().join("c.key").exists());
+}
+
+#[test]
+fn vrf_prove_and_verify_reproduce_rfc_9381_example_17() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = masspoc(
+        &["vrf", "prove", "--secret", SK17, "--alpha", "72", "--json"],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let v = stdout_json(&out);
+    assert_eq!(v["pi"], PI17);
+    assert_eq!(v["beta"], BETA17);
+
+    let ok = masspoc(
+        &[
+            "vrf", "verify", "--public", PK17, "--alpha", "72", "--proof", PI17, "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(stdout_json(&ok)["beta"], BETA17);
+
+    let wrong_alpha = masspoc(
+        &[
+            "vrf", "verify", "--public", PK17, "--alpha", "73", "--proof", PI17,
+        ],
+        dir.path(),
+    );
+    assert_eq!(wrong_alpha.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong_alpha.stdout).contains("invalid"));
+
+    // The identity point is a small-order key.
+    let identity = format!("01{}", "00".repeat(31));
+    let small = masspoc(
+        &[
+            "vrf", "verify", "--public", &identity, "--alpha", "", "--proof", PI17, "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(small.status.code(), Some(1));
+    let reason = stdout_json(&small)["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("small-order"), "{reason}");
+}
+
+#[test]
+fn vrf_prove_accepts_the_empty_alpha() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = masspoc(
+        &["vrf", "prove", "--secret", SK17, "--alpha", "", "--json"],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let v = stdout_json(&out);
+    let ok = masspoc(
+        &[
+            "vrf",
+            "verify",
+            "--public",
+            PK17,
+            "--alpha",
+            "",
+            "--proof",
+            v["pi"].as_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn signing_history_export_import_and_refusal_while_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = FarmerKey::from_seed(&[21; 32]);
+    let key_path = dir.path().join("farmer.key");
+    key.save(&key_path, None).unwrap();
+    {
+        let h = SigningHistory::open(&history_path_for(&key_path), &key.public_key()).unwrap();
+        h.record(&[1; 32], 3, &[33; 32]).unwrap();
+        h.record(&[2; 32], 4, &[44; 32]).unwrap();
+    }
+    let export = masspoc(
+        &[
+            "signing-history",
+            "export",
+            "--key",
+            "farmer.key",
+            "--out",
+            "h.json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("h.json")).unwrap();
+    assert!(text.contains("masspoc-signing-history"));
+
+    // Import into a fresh history on "another machine".
+    let import = masspoc(
+        &[
+            "signing-history",
+            "import",
+            "--key",
+            "farmer.key",
+            "--history",
+            "moved.history",
+            "--file",
+            "h.json",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    assert_eq!(stdout_json(&import)["added"], 2);
+    let moved = dir.path().join("moved.history");
+    {
+        let h = SigningHistory::open(&moved, &key.public_key()).unwrap();
+        assert_eq!(h.signed_at(&[1; 32], 3).unwrap(), Some([33; 32]));
+        // While this process holds the history, the command (another process) must refuse.
+        let held = masspoc(
+            &[
+                "signing-history",
+                "import",
+                "--key",
+                "farmer.key",
+                "--history",
+                "moved.history",
+                "--file",
+                "h.json",
+            ],
+            dir.path(),
+        );
+        assert!(!held.status.success());
+        let err = String::from_utf8_lossy(&held.stderr);
+        assert!(err.contains("already open in another process"), "{err}");
+    }
+}
