@@ -178,14 +178,19 @@ impl BridgeClient {
 
     /// `GET /v1/chains`.
     pub async fn chains(&self) -> Result<Vec<ChainInfo>, BridgeError> {
-        let c: Chains = self.call("GET", "/v1/chains".into(), None, self.timeout).await?;
+        let c: Chains = self
+            .call("GET", "/v1/chains".into(), None, self.timeout)
+            .await?;
         Ok(c.chains)
     }
 
     /// `GET /v1/chains/{id}/challenge`, long-polling up to `wait` for a new tip.
     pub async fn work(&self, chain_id: &[u8; 32], wait: Duration) -> Result<Work, BridgeError> {
         let wait_ms = wait.as_millis().min(30_000);
-        let path = format!("/v1/chains/{}/challenge?wait_ms={wait_ms}", hex::encode(chain_id));
+        let path = format!(
+            "/v1/chains/{}/challenge?wait_ms={wait_ms}",
+            hex::encode(chain_id)
+        );
         self.call("GET", path, None, self.timeout + wait).await
     }
 
@@ -209,7 +214,8 @@ impl BridgeClient {
     ) -> Result<T, BridgeError> {
         let url = format!("{}{}", self.base, path);
         let u = url.clone();
-        let joined = tokio::task::spawn_blocking(move || blocking_call(method, &u, body, timeout)).await;
+        let joined =
+            tokio::task::spawn_blocking(move || blocking_call(method, &u, body, timeout)).await;
         let (status, text) = joined.map_err(|e| BridgeError::Unreachable {
             url: url.clone(),
             message: format!("request task failed: {e}"),
@@ -219,7 +225,11 @@ impl BridgeClient {
                 Ok(b) => (b.error.code, b.error.message),
                 Err(_) => ("http_error".to_string(), text.chars().take(200).collect()),
             };
-            return Err(BridgeError::Refused { status, code, message });
+            return Err(BridgeError::Refused {
+                status,
+                code,
+                message,
+            });
         }
         serde_json::from_str(&text).map_err(|e| BridgeError::BadReply {
             url,

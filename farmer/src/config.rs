@@ -76,7 +76,7 @@ pub enum PassphraseSource {
     None,
     /// An environment variable holds the passphrase.
     Env(String),
-    /// A file holds the passphrase (one trailing newline is stripped).
+    /// A file holds the passphrase on its first line.
     File(PathBuf),
 }
 
@@ -85,20 +85,16 @@ impl PassphraseSource {
     pub fn read(&self) -> Result<Option<String>, ConfigError> {
         match self {
             PassphraseSource::None => Ok(None),
-            PassphraseSource::Env(var) => std::env::var(var)
-                .map(Some)
-                .map_err(|_| ConfigError::Passphrase(format!("environment variable {var} is not set"))),
+            PassphraseSource::Env(var) => std::env::var(var).map(Some).map_err(|_| {
+                ConfigError::Passphrase(format!("environment variable {var} is not set"))
+            }),
             PassphraseSource::File(path) => {
-                let mut s = std::fs::read_to_string(path).map_err(|e| {
+                let s = std::fs::read_to_string(path).map_err(|e| {
                     ConfigError::Passphrase(format!("cannot read {}: {e}", path.display()))
                 })?;
-                if s.ends_with('\n') {
-                    s.pop();
-                    if s.ends_with('\r') {
-                        s.pop();
-                    }
-                }
-                Ok(Some(s))
+                // The first line, as `masspoc keygen --passphrase-file` reads it.
+                let line = s.lines().next().unwrap_or("");
+                Ok(Some(line.trim_end_matches('\r').to_string()))
             }
         }
     }
@@ -141,7 +137,7 @@ pub struct FarmerConfig {
     pub key_file: PathBuf,
     /// Where the key file's passphrase comes from.
     pub passphrase: PassphraseSource,
-    /// The durable signing history (slashing protection) store.
+    /// The durable signing history (slashing protection) store; default `<key_file>.history`.
     pub signing_history: PathBuf,
     /// Plot directories, one per disk.
     pub plot_dirs: Vec<PathBuf>,
@@ -191,7 +187,13 @@ impl FarmerConfig {
             path: PathBuf::new(),
             message,
         };
-        let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let abs = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
         let passphrase = match (raw.passphrase_env, raw.passphrase_file) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -206,7 +208,7 @@ impl FarmerConfig {
         let signing_history = raw
             .signing_history
             .map(|p| abs(&p))
-            .unwrap_or_else(|| key_file.with_extension("history.redb"));
+            .unwrap_or_else(|| crate::signing_history::history_path_for(&key_file));
         let rescan_interval = raw
             .rescan_interval_secs
             .map(Duration::from_secs)
@@ -228,8 +230,9 @@ impl FarmerConfig {
         for (i, c) in raw.chains.into_iter().enumerate() {
             let chain = match (c.chain_id, c.name) {
                 (Some(id), None) => {
-                    let id = Challenge::from_hex(&id)
-                        .map_err(|_| invalid(format!("chain {i}: chain_id must be 64 hex digits")))?;
+                    let id = Challenge::from_hex(&id).map_err(|_| {
+                        invalid(format!("chain {i}: chain_id must be 64 hex digits"))
+                    })?;
                     ChainSelector::Id(id.0)
                 }
                 (None, Some(name)) if !name.is_empty() => ChainSelector::Name(name),
@@ -247,7 +250,9 @@ impl FarmerConfig {
             }
             if let Some(f) = c.filter_bits {
                 if f > 32 {
-                    return Err(invalid(format!("chain {i}: filter_bits must be at most 32")));
+                    return Err(invalid(format!(
+                        "chain {i}: filter_bits must be at most 32"
+                    )));
                 }
             }
             chains.push(ChainConfig {
@@ -301,11 +306,11 @@ mod tests {
     #[test]
     fn refuses_bad_configs() {
         for text in [
-            "key_file = 'k'\n",                                           // no chain
+            "key_file = 'k'\n",                                                 // no chain
             "key_file = 'k'\ntypo = 1\n[[chain]]\nname='a'\nbridge='http://x'", // unknown key
-            "key_file = 'k'\n[[chain]]\nbridge='http://x'",               // no id or name
-            "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",      // bad url
-            "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'", // bad id
+            "key_file = 'k'\n[[chain]]\nbridge='http://x'",                     // no id or name
+            "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",            // bad url
+            "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'",      // bad id
             "key_file = 'k'\nlookup_budget_ms = 0\n[[chain]]\nname='a'\nbridge='http://x'",
         ] {
             assert!(FarmerConfig::parse(text, Path::new(".")).is_err(), "{text}");

@@ -57,12 +57,21 @@ pub async fn run_farm(
     let plots = PlotSet::new(&config.plot_dirs, opener);
     let report = plots.rescan(SCAN_TIMEOUT).await;
     record_scan(&metrics, &plots, &report);
-    info!(plots = report.plots, skipped = report.skipped.len(), dirs = config.plot_dirs.len(), "plots opened");
+    info!(
+        plots = report.plots,
+        skipped = report.skipped.len(),
+        dirs = config.plot_dirs.len(),
+        "plots opened"
+    );
     if report.plots == 0 {
         warn!("no plots yet: farming will start when plots appear in the plot directories");
     }
     {
-        let (plots, metrics, every) = (Arc::clone(&plots), Arc::clone(&metrics), config.rescan_interval);
+        let (plots, metrics, every) = (
+            Arc::clone(&plots),
+            Arc::clone(&metrics),
+            config.rescan_interval,
+        );
         background.spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
@@ -80,7 +89,11 @@ pub async fn run_farm(
         let selector = c.chain.clone();
         let label = selector.to_string();
         let chain_metrics = metrics.chain(&label);
-        let (identity, plots, global) = (Arc::clone(&identity), Arc::clone(&plots), Arc::clone(&metrics));
+        let (identity, plots, global) = (
+            Arc::clone(&identity),
+            Arc::clone(&plots),
+            Arc::clone(&metrics),
+        );
         let (filter_override, budget) = (c.filter_bits, config.lookup_budget);
         let mut stop = stop_rx.clone();
         chains.spawn(async move {
@@ -140,7 +153,9 @@ async fn resolve(
                     info!(chain = %name, chain_id = %hex::encode(c.chain_id), "chain found on the bridge");
                     return c.chain_id;
                 }
-                None => warn!(chain = %name, bridge = client.base(), "the bridge does not host this chain (yet)"),
+                None => {
+                    warn!(chain = %name, bridge = client.base(), "the bridge does not host this chain (yet)")
+                }
             },
             Err(e) => {
                 metrics.bridge_errors.fetch_add(1, Relaxed);

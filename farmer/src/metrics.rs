@@ -17,6 +17,9 @@ pub const LATENCY_BUCKETS: [f64; 12] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0,
 ];
 
+/// Picks one counter of a chain.
+type CounterOf = fn(&ChainMetrics) -> &AtomicU64;
+
 /// Counters of one chain instance.
 #[derive(Debug, Default)]
 pub struct ChainMetrics {
@@ -98,27 +101,65 @@ impl Metrics {
         let gauge = |s: &mut String, name: &str, help: &str, v: u64| {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         };
-        gauge(&mut s, "masspoc_farmer_plots", "Plots being farmed.", self.plots.load(Ordering::Relaxed));
+        gauge(
+            &mut s,
+            "masspoc_farmer_plots",
+            "Plots being farmed.",
+            self.plots.load(Ordering::Relaxed),
+        );
         gauge(
             &mut s,
             "masspoc_farmer_plots_skipped",
             "Plot files skipped as bad, truncated, foreign or duplicate.",
             self.plots_skipped.load(Ordering::Relaxed),
         );
-        let chains = self.chains.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let counters: [(&str, &str, fn(&ChainMetrics) -> &AtomicU64); 9] = [
+        let chains = self
+            .chains
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let counters: [(&str, &str, CounterOf); 9] = [
             ("rounds_total", "Challenges looked up.", |c| &c.rounds),
-            ("lookups_total", "Plot lookups (plots passing the filter).", |c| &c.lookups),
+            (
+                "lookups_total",
+                "Plot lookups (plots passing the filter).",
+                |c| &c.lookups,
+            ),
             ("proofs_total", "Proofs found.", |c| &c.proofs),
-            ("submissions_accepted_total", "Headers accepted by the bridge.", |c| &c.submissions_accepted),
-            ("submissions_rejected_total", "Headers refused by the bridge.", |c| &c.submissions_rejected),
-            ("rounds_over_budget_total", "Rounds whose lookups overran the budget.", |c| &c.rounds_over_budget),
-            ("lookup_stalls_total", "Plot lookups that stalled past the budget.", |c| &c.stalls),
-            ("bridge_errors_total", "Failed bridge requests.", |c| &c.bridge_errors),
-            ("signing_errors_total", "Headers the signing guard refused or failed to sign.", |c| &c.signing_errors),
+            (
+                "submissions_accepted_total",
+                "Headers accepted by the bridge.",
+                |c| &c.submissions_accepted,
+            ),
+            (
+                "submissions_rejected_total",
+                "Headers refused by the bridge.",
+                |c| &c.submissions_rejected,
+            ),
+            (
+                "rounds_over_budget_total",
+                "Rounds whose lookups overran the budget.",
+                |c| &c.rounds_over_budget,
+            ),
+            (
+                "lookup_stalls_total",
+                "Plot lookups that stalled past the budget.",
+                |c| &c.stalls,
+            ),
+            ("bridge_errors_total", "Failed bridge requests.", |c| {
+                &c.bridge_errors
+            }),
+            (
+                "signing_errors_total",
+                "Headers the signing guard refused or failed to sign.",
+                |c| &c.signing_errors,
+            ),
         ];
         for (name, help, get) in counters {
-            let _ = writeln!(s, "# HELP masspoc_farmer_{name} {help}\n# TYPE masspoc_farmer_{name} counter");
+            let _ = writeln!(
+                s,
+                "# HELP masspoc_farmer_{name} {help}\n# TYPE masspoc_farmer_{name} counter"
+            );
             for c in &chains {
                 let _ = writeln!(
                     s,
@@ -130,9 +171,16 @@ impl Metrics {
         }
         let h = &self.round_latency;
         let name = "masspoc_farmer_round_lookup_seconds";
-        let _ = writeln!(s, "# HELP {name} Challenge to best proof, all plots.\n# TYPE {name} histogram");
+        let _ = writeln!(
+            s,
+            "# HELP {name} Challenge to best proof, all plots.\n# TYPE {name} histogram"
+        );
         for (b, bound) in h.buckets.iter().zip(LATENCY_BUCKETS) {
-            let _ = writeln!(s, "{name}_bucket{{le=\"{bound}\"}} {}", b.load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                b.load(Ordering::Relaxed)
+            );
         }
         let count = h.count.load(Ordering::Relaxed);
         let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
@@ -143,7 +191,10 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Serves `GET /metrics` on `listener` until the task is dropped or aborted.
@@ -163,11 +214,12 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
             let read = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut buf)).await;
             let Ok(Ok(n)) = read else { return };
             let head = String::from_utf8_lossy(&buf[..n]);
-            let (status, body) = if head.starts_with("GET /metrics ") || head.starts_with("GET /metrics?") {
-                ("200 OK", metrics.render())
-            } else {
-                ("404 Not Found", "not found\n".to_string())
-            };
+            let (status, body) =
+                if head.starts_with("GET /metrics ") || head.starts_with("GET /metrics?") {
+                    ("200 OK", metrics.render())
+                } else {
+                    ("404 Not Found", "not found\n".to_string())
+                };
             let reply = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()

@@ -1,6 +1,9 @@
 //! The farmer's identity as the farming loop uses it: the public key plots must carry, the VRF key,
 //! and a signer that records every header in the signing history before it signs.
 
+use crate::error::SigningError;
+use crate::keys::FarmerKey;
+use crate::signing_history::SigningGuard;
 use masspoc_proof::vrf::VrfSecretKey;
 use masspoc_proof::FarmerPublicKey;
 use masspoc_verifier::{ChainId, HeaderHash, Height};
@@ -49,4 +52,56 @@ impl std::fmt::Debug for Identity {
             .field("farmer_pk", &self.farmer_pk)
             .finish_non_exhaustive()
     }
+}
+
+impl HeaderSigner for SigningGuard {
+    fn sign_header(
+        &self,
+        chain_id: &ChainId,
+        height: Height,
+        hash: &HeaderHash,
+        message: &[u8],
+    ) -> Result<[u8; 64], SignRefusal> {
+        self.sign(chain_id.as_bytes(), height.0, hash.as_bytes(), message)
+            .map(|s| s.to_bytes())
+            .map_err(|e| match e {
+                SigningError::Slashable { .. } => SignRefusal::Slashable(e.to_string()),
+                other => SignRefusal::Failed(other.to_string()),
+            })
+    }
+}
+
+/// Why the farmer's identity could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The passphrase could not be read.
+    #[error(transparent)]
+    Passphrase(#[from] crate::config::ConfigError),
+    /// The key file could not be loaded.
+    #[error(transparent)]
+    Key(#[from] crate::error::KeyError),
+    /// The signing history could not be opened (for instance, another farmer has it open).
+    #[error(transparent)]
+    History(#[from] crate::error::HistoryError),
+}
+
+/// Loads the key named by the configuration and binds it to its signing history.
+///
+/// Returns the identity the farm uses and the guard itself, so the caller can drop it last
+/// (closing the history) once the farm has stopped.
+pub fn open_identity(
+    config: &crate::config::FarmerConfig,
+) -> Result<(Arc<Identity>, Arc<SigningGuard>), IdentityError> {
+    let passphrase = config.passphrase.read()?;
+    let key = FarmerKey::load(&config.key_file, passphrase.as_deref())?;
+    let farmer_pk = key.public_key();
+    let vrf = key.vrf_secret();
+    let guard = Arc::new(SigningGuard::open(key, &config.signing_history)?);
+    let identity = Arc::new(Identity {
+        farmer_pk,
+        vrf,
+        signer: Arc::clone(&guard) as Arc<dyn HeaderSigner>,
+    });
+    Ok((identity, guard))
 }

@@ -33,7 +33,9 @@ impl HeaderSigner for MemSigner {
     ) -> Result<[u8; 64], SignRefusal> {
         let mut s = self.signed.lock().unwrap();
         match s.get(&(*chain_id, height)) {
-            Some(h) if h != hash => return Err(SignRefusal::Slashable(format!("{h} already signed"))),
+            Some(h) if h != hash => {
+                return Err(SignRefusal::Slashable(format!("{h} already signed")))
+            }
             _ => {
                 s.insert((*chain_id, height), *hash);
             }
@@ -52,7 +54,11 @@ fn params(name: &str, plots: u64) -> ChainParams {
         slot_ms: 300,
         filter_bits: 0,
         min_k: 16,
-        initial_difficulty: difficulty_for_weight(u128::from(weight(k)) * u128::from(plots), 300, 0),
+        initial_difficulty: difficulty_for_weight(
+            u128::from(weight(k)) * u128::from(plots),
+            300,
+            0,
+        ),
         retarget_window: 100,
         max_future_drift_ms: 2_000,
     }
@@ -89,17 +95,27 @@ async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
     let ids2 = ids.clone();
     let started = Instant::now();
     let done = async move {
-        while ids2.iter().any(|id| b.height(id) < target) && started.elapsed() < Duration::from_secs(60) {
+        while ids2.iter().any(|id| b.height(id) < target)
+            && started.elapsed() < Duration::from_secs(60)
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
     run_farm(&config, identity, done).await.unwrap();
 
     for id in &ids {
-        assert!(bridge.height(id) >= target, "chain {id} reached only {}", bridge.height(id));
+        assert!(
+            bridge.height(id) >= target,
+            "chain {id} reached only {}",
+            bridge.height(id)
+        );
     }
     let subs = bridge.submissions.lock().unwrap();
-    let refused: Vec<_> = subs.iter().filter(|(_, e)| e.is_some()).map(|(h, e)| (h.height, e.clone())).collect();
+    let refused: Vec<_> = subs
+        .iter()
+        .filter(|(_, e)| e.is_some())
+        .map(|(h, e)| (h.height, e.clone()))
+        .collect();
     assert!(refused.is_empty(), "bridge refused: {refused:?}");
     // Each chain's headers carry proofs of its own challenges, all from the same plots.
     for (h, _) in subs.iter() {
@@ -107,5 +123,9 @@ async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
         h.verify_signature().unwrap();
     }
     let signed = signer.signed.lock().unwrap();
-    assert_eq!(signed.len(), subs.len(), "one signature per (chain, height)");
+    assert_eq!(
+        signed.len(),
+        subs.len(),
+        "one signature per (chain, height)"
+    );
 }

@@ -27,7 +27,9 @@ async fn a_stalled_plot_does_not_block_other_chains() {
     let stalled = plot_into(&stall_dir, 1, 16, 9);
     let gate = Arc::new(Gate::default());
     let opener = Arc::new(StallingOpener {
-        inner: ReaderOpener { farmer_pk: Some(farmer_pk(1)) },
+        inner: ReaderOpener {
+            farmer_pk: Some(farmer_pk(1)),
+        },
         gate: Arc::clone(&gate),
     });
     let set = PlotSet::new(&[good_dir, stall_dir], opener);
@@ -44,7 +46,10 @@ async fn a_stalled_plot_does_not_block_other_chains() {
         run_round(&snap, set.dirs(), challenge(2, 0), 0, budget),
     );
     let took = started.elapsed();
-    assert!(took < budget + Duration::from_millis(700), "rounds took {took:?}");
+    assert!(
+        took < budget + Duration::from_millis(700),
+        "rounds took {took:?}"
+    );
     for r in [&a, &b] {
         assert!(r.over_budget);
         assert_eq!(r.passing, 3, "{r:?}");
@@ -57,7 +62,11 @@ async fn a_stalled_plot_does_not_block_other_chains() {
     // The next rounds skip it at once (no wait for the budget), for every chain.
     let started = Instant::now();
     let c = run_round(&snap, set.dirs(), challenge(3, 0), 0, budget).await;
-    assert!(started.elapsed() < Duration::from_millis(250), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(!c.over_budget);
     assert_eq!(c.skipped, vec![stalled.clone()]);
     assert_eq!(c.passing, 3);
@@ -65,7 +74,10 @@ async fn a_stalled_plot_does_not_block_other_chains() {
     // The disk wakes up: the plot answers again and is back in the rounds.
     gate.open();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while snap.iter().any(|e| e.stalled.load(std::sync::atomic::Ordering::Acquire)) {
+    while snap
+        .iter()
+        .any(|e| e.stalled.load(std::sync::atomic::Ordering::Acquire))
+    {
         assert!(Instant::now() < deadline, "stalled plot never came back");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -92,7 +104,10 @@ async fn many_chains_from_one_plot_get_correct_independent_proofs() {
             let set = Arc::clone(&set);
             tokio::spawn(async move {
                 let ch = challenge(c, round);
-                (ch, run_round(&snap, set.dirs(), ch, 0, Duration::from_secs(5)).await)
+                (
+                    ch,
+                    run_round(&snap, set.dirs(), ch, 0, Duration::from_secs(5)).await,
+                )
             })
         });
         let results = futures_join(rounds.collect()).await;

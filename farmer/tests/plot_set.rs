@@ -70,7 +70,10 @@ fn bad_plots_are_skipped_with_a_reason() {
     // A truncated plot.
     let trunc = dir.join("truncated.plot");
     std::fs::copy(&good, &trunc).unwrap();
-    let f = std::fs::OpenOptions::new().write(true).open(&trunc).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&trunc)
+        .unwrap();
     f.set_len(f.metadata().unwrap().len() / 2).unwrap();
     // A plot of another farmer.
     let other = tmp.path().join("other");
@@ -97,7 +100,10 @@ fn bad_plots_are_skipped_with_a_reason() {
     assert!(reason_for(&r, "truncated").contains("truncated"), "{r:?}");
     assert!(reason_for(&r, "foreign").contains("farmer key"), "{r:?}");
     assert!(reason_for(&r, "copy").contains("duplicate"), "{r:?}");
-    assert!(reason_for(&r, "fifo").contains("not a regular file"), "{r:?}");
+    assert!(
+        reason_for(&r, "fifo").contains("not a regular file"),
+        "{r:?}"
+    );
     assert_eq!(r.skipped.len(), 5, "{r:?}");
     // Reported once; a repaired file is tried again.
     assert!(set.rescan_blocking().skipped.is_empty());

@@ -75,8 +75,10 @@ pub(crate) async fn farm_height(
                 return Outcome::Done;
             }
         }
-        let opens = w.parent_timestamp_ms.saturating_add(u64::from(slot).saturating_mul(slot_ms));
-        let can_improve = best.as_ref().map_or(true, |c| opens < c.earliest_ms);
+        let opens = w
+            .parent_timestamp_ms
+            .saturating_add(u64::from(slot).saturating_mul(slot_ms));
+        let can_improve = best.as_ref().is_none_or(|c| opens < c.earliest_ms);
         if can_improve && now >= opens {
             // Joining late: skip to the last MAX_CATCH_UP_SLOTS open slots.
             let open_now = (now - w.parent_timestamp_ms) / slot_ms;
@@ -85,8 +87,19 @@ pub(crate) async fn farm_height(
                 continue;
             }
             let challenge = derive_challenge(&chain_id, height, Slot(slot), &beta);
-            if let Some(c) = round(ctx, w.height, Slot(slot), challenge, filter_bits, difficulty, w.parent_timestamp_ms, slot_ms).await {
-                if best.as_ref().map_or(true, |b| c.earliest_ms < b.earliest_ms) {
+            if let Some(c) = round(
+                ctx,
+                w.height,
+                Slot(slot),
+                challenge,
+                filter_bits,
+                difficulty,
+                w.parent_timestamp_ms,
+                slot_ms,
+            )
+            .await
+            {
+                if best.as_ref().is_none_or(|b| c.earliest_ms < b.earliest_ms) {
                     best = Some(c);
                 }
             }
@@ -125,7 +138,14 @@ async fn round(
     slot_ms: u64,
 ) -> Option<Candidate> {
     let snapshot = ctx.plots.snapshot();
-    let out = run_round(&snapshot, ctx.plots.dirs(), challenge, filter_bits, ctx.budget).await;
+    let out = run_round(
+        &snapshot,
+        ctx.plots.dirs(),
+        challenge,
+        filter_bits,
+        ctx.budget,
+    )
+    .await;
     let m = &ctx.metrics;
     m.rounds.fetch_add(1, Relaxed);
     m.lookups.fetch_add(out.passing as u64, Relaxed);

@@ -105,7 +105,11 @@ async fn poll_work(
     let mut last: Option<(u64, [u8; 32])> = None;
     let mut down_since_logged = false;
     loop {
-        let wait = if last.is_some() { LONG_POLL } else { Duration::ZERO };
+        let wait = if last.is_some() {
+            LONG_POLL
+        } else {
+            Duration::ZERO
+        };
         let reply = tokio::select! {
             r = ctx.client.work(&ctx.chain_id, wait) => r,
             _ = stop.changed() => return,
@@ -119,7 +123,9 @@ async fn poll_work(
                 }
                 if work.chain_id != ctx.chain_id {
                     warn!(chain = %ctx.label, got = %hex::encode(work.chain_id), "bridge sent work of another chain");
-                    ctx.metrics.bridge_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    ctx.metrics
+                        .bridge_errors
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     continue;
                 }
                 let key = (work.height, work.parent_hash);
@@ -127,11 +133,16 @@ async fn poll_work(
                     last = Some(key);
                     let offset = i128::from(work.now_ms) - i128::from(local_ms());
                     let clock_offset_ms = i64::try_from(offset).unwrap_or(0);
-                    let _ = tx.send(Some(Received { work, clock_offset_ms }));
+                    let _ = tx.send(Some(Received {
+                        work,
+                        clock_offset_ms,
+                    }));
                 }
             }
             Err(e) => {
-                ctx.metrics.bridge_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                ctx.metrics
+                    .bridge_errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !down_since_logged || !matches!(e, BridgeError::Unreachable { .. }) {
                     warn!(chain = %ctx.label, error = %e, retry_ms = backoff.as_millis() as u64, "cannot get work");
                     down_since_logged = matches!(e, BridgeError::Unreachable { .. });

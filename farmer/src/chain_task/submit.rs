@@ -58,10 +58,9 @@ pub(crate) async fn submit_candidate(
     let message = header.signing_message();
     let signer = Arc::clone(&ctx.identity.signer);
     let (chain_id, height) = (header.chain_id, header.height);
-    let signed = tokio::task::spawn_blocking(move || {
-        signer.sign_header(&chain_id, height, &hash, &message)
-    })
-    .await;
+    let signed =
+        tokio::task::spawn_blocking(move || signer.sign_header(&chain_id, height, &hash, &message))
+            .await;
     let signature = match signed {
         Ok(Ok(sig)) => sig,
         Ok(Err(SignRefusal::Slashable(why))) => {
@@ -98,7 +97,11 @@ pub(crate) async fn submit_candidate(
                 warn!(chain = %ctx.label, height = height.0, hash = %reply.hash, "bridge did not accept the header");
                 return;
             }
-            Err(BridgeError::Refused { status, code, message }) => {
+            Err(BridgeError::Refused {
+                status,
+                code,
+                message,
+            }) => {
                 ctx.metrics.submissions_rejected.fetch_add(1, Relaxed);
                 warn!(chain = %ctx.label, height = height.0, status, code = %code, message = %message,
                     "header refused");

@@ -114,7 +114,7 @@ pub async fn run_round(
             mark_stalled(job, dirs, budget, &mut out);
         }
     }
-    out.all.sort_by(|a, b| a.found.score.cmp(&b.found.score));
+    out.all.sort_by_key(|a| a.found.score);
     out.best = out.all.first().cloned();
     out.elapsed = started.elapsed();
     out

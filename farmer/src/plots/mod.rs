@@ -5,9 +5,9 @@ mod scan;
 mod set;
 mod source;
 
+/// A proof found in a plot, with its quality and score (the plotter's type).
+pub use masspoc_plotter::FoundProof;
 pub use reader::{is_plot_file_name, ReaderOpener, READS_PER_LOOKUP};
 pub use scan::{FileKey, PlotEntry};
 pub use set::{PlotDir, PlotSet, PlotSnapshot, ScanReport};
 pub use source::{PlotInfo, PlotLookup, PlotOpener};
-/// A proof found in a plot, with its quality and score (the plotter's type).
-pub use masspoc_plotter::FoundProof;

@@ -98,13 +98,25 @@ pub(crate) fn scan_dir(
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) => {
-                skip(&mut out, old_skipped, path, None, format!("cannot stat: {e}"));
+                skip(
+                    &mut out,
+                    old_skipped,
+                    path,
+                    None,
+                    format!("cannot stat: {e}"),
+                );
                 continue;
             }
         };
         let key = FileKey::of(&meta);
         if !meta.file_type().is_file() {
-            skip(&mut out, old_skipped, path, Some(key), "not a regular file".into());
+            skip(
+                &mut out,
+                old_skipped,
+                path,
+                Some(key),
+                "not a regular file".into(),
+            );
             continue;
         }
         if let Some(e) = by_path.get(path.as_path()) {

@@ -106,7 +106,9 @@ impl PlotSet {
         let mut handles = Vec::new();
         for (i, dir) in self.dirs.iter().enumerate() {
             if dir.scanning.swap(true, Ordering::AcqRel) {
-                report.unavailable.push((dir.path.clone(), "an earlier scan is still hung".into()));
+                report
+                    .unavailable
+                    .push((dir.path.clone(), "an earlier scan is still hung".into()));
                 continue;
             }
             let this = Arc::clone(self);
@@ -116,7 +118,9 @@ impl PlotSet {
         for (i, h) in handles {
             match tokio::time::timeout_at(deadline, h).await {
                 Ok(Ok(part)) => merge_part(&mut report, part),
-                Ok(Err(e)) => report.unavailable.push((self.dirs[i].path.clone(), format!("scan failed: {e}"))),
+                Ok(Err(e)) => report
+                    .unavailable
+                    .push((self.dirs[i].path.clone(), format!("scan failed: {e}"))),
                 Err(_) => report.unavailable.push((
                     self.dirs[i].path.clone(),
                     format!("listing took longer than {timeout:?}; keeping its plots"),
@@ -151,7 +155,11 @@ impl PlotSet {
                     info!(dir = %dir.path.display(), "plot directory is back");
                 }
                 let now: HashSet<&Path> = scan.entries.iter().map(|e| e.path.as_path()).collect();
-                part.removed = old.iter().filter(|e| !now.contains(e.path.as_path())).map(|e| e.path.clone()).collect();
+                part.removed = old
+                    .iter()
+                    .filter(|e| !now.contains(e.path.as_path()))
+                    .map(|e| e.path.clone())
+                    .collect();
                 part.added = scan.added;
                 part.skipped = scan.newly_skipped;
                 *lock(&dir.entries) = scan.entries;
@@ -181,7 +189,9 @@ impl PlotSet {
             for e in lock(&dir.entries).iter() {
                 if let Some(first) = seen.get(&e.info.plot_id) {
                     if !dups.contains(&e.path) {
-                        report.skipped.push((e.path.clone(), format!("duplicate of {}", first.display())));
+                        report
+                            .skipped
+                            .push((e.path.clone(), format!("duplicate of {}", first.display())));
                     }
                     still_dup.insert(e.path.clone());
                     continue;

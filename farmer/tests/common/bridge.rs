@@ -22,7 +22,10 @@ pub struct MockBridge {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 impl MockBridge {
@@ -43,7 +46,9 @@ impl MockBridge {
         let b = Arc::clone(&bridge);
         tokio::spawn(async move {
             loop {
-                let Ok((sock, _)) = listener.accept().await else { return };
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let b = Arc::clone(&b);
                 tokio::spawn(async move {
                     let _ = b.serve(sock).await;
@@ -63,7 +68,10 @@ impl MockBridge {
         let mut line = String::new();
         r.read_line(&mut line).await?;
         let mut parts = line.split_whitespace();
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("").to_string());
+        let (method, target) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or("").to_string(),
+        );
         let mut len = 0usize;
         loop {
             let mut h = String::new();
@@ -106,18 +114,25 @@ impl MockBridge {
                 ("200 OK", json!({ "chains": list }))
             }
             ("GET", ["v1", "chains", id, "challenge"]) => {
-                let Ok(id) = ChainId::from_hex(id) else { return err("400 Bad Request", "bad_request") };
+                let Ok(id) = ChainId::from_hex(id) else {
+                    return err("400 Bad Request", "bad_request");
+                };
                 let wait_ms: u64 = query
                     .split('&')
                     .find_map(|kv| kv.strip_prefix("wait_ms="))
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
                 let tip = |s: &Self| s.chains.lock().unwrap().get(&id).map(|c| c.best().hash);
-                let Some(start_tip) = tip(self) else { return err("404 Not Found", "unknown_chain") };
+                let Some(start_tip) = tip(self) else {
+                    return err("404 Not Found", "unknown_chain");
+                };
                 if wait_ms > 0 {
                     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
                     while tip(self) == Some(start_tip) {
-                        if tokio::time::timeout_at(deadline, self.tip_changed.notified()).await.is_err() {
+                        if tokio::time::timeout_at(deadline, self.tip_changed.notified())
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -128,24 +143,34 @@ impl MockBridge {
                 ("200 OK", w)
             }
             ("POST", ["v1", "chains", id, "headers"]) => {
-                let Ok(id) = ChainId::from_hex(id) else { return err("400 Bad Request", "bad_request") };
+                let Ok(id) = ChainId::from_hex(id) else {
+                    return err("400 Bad Request", "bad_request");
+                };
                 let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
                 let Ok(header) = Header::from_hex(v["header"].as_str().unwrap_or("")) else {
                     return err("400 Bad Request", "bad_encoding");
                 };
                 let result = {
                     let mut chains = self.chains.lock().unwrap();
-                    let Some(c) = chains.get_mut(&id) else { return err("404 Not Found", "unknown_chain") };
+                    let Some(c) = chains.get_mut(&id) else {
+                        return err("404 Not Found", "unknown_chain");
+                    };
                     c.accept_header(&header, Some(now_ms()))
                 };
                 match result {
                     Ok(a) => {
                         self.submissions.lock().unwrap().push((header, None));
                         self.tip_changed.notify_waiters();
-                        ("200 OK", json!({"accepted": true, "hash": a.hash, "best": a.best}))
+                        (
+                            "200 OK",
+                            json!({"accepted": true, "hash": a.hash, "best": a.best}),
+                        )
                     }
                     Err(e) => {
-                        self.submissions.lock().unwrap().push((header, Some(e.code().to_string())));
+                        self.submissions
+                            .lock()
+                            .unwrap()
+                            .push((header, Some(e.code().to_string())));
                         err("422 Unprocessable Entity", e.code())
                     }
                 }

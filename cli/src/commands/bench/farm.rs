@@ -1,0 +1,119 @@
+//! `masspoc bench farm --plots N --chains M [--json]`: challenge-to-best-proof latency (p50, p99)
+//! across N plots for M chains at once, beside one random 64-byte read of the same plot files
+//! measured in the same run, and their ratio. Measuring logic: `masspoc_farmer::bench`.
+
+use crate::output::print_json;
+use anyhow::Context;
+use masspoc_farmer::bench::{run_farm_bench, FarmBenchOptions, FarmBenchReport};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Options of the farm benchmark.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Plots to farm (made on the first run, reused after).
+    #[arg(long, default_value_t = 100)]
+    plots: usize,
+    /// Chains served at once, each with its own challenges.
+    #[arg(long, default_value_t = 1)]
+    chains: usize,
+    /// Plot size parameter of the benchmark plots.
+    #[arg(long, default_value_t = 18)]
+    k: u8,
+    /// Directory of the benchmark plots [default: <temp dir>/masspoc-bench-farm-k<K>].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Challenges per chain.
+    #[arg(long, default_value_t = 300)]
+    rounds: usize,
+    /// Mean milliseconds between two challenges of one chain (exponential).
+    #[arg(long, default_value_t = 20)]
+    interval_ms: u64,
+    /// Filter bits (0: every plot is looked up for every challenge).
+    #[arg(long, default_value_t = 0)]
+    filter_bits: u32,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Args {
+    /// Runs the benchmark.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        anyhow::ensure!(
+            self.plots > 0 && self.chains > 0 && self.rounds > 0,
+            "--plots, --chains and --rounds must be at least 1"
+        );
+        anyhow::ensure!(self.filter_bits <= 32, "--filter-bits must be at most 32");
+        let dir = self.dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("masspoc-bench-farm-k{}", self.k))
+        });
+        let opts = FarmBenchOptions {
+            plots: self.plots,
+            chains: self.chains,
+            k: self.k,
+            dir: dir.clone(),
+            rounds: self.rounds,
+            interval: Duration::from_millis(self.interval_ms),
+            filter_bits: self.filter_bits,
+            raw_samples: 20_000,
+        };
+        let quiet = self.json;
+        let report = run_farm_bench(&opts, &|done, total| {
+            if !quiet && (done == total || done % 10 == 0) {
+                eprintln!("plots ready: {done}/{total} in {}", dir.display());
+            }
+        })
+        .with_context(|| {
+            format!(
+                "farm benchmark over {} plots in {}",
+                self.plots,
+                dir.display()
+            )
+        })?;
+        if self.json {
+            print_json(&report)?;
+        } else {
+            print_table(&report);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn print_table(r: &FarmBenchReport) {
+    println!(
+        "farm benchmark: {} plots of k={}, {} chain(s), filter {} bits, {} challenges",
+        r.plots, r.k, r.chains, r.filter_bits, r.rounds
+    );
+    println!("  plots passing per challenge   {:>10.1}", r.passing_mean);
+    println!("  challenge → best proof p50    {:>10.1} µs", r.p50_us);
+    println!("  challenge → best proof p99    {:>10.1} µs", r.p99_us);
+    println!(
+        "  one random 64-byte pread      {:>10.2} µs (median, warm cache)",
+        r.raw_read_us
+    );
+    println!("  reads per lookup              {:>10}", r.reads_per_lookup);
+    println!(
+        "  raw bound (passing×reads×read){:>10.1} µs",
+        r.raw_bound_us
+    );
+    println!(
+        "  ratio p99 / raw bound         {:>10.2} (target ≤ 3)",
+        r.ratio
+    );
+    println!(
+        "  challenges with a proof       {:>10}",
+        r.rounds_with_proof
+    );
+    println!("  plot bytes                    {:>10}", r.plot_bytes);
+    println!(
+        "  RSS anon (KiB) before/after open/after run  {} / {} / {}",
+        r.rss_before_open.anon_kib, r.rss_after_open.anon_kib, r.rss_after.anon_kib
+    );
+    println!(
+        "  RSS total (KiB) after run     {:>10} (file pages: {})",
+        r.rss_after.rss_kib, r.rss_after.file_kib
+    );
+    println!("  open file descriptors         {:>10}", r.open_fds);
+}
