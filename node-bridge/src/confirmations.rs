@@ -42,7 +42,7 @@ pub fn catch_up_probability(q: f64, z: u64) -> f64 {
 /// The smallest `z` with `P(q, z) < max_risk`, or `None` when none up to [`MAX_DEPTH`] does
 /// (`q ≥ 0.5`, or a risk of zero).
 pub fn depth_for_risk(q: f64, max_risk: f64) -> Option<u64> {
-    if !(q < 0.5) || !(max_risk > 0.0) {
+    if q.is_nan() || q >= 0.5 || max_risk.is_nan() || max_risk <= 0.0 {
         return None;
     }
     // P falls with z for q < 0.5: exponential search for an upper bound, then bisection.

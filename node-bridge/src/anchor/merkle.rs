@@ -187,7 +187,10 @@ mod tests {
                 if wrong != i {
                     assert_ne!(root_from_path(&l[wrong], i as u64, n as u64, &p), Some(r));
                 }
-                assert_ne!(root_from_path(&l[i], i as u64, n as u64 + 1, &p), Some(r));
+                if let Some((_, shorter)) = p.split_last() {
+                    assert_ne!(root_from_path(&l[i], i as u64, n as u64, shorter), Some(r));
+                }
+                assert_eq!(root_from_path(&l[i], n as u64, n as u64, &p), None);
             }
         }
     }

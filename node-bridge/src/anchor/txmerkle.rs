@@ -34,7 +34,7 @@ pub fn merkle_path(txids: &[Hash256], index: usize) -> Option<Vec<Hash256>> {
     let mut level = txids.to_vec();
     let mut i = index;
     while level.len() > 1 {
-        let sibling = if i % 2 == 0 {
+        let sibling = if i & 1 == 0 {
             *level.get(i + 1).unwrap_or(&level[i])
         } else {
             level[i - 1]
@@ -54,7 +54,7 @@ pub fn root_from_path(txid: &Hash256, index: u64, path: &[Hash256]) -> Hash256 {
     let mut r = *txid;
     let mut i = index;
     for s in path {
-        r = if i % 2 == 0 {
+        r = if i & 1 == 0 {
             parent(&r, s)
         } else {
             parent(s, &r)

@@ -128,6 +128,6 @@ pub fn forward(upstream: &str, head: &str, body: &[u8]) -> Option<(String, Vec<u
     s.read_to_end(&mut resp).ok()?;
     let split = resp.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&resp[..split]).to_string();
-    let status = head.lines().next()?.splitn(2, ' ').nth(1)?.to_string();
+    let status = head.lines().next()?.split_once(' ')?.1.to_string();
     Some((status, resp[split + 4..].to_vec()))
 }
