@@ -95,3 +95,34 @@ fn anchor_round_trip_and_inclusion_proof() {
     assert_eq!(anchors, 2);
     let _ = Value::Null;
 }
+
+#[test]
+fn works_without_txindex() {
+    // A production node may run without -txindex: the anchorer follows its transactions through
+    // the wallet, and proofs name their block.
+    let mut node = RegtestNode::start_with(&["-txindex=0"]).unwrap();
+    let indexed = node
+        .rpc()
+        .call_value("getindexinfo", serde_json::json!([]))
+        .unwrap();
+    assert!(
+        indexed.get("txindex").is_none(),
+        "txindex is off: {indexed}"
+    );
+    node.fund_wallet().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("anchors.redb")).unwrap();
+    let all = items(3, ItemKind::Header);
+    outbox.enqueue(&all).unwrap();
+    let config = AnchorConfig {
+        confirmations: 2,
+        max_batch: 8,
+    };
+    let mut anchorer = Anchorer::new(outbox, node.rpc(), node.wallet(), config);
+    anchorer.tick().unwrap();
+    node.mine(2).unwrap();
+    let batches = anchorer.tick().unwrap();
+    assert_eq!(batches[0].state, BatchState::Final, "{batches:?}");
+    let proof = build_proof(&anchorer.outbox, &node.rpc(), &all[1]).unwrap();
+    assert!(verify_proof(&node.rpc(), &proof).unwrap().valid);
+}

@@ -188,7 +188,17 @@ impl Anchorer {
 
     /// Looks the tx up: updates the batch and returns true when the node has it.
     fn observe(&mut self, batch: &mut BatchRecord, txid: &Hash256) -> Result<bool, AnchorError> {
-        if let Some(info) = self.rpc.raw_transaction(txid, None)? {
+        // The wallet knows its own transactions without -txindex; the node-wide lookup covers a
+        // wallet that lost the record in a crash (it needs -txindex for mined transactions).
+        let info = match self
+            .wallet
+            .call_value("gettransaction", json!([txid.to_string()]))
+        {
+            Ok(v) => Some(v),
+            Err(e) if e.node_code() == Some(-5) => self.rpc.raw_transaction(txid, None)?,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(info) = info {
             let confirmations = info
                 .get("confirmations")
                 .and_then(Value::as_u64)
