@@ -28,6 +28,8 @@ enum Command {
     #[command(flatten)]
     Bridge(commands::bridge::Command),
     #[command(flatten)]
+    Chain(commands::chain::Command),
+    #[command(flatten)]
     Identity(commands::identity::Command),
     /// Benchmarks measured against this machine's own limits in the same run.
     #[command(subcommand)]
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Proofs(c) => c.run(),
         Command::Bridge(c) => c.run(),
+        Command::Chain(c) => c.run(),
         Command::Identity(c) => c.run(),
         Command::Bench(c) => c.run(),
     };

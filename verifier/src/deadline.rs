@@ -66,7 +66,7 @@ mod tests {
     fn difficulty_for_weight_matches_the_formula() {
         // W = 2^40, T = 2^16 ms, f = 0: 2^16 * 2^40 / 2^17 * ln2 = 2^39 * 0.6931...
         let d = difficulty_for_weight(1 << 40, 1 << 16, 0);
-        let expected = (1u128 << 39) * LN2_Q32 >> 32;
+        let expected = ((1u128 << 39) * LN2_Q32) >> 32;
         assert_eq!(u128::from(d), expected);
         assert_eq!(difficulty_for_weight(1, 1, 0), 1);
     }

@@ -141,7 +141,11 @@ fn insert_evidence(
     evidence: &Evidence,
 ) -> Result<bool, DetectorError> {
     let id = evidence.id();
-    if table.get(id.as_bytes().as_slice()).map_err(store)?.is_some() {
+    if table
+        .get(id.as_bytes().as_slice())
+        .map_err(store)?
+        .is_some()
+    {
         return Ok(false);
     }
     table

@@ -41,7 +41,8 @@ impl Evidence {
             )));
         }
         let dec = |b: &[u8], which: &str| {
-            Header::decode(b).map_err(|e| EvidenceError::BadEncoding(format!("header {which}: {e}")))
+            Header::decode(b)
+                .map_err(|e| EvidenceError::BadEncoding(format!("header {which}: {e}")))
         };
         let e = Evidence {
             a: dec(&bytes[..HEADER_LEN], "a")?,

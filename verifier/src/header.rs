@@ -154,10 +154,16 @@ impl Header {
 
     /// Strict ed25519 verification of the signature under the proof's farmer key.
     pub fn verify_signature(&self) -> Result<(), RejectError> {
+        self.verify_signature_with_hash(&self.hash())
+    }
+
+    /// [`Header::verify_signature`] with the header's hash already computed (saves hashing the
+    /// header twice); `hash` must be `self.hash()`.
+    pub fn verify_signature_with_hash(&self, hash: &HeaderHash) -> Result<(), RejectError> {
         let key = ed25519_dalek::VerifyingKey::from_bytes(self.proof.farmer_pk.as_bytes())
             .map_err(|_| RejectError::BadSignature)?;
         let sig = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&self.signing_message(), &sig)
+        key.verify_strict(&signing_message(&self.chain_id, hash), &sig)
             .map_err(|_| RejectError::BadSignature)
     }
 }

@@ -64,8 +64,9 @@ impl From<&Header> for HeaderJson {
 
 fn hex_array<const N: usize>(what: &str, s: &str) -> Result<[u8; N], RejectError> {
     let mut out = [0u8; N];
-    hex::decode_to_slice(s, &mut out)
-        .map_err(|e| RejectError::BadEncoding(format!("{what} must be {} hex digits: {e}", 2 * N)))?;
+    hex::decode_to_slice(s, &mut out).map_err(|e| {
+        RejectError::BadEncoding(format!("{what} must be {} hex digits: {e}", 2 * N))
+    })?;
     Ok(out)
 }
 

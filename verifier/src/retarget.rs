@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn clamped_to_four_times() {
         assert_eq!(next_difficulty(&params(), &window(10, 700, 1)), 2800);
-        assert_eq!(next_difficulty(&params(), &window(10, 700, 10_000_000)), 175);
+        assert_eq!(
+            next_difficulty(&params(), &window(10, 700, 10_000_000)),
+            175
+        );
         assert_eq!(next_difficulty(&params(), &window(1, 1, 10_000_000)), 1);
     }
 }

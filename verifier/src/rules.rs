@@ -198,6 +198,6 @@ pub fn check_header(
     now_ms: Option<u64>,
 ) -> Result<CheckedHeader, RejectError> {
     let checked = check_header_unsigned(header, parent, spec, expected_difficulty, now_ms)?;
-    header.verify_signature()?;
+    header.verify_signature_with_hash(&checked.hash)?;
     Ok(checked)
 }

@@ -39,7 +39,8 @@ impl MemPlot {
         let plot_id = template.plot_id();
         let mut p = vec![0u64; k.domain() as usize];
         p_fill(&plot_id, k, 0, &mut p, &mut Vec::new());
-        let mut sorted: Vec<(u64, u64)> = p.iter().enumerate().map(|(x, &v)| (v, x as u64)).collect();
+        let mut sorted: Vec<(u64, u64)> =
+            p.iter().enumerate().map(|(x, &v)| (v, x as u64)).collect();
         sorted.sort_unstable();
         let mut pairs = Vec::new();
         for &(v, x) in sorted.iter().take_while(|(v, _)| *v < k.half()) {
@@ -244,7 +245,13 @@ pub fn grow_chain(
             })
             .min_by_key(|(c, _)| c.timestamp_ms);
         let (c, f) = best.expect("some farmer has a proof within 64 slots");
-        let h = f.header(state.spec(), &info, difficulty, &c, PayloadRoot([i as u8; 32]));
+        let h = f.header(
+            state.spec(),
+            &info,
+            difficulty,
+            &c,
+            PayloadRoot([i as u8; 32]),
+        );
         state.accept_header(&h, None).expect("honest header valid");
         tip = h.hash();
         out.push(h);

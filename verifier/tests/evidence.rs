@@ -36,22 +36,37 @@ fn evidence_refusals() {
     let (lo, hi) = e.headers();
     let mut swapped = hi.encode().to_vec();
     swapped.extend_from_slice(&lo.encode());
-    assert!(matches!(Evidence::decode(&swapped), Err(EvidenceError::BadEncoding(_))));
+    assert!(matches!(
+        Evidence::decode(&swapped),
+        Err(EvidenceError::BadEncoding(_))
+    ));
     assert_eq!(Evidence::new(a, a).unwrap_err(), EvidenceError::SameHeader);
     let mut other_chain = b;
     other_chain.chain_id.0[0] ^= 1;
     farmers()[0].sign(&mut other_chain);
-    assert_eq!(Evidence::new(a, other_chain).unwrap_err(), EvidenceError::DifferentChains);
+    assert_eq!(
+        Evidence::new(a, other_chain).unwrap_err(),
+        EvidenceError::DifferentChains
+    );
     let mut other_height = b;
     other_height.height.0 += 1;
     farmers()[0].sign(&mut other_height);
-    assert_eq!(Evidence::new(a, other_height).unwrap_err(), EvidenceError::DifferentHeights);
+    assert_eq!(
+        Evidence::new(a, other_height).unwrap_err(),
+        EvidenceError::DifferentHeights
+    );
     let state = ChainState::new(spec());
     let c = header_on(&state, &farmers()[1], &state.best().hash, 3);
-    assert_eq!(Evidence::new(a, c).unwrap_err(), EvidenceError::DifferentKeys);
+    assert_eq!(
+        Evidence::new(a, c).unwrap_err(),
+        EvidenceError::DifferentKeys
+    );
     let mut forged = b;
     forged.signature[1] ^= 1;
-    assert!(matches!(Evidence::new(a, forged), Err(EvidenceError::BadSignature(_))));
+    assert!(matches!(
+        Evidence::new(a, forged),
+        Err(EvidenceError::BadSignature(_))
+    ));
     assert!(Evidence::decode(&e.encode()[1..]).is_err());
 }
 

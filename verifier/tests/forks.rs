@@ -92,7 +92,11 @@ fn a_ban_rewinds_the_banned_farmers_blocks() {
     for h in &headers {
         state.accept_header(h, None).unwrap();
     }
-    let victim = state.node(&state.main_at(Height(4)).unwrap()).unwrap().farmer.unwrap();
+    let victim = state
+        .node(&state.main_at(Height(4)).unwrap())
+        .unwrap()
+        .farmer
+        .unwrap();
     state.ban(victim, Height(4));
     assert!(state.best().height.0 >= 3);
     for h in 4..=state.best().height.0 {

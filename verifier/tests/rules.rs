@@ -36,13 +36,22 @@ fn an_honest_header_is_accepted_and_round_trips() {
 fn bad_encoding() {
     let (_, h) = fresh();
     let b = h.encode();
-    assert!(matches!(Header::decode(&b[..HEADER_LEN - 1]), Err(RejectError::BadEncoding(_))));
+    assert!(matches!(
+        Header::decode(&b[..HEADER_LEN - 1]),
+        Err(RejectError::BadEncoding(_))
+    ));
     let mut long = b.to_vec();
     long.push(0);
-    assert!(matches!(Header::decode(&long), Err(RejectError::BadEncoding(_))));
+    assert!(matches!(
+        Header::decode(&long),
+        Err(RejectError::BadEncoding(_))
+    ));
     let mut v = b;
     v[0] = 2;
-    assert!(matches!(Header::decode(&v), Err(RejectError::BadEncoding(_))));
+    assert!(matches!(
+        Header::decode(&v),
+        Err(RejectError::BadEncoding(_))
+    ));
     let mut k = b;
     k[1 + 32 + 8 + 32 + 8 + 4 + 8 + 32] = 15; // the proof's k byte
     assert_eq!(Header::decode(&k).unwrap_err().code(), "bad_encoding");
@@ -54,7 +63,10 @@ fn wrong_chain() {
     let mut other = h;
     other.chain_id.0[0] ^= 1;
     // prev_hash still names this chain's genesis, so the parent is known.
-    assert!(matches!(reject(&mut state, &resign(other)), RejectError::WrongChain { .. }));
+    assert!(matches!(
+        reject(&mut state, &resign(other)),
+        RejectError::WrongChain { .. }
+    ));
 }
 
 #[test]
@@ -75,7 +87,10 @@ fn wrong_difficulty() {
     d.difficulty += 1;
     assert!(matches!(
         reject(&mut state, &resign(d)),
-        RejectError::WrongDifficulty { expected: 2_000, got: 2_001 }
+        RejectError::WrongDifficulty {
+            expected: 2_000,
+            got: 2_001
+        }
     ));
 }
 
@@ -182,5 +197,8 @@ fn vrf_key_changed_on_a_branch() {
     let c = masspoc_verifier::derive_challenge(&next.chain_id, next.height, next.slot, &beta);
     next.vrf_pk = other.public();
     next.vrf_proof = masspoc_proof::vrf::prove(&other, c.as_bytes());
-    assert_eq!(reject(&mut state, &resign(next)), RejectError::VrfKeyChanged);
+    assert_eq!(
+        reject(&mut state, &resign(next)),
+        RejectError::VrfKeyChanged
+    );
 }

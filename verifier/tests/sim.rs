@@ -29,7 +29,11 @@ fn assert_fair(r: &SimReport) {
 
 fn assert_on_target(r: &SimReport) {
     let ratio = r.mean_interval_s / r.target_interval_s;
-    assert!((0.9..=1.1).contains(&ratio), "mean interval {} s", r.mean_interval_s);
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "mean interval {} s",
+        r.mean_interval_s
+    );
 }
 
 #[test]
@@ -48,7 +52,10 @@ fn mean_interval_on_target_while_space_grows_4x() {
     assert_fair(&r);
     assert_on_target(&r);
     for q in r.mean_interval_quarters_s {
-        assert!((q / r.target_interval_s - 1.0).abs() <= 0.1, "quarter mean {q}");
+        assert!(
+            (q / r.target_interval_s - 1.0).abs() <= 0.1,
+            "quarter mean {q}"
+        );
     }
 }
 
@@ -59,7 +66,10 @@ fn mean_interval_on_target_while_space_shrinks_4x() {
     assert_fair(&r);
     assert_on_target(&r);
     for q in r.mean_interval_quarters_s {
-        assert!((q / r.target_interval_s - 1.0).abs() <= 0.1, "quarter mean {q}");
+        assert!(
+            (q / r.target_interval_s - 1.0).abs() <= 0.1,
+            "quarter mean {q}"
+        );
     }
 }
 

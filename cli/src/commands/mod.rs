@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod bridge;
+pub mod chain;
 pub mod identity;
 pub mod proofs;

@@ -125,8 +125,7 @@ pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), crate::ParamsErro
                     continue;
                 };
                 let d = deadline_ms(sc, difficulty);
-                let Some(ts) = earliest_timestamp(tip.timestamp_ms, Slot(s), cfg.slot_ms, d)
-                else {
+                let Some(ts) = earliest_timestamp(tip.timestamp_ms, Slot(s), cfg.slot_ms, d) else {
                     continue;
                 };
                 if cands[i].is_none_or(|c| ts < c.0) {

@@ -95,7 +95,8 @@ pub fn build(
         .collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let m = mean(&intervals);
-    let var = intervals.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / intervals.len().max(1) as f64;
+    let var =
+        intervals.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / intervals.len().max(1) as f64;
     let q = intervals.len() / 4;
     SimReport {
         farmers,
@@ -103,7 +104,10 @@ pub fn build(
         mean_interval_s: m,
         target_interval_s: cfg.target_interval_ms as f64 / 1000.0,
         interval_stddev_s: var.sqrt(),
-        mean_interval_quarters_s: [mean(&intervals[..q]), mean(&intervals[intervals.len() - q..])],
+        mean_interval_quarters_s: [
+            mean(&intervals[..q]),
+            mean(&intervals[intervals.len() - q..]),
+        ],
         reorgs: state.reorg_count(),
         max_reorg_depth,
         orphans: (state.len() as u64).saturating_sub(heights + 1),

@@ -153,7 +153,10 @@ impl ChainState {
     /// The best chain's block hash at `height`.
     #[must_use]
     pub fn main_at(&self, height: Height) -> Option<HeaderHash> {
-        usize::try_from(height.0).ok().and_then(|h| self.main.get(h)).copied()
+        usize::try_from(height.0)
+            .ok()
+            .and_then(|h| self.main.get(h))
+            .copied()
     }
 
     /// Up to `limit` headers of the best chain from height `from` on.

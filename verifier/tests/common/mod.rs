@@ -37,15 +37,26 @@ pub fn farmers() -> &'static [TestFarmer] {
 }
 
 /// The best candidate of farmer `f` on top of a known block of `state`.
-pub fn candidate(state: &ChainState, f: &TestFarmer, parent: &masspoc_verifier::HeaderHash) -> (ParentInfo, u64, Candidate) {
+pub fn candidate(
+    state: &ChainState,
+    f: &TestFarmer,
+    parent: &masspoc_verifier::HeaderHash,
+) -> (ParentInfo, u64, Candidate) {
     let info = state.parent_info(parent).unwrap();
     let d = state.next_difficulty(parent).unwrap();
-    let c = f.candidate(state.spec(), &info, d, 64).expect("a proof within 64 slots");
+    let c = f
+        .candidate(state.spec(), &info, d, 64)
+        .expect("a proof within 64 slots");
     (info, d, c)
 }
 
 /// A valid header by farmer `f` on top of `parent`.
-pub fn header_on(state: &ChainState, f: &TestFarmer, parent: &masspoc_verifier::HeaderHash, tag: u8) -> Header {
+pub fn header_on(
+    state: &ChainState,
+    f: &TestFarmer,
+    parent: &masspoc_verifier::HeaderHash,
+    tag: u8,
+) -> Header {
     let (info, d, c) = candidate(state, f, parent);
     f.header(state.spec(), &info, d, &c, PayloadRoot([tag; 32]))
 }

@@ -1,6 +1,7 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
 mod pow;
+mod verify;
 
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -11,6 +12,8 @@ pub enum Command {
     // One variant per benchmark file: plot (plotter), farm (farmer), verify (verifier), pow (bridge).
     /// PoW headers validated per second on all cores beside one core's raw scrypt rate.
     Pow(pow::Args),
+    /// Capacity proofs/s and headers/s on all cores beside one core's primitive rates.
+    Verify(verify::Args),
 }
 
 impl Command {
@@ -18,6 +21,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self {
             Command::Pow(a) => a.run(),
+            Command::Verify(a) => a.run(),
         }
     }
 }

@@ -1,0 +1,87 @@
+//! `masspoc simulate`.
+
+use crate::output::print_json;
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use masspoc_verifier::sim::{parse_farmers, run, SimConfig};
+use std::process::ExitCode;
+
+/// Arguments of `simulate`.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Heights to produce.
+    #[arg(long)]
+    heights: u64,
+    /// Farmers: `K:COUNT` items separated by commas, one farmer per item.
+    #[arg(long)]
+    farmers: String,
+    /// RNG seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Multiply the total space by this factor over the run (e.g. 4 or 0.25).
+    #[arg(long, default_value_t = 1.0)]
+    space_change: f64,
+    /// Target interval, ms.
+    #[arg(long, default_value_t = 10_000)]
+    target_ms: u64,
+    /// Slot delay, ms.
+    #[arg(long, default_value_t = 60_000)]
+    slot_ms: u64,
+    /// Filter bits.
+    #[arg(long, default_value_t = 0)]
+    filter_bits: u8,
+    /// Retarget window, blocks.
+    #[arg(long, default_value_t = 64)]
+    window: u32,
+    /// Propagation delay, ms (blocks due within it of the best one are published too).
+    #[arg(long, default_value_t = 500)]
+    delay_ms: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Args {
+    /// Runs the simulation.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        anyhow::ensure!(
+            self.space_change.is_finite() && self.space_change > 0.0,
+            "--space-change must be a positive number"
+        );
+        let mut cfg = SimConfig::new(self.heights, parse_farmers(&self.farmers)?, self.seed);
+        cfg.space_change = self.space_change;
+        cfg.target_interval_ms = self.target_ms;
+        cfg.slot_ms = self.slot_ms;
+        cfg.filter_bits = self.filter_bits;
+        cfg.retarget_window = self.window;
+        cfg.delay_ms = self.delay_ms;
+        let (_, r) = run(&cfg).context("invalid simulation parameters")?;
+        if self.json {
+            print_json(&r)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("{} heights, target {:.1} s", r.heights, r.target_interval_s);
+        println!(
+            "{:<16} {:>12} {:>12} {:>8}",
+            "farmer", "weight share", "block share", "blocks"
+        );
+        for f in &r.farmers {
+            println!(
+                "{:<16} {:>12.4} {:>12.4} {:>8}",
+                f.name, f.weight_share, f.block_share, f.blocks
+            );
+        }
+        println!(
+            "interval mean {:.3} s, stddev {:.3} s (first/last quarter {:.3} / {:.3} s)",
+            r.mean_interval_s,
+            r.interval_stddev_s,
+            r.mean_interval_quarters_s[0],
+            r.mean_interval_quarters_s[1]
+        );
+        println!(
+            "reorgs {} (deepest {}), orphans {}, blocks from a later slot {}",
+            r.reorgs, r.max_reorg_depth, r.orphans, r.late_slot_blocks
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}

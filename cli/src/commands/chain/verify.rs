@@ -1,0 +1,192 @@
+//! `masspoc verify-header` and `masspoc verify-chain`.
+
+use super::input;
+use crate::output::print_json;
+use anyhow::Context;
+use clap::Args;
+use masspoc_proof::vrf::proof_to_hash;
+use masspoc_verifier::batch::accept_sequence;
+use masspoc_verifier::rules::{check_header, ParentInfo};
+use masspoc_verifier::{ChainState, Header, HeaderJson, RejectError};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Arguments of `verify-header`.
+#[derive(Args)]
+pub struct HeaderArgs {
+    /// The header: a file (binary, hex or JSON) or hex on the command line.
+    header: String,
+    /// Chain parameters (JSON).
+    #[arg(long)]
+    params: PathBuf,
+    /// The parent header (file or hex); not needed at height 1 (the parent is genesis).
+    #[arg(long)]
+    parent: Option<String>,
+    /// Skip the future-drift rule (for old headers).
+    #[arg(long)]
+    no_clock: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl HeaderArgs {
+    /// Runs the check; exit 0 when valid, 1 when not.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let spec = input::spec(&self.params)?;
+        let header = input::header(&self.header)?;
+        let parent = match (&self.parent, header.height.0) {
+            (_, 1) => Some(ParentInfo::genesis(&spec.genesis)),
+            (Some(p), _) => {
+                let p: Header = input::header(p).context("the parent")?;
+                // The parent's own VRF proof is not checked here (that needs the grandparent):
+                // its output is read with ECVRF_proof_to_hash.
+                let beta = proof_to_hash(&p.vrf_proof)
+                    .map_err(|e| anyhow::anyhow!("the parent's VRF proof does not decode: {e}"))?;
+                Some(ParentInfo {
+                    hash: p.hash(),
+                    height: p.height,
+                    timestamp_ms: p.timestamp_ms,
+                    beta,
+                })
+            }
+            (None, _) => None,
+        };
+        let now = (!self.no_clock).then(now_ms);
+        // The retarget rule needs the window of ancestors: with only the parent, the header's own
+        // difficulty is used (verify-chain checks it).
+        let result = match &parent {
+            Some(p) => check_header(&header, p, &spec, header.difficulty, now).map(Some),
+            None => header.verify_signature().map(|()| None),
+        };
+        let scope = match (&parent, header.height.0) {
+            (None, _) => "signature only (give --parent for the other rules)",
+            (Some(_), 1) => "all rules",
+            (Some(_), _) => "all rules except the retarget window (use verify-chain)",
+        };
+        let (valid, code, message) = match &result {
+            Ok(_) => (true, None, None),
+            Err(e) => (false, Some(e.code()), Some(e.to_string())),
+        };
+        let checked = result.as_ref().ok().and_then(Option::as_ref);
+        if self.json {
+            print_json(&json!({
+                "valid": valid,
+                "reason": code,
+                "message": message,
+                "scope": scope,
+                "hash": header.hash(),
+                "height": header.height.0,
+                "farmer_pk": header.farmer(),
+                "deadline_ms": checked.map(|c| c.deadline_ms),
+                "score": checked.map(|c| c.proof.score.0.to_string()),
+                "header": HeaderJson::from(&header),
+            }))?;
+        } else {
+            println!("header {} at height {}", header.hash(), header.height);
+            println!("checked: {scope}");
+            match (&result, checked) {
+                (Ok(_), Some(c)) => println!("valid (deadline {} ms)", c.deadline_ms),
+                (Ok(_), None) => println!("valid"),
+                (Err(e), _) => println!("INVALID [{}]: {e}", e.code()),
+            }
+        }
+        Ok(if valid {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+}
+
+/// Arguments of `verify-chain`.
+#[derive(Args)]
+pub struct ChainArgs {
+    /// A file with one header per line (JSON or hex), or a bridge base URL (`http://HOST:PORT`).
+    source: String,
+    /// Chain parameters (JSON).
+    #[arg(long)]
+    params: PathBuf,
+    /// Skip the future-drift rule.
+    #[arg(long)]
+    no_clock: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ChainArgs {
+    /// Runs the check; exit 0 when every header is valid, 1 otherwise.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let spec = input::spec(&self.params)?;
+        let headers = input::headers(&self.source, &spec)?;
+        let mut state = ChainState::new(spec);
+        let now = (!self.no_clock).then(now_ms);
+        let start = Instant::now();
+        let mut rejected = Vec::new();
+        for (chunk_no, chunk) in headers.chunks(8192).enumerate() {
+            for (i, r) in accept_sequence(&mut state, chunk, now)
+                .into_iter()
+                .enumerate()
+            {
+                if let Err(e) = r {
+                    rejected.push((chunk_no * 8192 + i, chunk[i], e));
+                }
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let best = state.best();
+        let rate = headers.len() as f64 / secs.max(1e-9);
+        let valid = rejected.is_empty();
+        if self.json {
+            let rej: Vec<_> = rejected
+                .iter()
+                .map(|(i, h, e): &(usize, Header, RejectError)| {
+                    json!({"index": i, "height": h.height.0, "hash": h.hash(),
+                           "reason": e.code(), "message": e.to_string()})
+                })
+                .collect();
+            print_json(&json!({
+                "valid": valid,
+                "headers": headers.len(),
+                "accepted": headers.len() - rejected.len(),
+                "rejected": rej,
+                "best": {"height": best.height.0, "hash": best.hash,
+                         "cumulative_difficulty": best.cumulative.to_string()},
+                "reorgs": state.reorg_count(),
+                "elapsed_s": secs,
+                "headers_per_s": rate,
+            }))?;
+        } else {
+            println!(
+                "{} headers, {} rejected, best tip {} at height {} ({:.0} headers/s)",
+                headers.len(),
+                rejected.len(),
+                best.hash,
+                best.height,
+                rate
+            );
+            for (i, h, e) in rejected.iter().take(20) {
+                println!(
+                    "  #{i} height {} {}: [{}] {e}",
+                    h.height,
+                    h.hash(),
+                    e.code()
+                );
+            }
+        }
+        Ok(if valid {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+}
