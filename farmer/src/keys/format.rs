@@ -157,7 +157,9 @@ pub fn decode_secret(path: &Path, secret: &SecretJson) -> Result<Secret, KeyErro
 }
 
 /// Encodes a key file as pretty JSON with a final newline; the buffer is zeroized when dropped.
-pub fn encode(farmer_pk: &[u8; 32], secret: &Secret) -> Zeroizing<Vec<u8>> {
+/// (Serializing these strings and integers cannot fail; an error is still passed on, never
+/// turned into an empty file.)
+pub fn encode(farmer_pk: &[u8; 32], secret: &Secret) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let secret = match secret {
         Secret::Clear(seed) => SecretJson {
             encryption: ENC_NONE.to_string(),
@@ -191,9 +193,7 @@ pub fn encode(farmer_pk: &[u8; 32], secret: &Secret) -> Zeroizing<Vec<u8>> {
         secret,
     };
     let mut out = Zeroizing::new(Vec::with_capacity(1024));
-    // Serializing strings and integers into a Vec cannot fail.
-    if serde_json::to_writer_pretty(&mut *out, &file).is_ok() {
-        out.push(b'\n');
-    }
-    out
+    serde_json::to_writer_pretty(&mut *out, &file)?;
+    out.push(b'\n');
+    Ok(out)
 }

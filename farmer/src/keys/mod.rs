@@ -171,7 +171,10 @@ impl FarmerKey {
                 }
             }
         };
-        let bytes = format::encode(&farmer_pk, &secret);
+        let bytes = format::encode(&farmer_pk, &secret).map_err(|source| KeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         secure_file::create_secret_file(path, &bytes).map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
                 KeyError::AlreadyExists {

@@ -12,6 +12,7 @@ use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
+use zeroize::Zeroize;
 
 const _: () = assert!(VRF_PROOF_LEN == PT_LEN + C_LEN + Q_LEN);
 
@@ -27,12 +28,14 @@ pub fn prove(sk: &VrfSecretKey, alpha: &[u8]) -> VrfProof {
         .expect("try-and-increment found no curve point in 256 tries (probability 2^-256)");
     let h_string = point_to_string(&h);
     let gamma = sk.x * h;
-    let k = nonce(&sk.nonce_key, &h_string);
+    let mut k = nonce(&sk.nonce_key, &h_string);
     let gamma_string = point_to_string(&gamma);
     let u_string = point_to_string(&(ED25519_BASEPOINT_TABLE * &k));
     let v_string = point_to_string(&(k * h));
     let c = challenge([&pk_string, &h_string, &gamma_string, &u_string, &v_string]);
     let s = k + challenge_scalar(&c) * sk.x;
+    // The nonce is as secret as the key: k and c reveal x.
+    k.zeroize();
 
     let mut pi = [0u8; VRF_PROOF_LEN];
     pi[..PT_LEN].copy_from_slice(&gamma_string);
