@@ -222,6 +222,21 @@ proptest! {
         prop_assert_eq!(proof_to_hash(&pi).expect("decodes"), beta);
     }
 
+    /// Arbitrary bytes never panic and never verify.
+    #[test]
+    fn random_inputs_are_rejected_without_panicking(
+        pk in any::<[u8; 32]>(),
+        alpha in proptest::collection::vec(any::<u8>(), 0..16),
+        gamma in any::<[u8; 32]>(),
+        rest in any::<[u8; 48]>(),
+    ) {
+        let mut pi = [0u8; VRF_PROOF_LEN];
+        pi[..32].copy_from_slice(&gamma);
+        pi[32..].copy_from_slice(&rest);
+        let _ = proof_to_hash(&VrfProof(pi));
+        prop_assert!(verify(&VrfPublicKey(pk), &alpha, &VrfProof(pi)).is_err());
+    }
+
     #[test]
     fn altered_proofs_or_inputs_never_verify(
         seed in any::<[u8; 32]>(),
