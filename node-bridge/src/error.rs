@@ -236,3 +236,56 @@ pub enum AnchorError {
     #[error("stopped at crash point {0:?}")]
     CrashPoint(crate::anchor::CrashPoint),
 }
+
+/// The chain host refused or failed a request. [`HostError::code`] is the API's error code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// No hosted chain has this id.
+    #[error("unknown chain {0}")]
+    UnknownChain(String),
+    /// The request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The chain rules refused the header.
+    #[error("{0}")]
+    Rejected(masspoc_verifier::RejectError),
+    /// The evidence does not hold.
+    #[error("bad evidence: {0}")]
+    Evidence(masspoc_verifier::EvidenceError),
+    /// The slashing detector's store failed.
+    #[error("slashing detector: {0}")]
+    Detector(masspoc_verifier::DetectorError),
+    /// The host's own store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl HostError {
+    /// The API's snake_case error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HostError::UnknownChain(_) => "unknown_chain",
+            HostError::BadRequest(_) => "bad_request",
+            HostError::Rejected(e) => e.code(),
+            HostError::Evidence(_) => "bad_evidence",
+            HostError::Detector(masspoc_verifier::DetectorError::Rejected(e)) => e.code(),
+            HostError::Detector(_) | HostError::Store(_) => "internal",
+            HostError::Config(_) => "configuration",
+        }
+    }
+
+    /// The HTTP status the API answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            HostError::UnknownChain(_) => 404,
+            HostError::BadRequest(_) => 400,
+            HostError::Rejected(_) | HostError::Evidence(_) => 422,
+            HostError::Detector(masspoc_verifier::DetectorError::Rejected(_)) => 422,
+            _ => 500,
+        }
+    }
+}

@@ -14,9 +14,10 @@ pub mod anchor;
 pub mod confirmations;
 pub mod error;
 pub mod follower;
+pub mod host;
 pub mod pow;
 pub mod regtest;
 pub mod rpc;
 pub mod store;
 
-pub use error::{AnchorError, FollowError, PowError, RpcError, StoreError};
+pub use error::{AnchorError, FollowError, HostError, PowError, RpcError, StoreError};

@@ -15,6 +15,7 @@ use crate::error::{AnchorError, RpcError};
 use crate::pow::Hash256;
 use crate::rpc::RpcClient;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// Where a test makes the anchorer stop as if it had crashed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +47,8 @@ impl Default for AnchorConfig {
 /// Moves batches forward; owns the outbox and a wallet client.
 #[derive(Debug)]
 pub struct Anchorer {
-    /// The outbox.
-    pub outbox: Outbox,
+    /// The outbox (shared with whoever queues items, e.g. the chain host).
+    pub outbox: Arc<Outbox>,
     rpc: RpcClient,
     wallet: RpcClient,
     config: AnchorConfig,
@@ -62,6 +63,16 @@ fn inputs_gone(e: &RpcError) -> bool {
 impl Anchorer {
     /// An anchorer over `outbox`; `wallet` is a client routed to the paying wallet.
     pub fn new(outbox: Outbox, rpc: RpcClient, wallet: RpcClient, config: AnchorConfig) -> Self {
+        Self::shared(Arc::new(outbox), rpc, wallet, config)
+    }
+
+    /// An anchorer over an outbox shared with other users.
+    pub fn shared(
+        outbox: Arc<Outbox>,
+        rpc: RpcClient,
+        wallet: RpcClient,
+        config: AnchorConfig,
+    ) -> Self {
         Anchorer {
             outbox,
             rpc,

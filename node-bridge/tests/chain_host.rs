@@ -1,0 +1,283 @@
+//! The chain host over HTTP on loopback, with anchoring on a real regtest node: headers made by
+//! the verifier's test farmers are accepted, bad ones refused with the rule's code, an
+//! equivocation becomes evidence that is anchored and then bans the farmer; long-poll wakes on a
+//! new tip; a restarted host rebuilds the same chain from its log.
+
+use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, Outbox};
+use masspoc_node_bridge::host::http::{serve, Shared};
+use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header, PayloadRoot};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn spec(beacon: &str) -> ChainSpec {
+    ChainSpec::new(ChainParams {
+        name: "alpha".into(),
+        beacon: Beacon::from_hex(beacon).unwrap(),
+        genesis_time_ms: 1_700_000_000_000,
+        target_interval_ms: 2_000,
+        slot_ms: 12_000,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: 2_000,
+        retarget_window: 16,
+        max_future_drift_ms: 15_000,
+    })
+    .unwrap()
+}
+
+struct Server {
+    url: String,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(host: ChainHost) -> Server {
+        let shared = Shared::new(host);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let s = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve(listener, s, async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server {
+            url,
+            shared,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let mut resp = match body {
+        Some(b) => agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(b.to_string().as_bytes()),
+        None if method == "GET" => agent.get(url).call(),
+        None => agent.post(url).send(&b"not json"[..]),
+    }
+    .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn submit(base: &str, chain: &str, h: &Header) -> (u16, Value) {
+    call(
+        "POST",
+        &format!("{base}/v1/chains/{chain}/headers"),
+        Some(json!({"header": h.to_hex()})),
+    )
+}
+
+#[test]
+fn chain_host_end_to_end() {
+    let mut node = RegtestNode::start().unwrap();
+    node.fund_wallet().unwrap();
+    let beacon = node.rpc().block_hash(1).unwrap().to_string();
+    let spec = spec(&beacon);
+    let chain = hex::encode(spec.chain_id.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Arc::new(Outbox::open(&dir.path().join("anchors.redb")).unwrap());
+    let config = AnchorConfig {
+        confirmations: 2,
+        max_batch: 64,
+    };
+    let mut anchorer = Anchorer::shared(outbox.clone(), node.rpc(), node.wallet(), config);
+    let host = ChainHost::open(
+        &dir.path().join("host"),
+        vec![spec.clone()],
+        Some(outbox.clone()),
+    )
+    .unwrap();
+    let server = Server::start(host);
+    let base = server.url.clone();
+
+    let farmers: Vec<TestFarmer> = (1..=3u8)
+        .map(|i| TestFarmer::new([i; 32], &[16, 16]))
+        .collect();
+    let state = ChainState::new(spec.clone());
+    let headers = grow_chain(&state, &farmers, spec.genesis.hash, 6);
+    for h in &headers[..5] {
+        let (status, v) = submit(&base, &chain, h);
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["hash"], h.hash().to_hex());
+    }
+    // Re-submitting is fine; the chain list and the work follow the tip.
+    assert_eq!(submit(&base, &chain, &headers[4]).0, 200);
+    let (_, chains) = call("GET", &format!("{base}/v1/chains"), None);
+    assert_eq!(chains["chains"][0]["height"], 5);
+    assert_eq!(chains["chains"][0]["name"], "alpha");
+    let (_, work) = call("GET", &format!("{base}/v1/chains/{chain}/challenge"), None);
+    assert_eq!(work["height"], 6);
+    assert_eq!(work["parent_hash"], headers[4].hash().to_hex());
+    assert!(!work["challenges"].as_array().unwrap().is_empty());
+    let (_, got) = call(
+        "GET",
+        &format!("{base}/v1/chains/{chain}/headers?from=1&limit=3"),
+        None,
+    );
+    let want: Vec<String> = headers[..3].iter().map(Header::to_hex).collect();
+    assert_eq!(got["headers"], json!(want));
+
+    // Long-poll: answers as soon as the next header lands.
+    let poll_url = format!("{base}/v1/chains/{chain}/challenge?wait_ms=20000");
+    let poller = std::thread::spawn(move || {
+        let t = Instant::now();
+        (call("GET", &poll_url, None).1, t.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(submit(&base, &chain, &headers[5]).0, 200);
+    let (work, waited) = poller.join().unwrap();
+    assert_eq!(work["height"], 7);
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+
+    // Refusals carry the rule's code.
+    let mut bad = headers[5];
+    bad.timestamp_ms += 1; // signature no longer matches
+    let (status, v) = submit(&base, &chain, &bad);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (422, Some("bad_signature")),
+        "{v}"
+    );
+    let (status, v) = call(
+        "POST",
+        &format!("{base}/v1/chains/{chain}/headers"),
+        Some(json!({"header": "00ff"})),
+    );
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (422, Some("bad_encoding")),
+        "{v}"
+    );
+    let (status, v) = call("POST", &format!("{base}/v1/chains/{chain}/headers"), None);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{v}"
+    );
+    let (status, v) = submit(&base, &"ab".repeat(32), &headers[0]);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (404, Some("unknown_chain")),
+        "{v}"
+    );
+
+    // Equivocation: the farmer of height 6 signs another header for it.
+    let mut replay = ChainState::new(spec.clone());
+    for h in &headers[..5] {
+        replay.accept_header(h, None).unwrap();
+    }
+    let parent = headers[4].hash();
+    let info = replay.parent_info(&parent).unwrap();
+    let difficulty = replay.next_difficulty(&parent).unwrap();
+    let cheat = farmers
+        .iter()
+        .find(|f| f.farmer_pk() == headers[5].farmer())
+        .unwrap();
+    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
+    let twin = cheat.header(&spec, &info, difficulty, &c, PayloadRoot([0xee; 32]));
+    assert_ne!(twin.hash(), headers[5].hash());
+    let (status, v) = submit(&base, &chain, &twin);
+    assert_eq!(
+        status, 200,
+        "a valid header is accepted; the pair is evidence: {v}"
+    );
+    let (_, ev) = call("GET", &format!("{base}/v1/evidence"), None);
+    assert_eq!(ev["evidence"].as_array().unwrap().len(), 1);
+    assert_eq!(ev["evidence"][0]["anchored"], false);
+    let (status, v) = call(
+        "POST",
+        &format!("{base}/v1/evidence"),
+        Some(json!({"evidence": ev["evidence"][0]["evidence"]})),
+    );
+    assert_eq!((status, v["new"].as_bool()), (200, Some(false)), "{v}");
+
+    // Anchoring: headers and evidence go out; once final, the ban applies.
+    anchorer.tick().unwrap();
+    node.mine(2).unwrap();
+    let batches = anchorer.tick().unwrap();
+    assert!(batches
+        .iter()
+        .all(|b| b.state == masspoc_node_bridge::anchor::BatchState::Final));
+    assert_eq!(
+        batches.iter().map(|b| b.items.len()).sum::<usize>(),
+        8,
+        "7 headers + 1 evidence"
+    );
+    assert_eq!(
+        server
+            .shared
+            .host
+            .lock()
+            .unwrap()
+            .apply_final_bans()
+            .unwrap(),
+        1
+    );
+    let (_, ev) = call("GET", &format!("{base}/v1/evidence"), None);
+    assert_eq!(ev["evidence"][0]["anchored"], true);
+    let (status, v) = submit(&base, &chain, &headers[5]);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (422, Some("banned_key")),
+        "{v}"
+    );
+
+    let (_, health) = call("GET", &format!("{base}/v1/health"), None);
+    assert_eq!(
+        (health["status"].as_str(), health["chains"].as_u64()),
+        (Some("ok"), Some(1))
+    );
+    let (_, before) = call("GET", &format!("{base}/v1/chains"), None);
+    drop(server);
+
+    // Restart: the log rebuilds the same state, bans included.
+    let host = ChainHost::open(&dir.path().join("host"), vec![spec], Some(outbox)).unwrap();
+    let server = Server::start(host);
+    let (_, after) = call("GET", &format!("{}/v1/chains", server.url), None);
+    assert_eq!(before, after);
+    let (status, _) = submit(&server.url, &chain, &headers[5]);
+    assert_eq!(status, 422);
+}
