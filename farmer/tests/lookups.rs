@@ -114,7 +114,7 @@ async fn many_chains_from_one_plot_get_correct_independent_proofs() {
         for (ch, r) in results {
             assert_eq!(r.passing, 1);
             // Each chain's answer is exactly what the plot holds for its own challenge.
-            let direct = plot.prove(&ch, 0).unwrap();
+            let direct = plot.prove(&ch, 0).unwrap().expect("filter 0 passes");
             assert_eq!(r.proofs, direct.len());
             for p in &r.all {
                 let v = p.found.proof.verify(&ch, 0).expect("a valid proof");

@@ -3,7 +3,7 @@
 //! the round only itself and the plots queued behind it on the same disk.
 
 use crate::plots::{FoundProof, PlotDir, PlotEntry};
-use masspoc_proof::{probe, Challenge};
+use masspoc_proof::Challenge;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -50,14 +50,6 @@ pub(crate) fn run_job(
         if tx.is_closed() {
             break; // the round is over (budget spent): the rest is not wanted any more
         }
-        match probe(&e.info.plot_id, e.info.k, challenge).passes(filter_bits) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(err) => {
-                let _ = tx.send(JobMsg::Plot(job.id, i, Err(err.to_string())));
-                continue;
-            }
-        }
         lock(&job.progress).current = Some(i);
         let started = Instant::now();
         let answer = e.plot.prove(challenge, filter_bits);
@@ -77,7 +69,15 @@ pub(crate) fn run_job(
                 );
             }
         }
-        let _ = tx.send(JobMsg::Plot(job.id, i, answer));
+        match answer {
+            Ok(None) => {} // did not pass the filter
+            Ok(Some(found)) => {
+                let _ = tx.send(JobMsg::Plot(job.id, i, Ok(found)));
+            }
+            Err(e) => {
+                let _ = tx.send(JobMsg::Plot(job.id, i, Err(e)));
+            }
+        }
     }
     let _ = tx.send(JobMsg::Done);
 }

@@ -1,7 +1,7 @@
 //! Lookups off the async runtime, with a time budget per round and stall detection.
 //!
 //! A round answers one challenge from every plot of a snapshot: plots are grouped by directory
-//! (one directory is one disk), each group split into chunks of at most [`CHUNK`] plots, and each
+//! (one directory is one disk), each group split into one chunk per core (of [`MIN_CHUNK`] to [`CHUNK`] plots), and each
 //! chunk runs on tokio's blocking pool. The round collects answers until every chunk is done or
 //! the budget is spent. A chunk still running then is stuck on one plot: that plot is reported
 //! with its path and marked stalled, and later rounds skip it until its read returns. When
@@ -22,6 +22,8 @@ use tracing::warn;
 
 /// Most plots one blocking job looks up.
 pub const CHUNK: usize = 128;
+/// Fewest plots worth a job of their own when a directory's plots are shared among cores.
+pub const MIN_CHUNK: usize = 16;
 /// Stuck lookups after which a whole directory is skipped.
 pub const MAX_STALLED_PER_DIR: usize = 2;
 
@@ -115,9 +117,30 @@ pub async fn run_round(
         }
     }
     out.all.sort_by_key(|a| a.found.score);
-    out.best = out.all.first().cloned();
+    out.best = verified_best(&mut out, &challenge, filter_bits);
     out.elapsed = started.elapsed();
     out
+}
+
+/// The best proof that passes the full check; proofs that fail it (a damaged plot) are moved to
+/// the errors with their plot's path.
+fn verified_best(
+    out: &mut RoundOutcome,
+    challenge: &Challenge,
+    filter_bits: u32,
+) -> Option<BestProof> {
+    while let Some(first) = out.all.first() {
+        match first.found.proof.verify(challenge, filter_bits) {
+            Ok(_) => return Some(first.clone()),
+            Err(e) => {
+                let bad = out.all.remove(0);
+                out.proofs -= 1;
+                warn!(plot = %bad.path.display(), error = %e, "plot returned an invalid proof (damaged plot?)");
+                out.errors.push((bad.path, format!("invalid proof: {e}")));
+            }
+        }
+    }
+    None
 }
 
 /// Splits the snapshot into jobs, leaving out (and reporting) plots known to be stuck.
@@ -145,9 +168,12 @@ fn plan_jobs(
         }
         groups.entry(e.dir_index).or_default().push(Arc::clone(e));
     }
+    // Large groups are split so every core takes a share; small ones are not worth a thread.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut jobs = Vec::new();
     for (_, plots) in groups {
-        for chunk in plots.chunks(CHUNK) {
+        let size = plots.len().div_ceil(cores).clamp(MIN_CHUNK, CHUNK);
+        for chunk in plots.chunks(size) {
             jobs.push(Arc::new(Job {
                 id: jobs.len(),
                 plots: chunk.to_vec(),

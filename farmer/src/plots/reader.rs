@@ -4,7 +4,7 @@
 use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener};
 use masspoc_plotter::format::PLOT_EXT;
 use masspoc_plotter::PlotReader;
-use masspoc_proof::{Challenge, FarmerPublicKey};
+use masspoc_proof::{probe, quality, score, Challenge, FarmerPublicKey, Proof};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,8 +21,36 @@ impl PlotLookup for PlotReader {
         }
     }
 
-    fn prove(&self, challenge: &Challenge, filter_bits: u32) -> Result<Vec<FoundProof>, String> {
-        PlotReader::prove(self, challenge, filter_bits).map_err(|e| e.to_string())
+    fn prove(
+        &self,
+        challenge: &Challenge,
+        filter_bits: u32,
+    ) -> Result<Option<Vec<FoundProof>>, String> {
+        let h = self.header();
+        let p = probe(&h.plot_id, h.k, challenge);
+        if !p.passes(filter_bits).map_err(|e| e.to_string())? {
+            return Ok(None);
+        }
+        let pairs = self.lookup(p.z).map_err(|e| e.to_string())?;
+        Ok(Some(
+            pairs
+                .into_iter()
+                .map(|(x, x_prime)| {
+                    let q = quality(&h.plot_id, challenge, x, x_prime);
+                    FoundProof {
+                        proof: Proof {
+                            farmer_pk: h.farmer_pk,
+                            k: h.k,
+                            plot_seed: h.plot_seed,
+                            x,
+                            x_prime,
+                        },
+                        quality: q,
+                        score: score(&q, h.k),
+                    }
+                })
+                .collect(),
+        ))
     }
 
     fn reads_per_lookup(&self) -> u32 {

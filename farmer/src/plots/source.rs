@@ -26,9 +26,16 @@ pub trait PlotLookup: Send + Sync + 'static {
     /// The plot's identity.
     fn info(&self) -> PlotInfo;
 
-    /// All proofs the plot holds for `challenge` (empty when the filter does not pass or no pair
-    /// sits at the challenge's index). An error means the plot could not be read.
-    fn prove(&self, challenge: &Challenge, filter_bits: u32) -> Result<Vec<FoundProof>, String>;
+    /// The proofs the plot holds for `challenge`: `None` when the plot does not pass the filter,
+    /// otherwise every stored pair at the challenge's index (possibly none) with its quality and
+    /// score. Lookups confirm `F(x, x') = z`; the full proof check is left to the caller, who
+    /// runs it on the best proof only ([`crate::lookup::run_round`]). An error means the plot
+    /// could not be read.
+    fn prove(
+        &self,
+        challenge: &Challenge,
+        filter_bits: u32,
+    ) -> Result<Option<Vec<FoundProof>>, String>;
 
     /// How many random reads of the plot one lookup makes (for the benchmark's raw-read bound).
     fn reads_per_lookup(&self) -> u32;

@@ -58,6 +58,7 @@ impl Args {
             interval: Duration::from_millis(self.interval_ms),
             filter_bits: self.filter_bits,
             raw_samples: 20_000,
+            warmup_rounds: 1000,
         };
         let quiet = self.json;
         let report = run_farm_bench(&opts, &|done, total| {
