@@ -10,5 +10,5 @@ pub mod keys;
 pub mod lookup;
 pub mod metrics;
 pub mod plots;
-pub mod signing_history;
 pub mod signer;
+pub mod signing_history;
