@@ -18,6 +18,7 @@ pub mod host;
 pub mod pow;
 pub mod regtest;
 pub mod rpc;
+pub mod service;
 pub mod store;
 
 pub use error::{AnchorError, FollowError, HostError, PowError, RpcError, StoreError};

@@ -21,10 +21,10 @@ pub enum Command {
     Confirmations(confirmations::Args),
     /// Anchors of PoC headers and slashing evidence in the PoW chain.
     #[command(subcommand)]
-    Anchors(anchors::Command),
+    Anchors(Box<anchors::Command>),
     /// The bridge process.
     #[command(subcommand)]
-    Bridge(run::Command),
+    Bridge(Box<run::Command>),
 }
 
 impl Command {
@@ -96,12 +96,5 @@ impl DataArgs {
         std::fs::create_dir_all(&self.data)
             .with_context(|| format!("creating {}", self.data.display()))?;
         Ok(self.data.join("anchors.redb"))
-    }
-
-    /// The header follower's file (directory created if missing).
-    pub fn headers(&self) -> anyhow::Result<PathBuf> {
-        std::fs::create_dir_all(&self.data)
-            .with_context(|| format!("creating {}", self.data.display()))?;
-        Ok(self.data.join("headers.redb"))
     }
 }

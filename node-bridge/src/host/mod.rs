@@ -4,6 +4,7 @@
 //! farmers (`docs/bridge-api.md`).
 
 pub mod api;
+pub mod config;
 pub mod http;
 pub mod log;
 

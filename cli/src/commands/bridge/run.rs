@@ -1,21 +1,24 @@
-//! `masspoc bridge run`: follows the node's headers and anchors queued items, until stopped.
-//! Every step is committed to the stores before the next one, so the process may be killed at
-//! any moment and started again.
+//! `masspoc bridge run`: follows the node's headers, anchors queued items and (with `--chains`)
+//! hosts PoC chains over HTTP, until Ctrl-C. Every step is committed to the stores before the
+//! next, so the process may be killed at any moment and started again.
 
 use super::{DataArgs, NodeArgs};
 use anyhow::Context;
 use clap::Subcommand;
-use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, Outbox};
+use masspoc_node_bridge::anchor::AnchorConfig;
 use masspoc_node_bridge::confirmations::default_confirmations;
-use masspoc_node_bridge::follower::{Follower, FollowerConfig};
+use masspoc_node_bridge::host::config::{check_beacons, load_chains};
 use masspoc_node_bridge::pow::PowParams;
+use masspoc_node_bridge::service::{run, ServiceConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Bridge process commands.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Runs the header follower and the anchorer in a loop.
+    /// Runs the header follower, the anchorer and the chain host.
     Run {
         #[command(flatten)]
         data: DataArgs,
@@ -31,10 +34,19 @@ pub enum Command {
         /// risk 0.1%).
         #[arg(long)]
         confirmations: Option<u64>,
+        /// Chains to host: a TOML file of `[[chain]]` parameter tables (docs/bridge.md).
+        #[arg(long)]
+        chains: Option<PathBuf>,
+        /// Where the chain host listens (with --chains).
+        #[arg(long, default_value = "127.0.0.1:8737")]
+        listen: SocketAddr,
+        /// Confirmations a chain's genesis beacon needs on the PoW chain.
+        #[arg(long, default_value_t = 1)]
+        beacon_confirmations: i64,
         /// Pause between passes, in milliseconds.
         #[arg(long, default_value_t = 2000)]
         poll_ms: u64,
-        /// Do one pass and exit.
+        /// Do one pass and exit (no server).
         #[arg(long)]
         once: bool,
     },
@@ -49,52 +61,39 @@ impl Command {
             network,
             start_height,
             confirmations,
+            chains,
+            listen,
+            beacon_confirmations,
             poll_ms,
             once,
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
         let rpc = node.client()?;
-        let mut follower = Follower::open(
-            &data.headers()?,
-            rpc.clone(),
-            FollowerConfig {
-                start_height,
-                params,
-                ..FollowerConfig::default()
-            },
-        )?;
-        let config = AnchorConfig {
-            confirmations: confirmations.unwrap_or_else(default_confirmations),
-            ..AnchorConfig::default()
+        let chains = match &chains {
+            Some(path) => {
+                let specs = load_chains(path)?;
+                check_beacons(&specs, &rpc, beacon_confirmations)?;
+                specs
+            }
+            None => Vec::new(),
         };
-        let outbox = Outbox::open(&data.anchors()?)?;
-        let mut anchorer =
-            Anchorer::new(outbox, rpc.clone(), rpc.with_wallet(&node.wallet), config);
-        loop {
-            // A refused node stops the bridge: its headers cannot be trusted.
-            let report = follower
-                .sync(10_000)
-                .context("following the node's headers")?;
-            if report.added > 0 || report.removed > 0 {
-                tracing::info!(tip = ?report.tip, added = report.added, removed = report.removed, "headers");
-            }
-            // Anchoring failures (node down, wallet empty) are retried on the next pass.
-            match anchorer.tick() {
-                Ok(batches) => {
-                    let open = batches
-                        .iter()
-                        .filter(|b| b.state != masspoc_node_bridge::anchor::BatchState::Final)
-                        .count();
-                    tracing::debug!(batches = batches.len(), open, "anchoring pass");
-                }
-                Err(e) if once => return Err(e).context("anchoring"),
-                Err(e) => tracing::warn!(error = %e, "anchoring pass failed; retrying"),
-            }
-            if once {
-                return Ok(ExitCode::SUCCESS);
-            }
-            std::thread::sleep(Duration::from_millis(poll_ms));
-        }
+        let config = ServiceConfig {
+            data: data.data.clone(),
+            rpc,
+            wallet: node.wallet.clone(),
+            params,
+            start_height,
+            anchor: AnchorConfig {
+                confirmations: confirmations.unwrap_or_else(default_confirmations),
+                ..AnchorConfig::default()
+            },
+            poll: Duration::from_millis(poll_ms),
+            listen: (!once && !chains.is_empty()).then_some(listen),
+            chains,
+            once,
+        };
+        run(config).context("bridge")?;
+        Ok(ExitCode::SUCCESS)
     }
 }

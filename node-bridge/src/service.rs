@@ -1,0 +1,175 @@
+//! The bridge process: header follower, anchorer and (optionally) the chain host's HTTP server,
+//! until Ctrl-C. Every step is committed to its store before the next, so the process may be
+//! killed at any moment and started again.
+
+use crate::anchor::{AnchorConfig, Anchorer, Outbox};
+use crate::error::{AnchorError, FollowError, HostError};
+use crate::follower::{Follower, FollowerConfig};
+use crate::host::http::{serve, Shared};
+use crate::host::ChainHost;
+use crate::pow::PowParams;
+use crate::rpc::RpcClient;
+use masspoc_verifier::ChainSpec;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why the bridge stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The follower refused the node or failed.
+    #[error("following the node: {0}")]
+    Follow(#[from] FollowError),
+    /// Anchoring failed (only fatal with `once`).
+    #[error("anchoring: {0}")]
+    Anchor(#[from] AnchorError),
+    /// The chain host failed.
+    #[error("chain host: {0}")]
+    Host(#[from] HostError),
+    /// The listener or the runtime failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Settings of [`run`].
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Data directory (headers.redb, anchors.redb, host/).
+    pub data: PathBuf,
+    /// Node client.
+    pub rpc: RpcClient,
+    /// Paying wallet.
+    pub wallet: String,
+    /// PoW network rules.
+    pub params: PowParams,
+    /// First followed height.
+    pub start_height: u64,
+    /// Anchor finality.
+    pub anchor: AnchorConfig,
+    /// Pause between passes.
+    pub poll: Duration,
+    /// Chains to host (none: anchoring and following only).
+    pub chains: Vec<ChainSpec>,
+    /// Where to serve the chain host.
+    pub listen: Option<SocketAddr>,
+    /// One pass, then exit.
+    pub once: bool,
+}
+
+/// Runs the bridge until Ctrl-C (or one pass with `once`).
+pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
+    std::fs::create_dir_all(&config.data)?;
+    let mut follower = Follower::open(
+        &config.data.join("headers.redb"),
+        config.rpc.clone(),
+        FollowerConfig {
+            start_height: config.start_height,
+            params: config.params,
+            ..FollowerConfig::default()
+        },
+    )?;
+    let outbox =
+        Arc::new(Outbox::open(&config.data.join("anchors.redb")).map_err(AnchorError::from)?);
+    let mut anchorer = Anchorer::shared(
+        outbox.clone(),
+        config.rpc.clone(),
+        config.rpc.with_wallet(&config.wallet),
+        config.anchor.clone(),
+    );
+    let shared = if config.chains.is_empty() {
+        None
+    } else {
+        let host = ChainHost::open(
+            &config.data.join("host"),
+            config.chains.clone(),
+            Some(outbox),
+        )?;
+        Some(Shared::new(host))
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    rt.block_on(async {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = match (&shared, config.listen) {
+            (Some(s), Some(addr)) => {
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                tracing::info!(addr = %listener.local_addr()?, "chain host listening");
+                Some(tokio::spawn(serve(listener, s.clone(), async move {
+                    let _ = rx.await;
+                })))
+            }
+            _ => None,
+        };
+        let stop2 = stop.clone();
+        let shared2 = shared.clone();
+        let (poll, once) = (config.poll, config.once);
+        let mut work = tokio::task::spawn_blocking(move || -> Result<(), ServiceError> {
+            loop {
+                pass(&mut follower, &mut anchorer, shared2.as_deref(), once)?;
+                if once {
+                    return Ok(());
+                }
+                let until = Instant::now() + poll;
+                while Instant::now() < until {
+                    if stop2.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        });
+        let result = tokio::select! {
+            r = &mut work => r,
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("stopping");
+                stop.store(true, Ordering::Relaxed);
+                work.await
+            }
+        };
+        let _ = tx.send(());
+        if let Some(server) = server {
+            let _ = server.await;
+        }
+        result.map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?
+    })
+}
+
+fn pass(
+    follower: &mut Follower,
+    anchorer: &mut Anchorer,
+    shared: Option<&Shared>,
+    once: bool,
+) -> Result<(), ServiceError> {
+    // A refused node stops the bridge: its headers cannot be trusted.
+    let report = follower.sync(10_000)?;
+    if report.added > 0 || report.removed > 0 {
+        tracing::info!(tip = ?report.tip, added = report.added, removed = report.removed, "pow headers");
+    }
+    if let (Some(s), Some((h, id))) = (shared, report.tip) {
+        if let Ok(mut t) = s.pow_tip.lock() {
+            *t = Some((h, id.to_string()));
+        }
+    }
+    // Anchoring failures (node down, wallet empty) are retried on the next pass.
+    match anchorer.tick() {
+        Ok(_) => {}
+        Err(e) if once => return Err(e.into()),
+        Err(e) => tracing::warn!(error = %e, "anchoring pass failed; retrying"),
+    }
+    if let Some(s) = shared {
+        let applied = match s.host.lock() {
+            Ok(mut host) => host.apply_final_bans()?,
+            Err(_) => 0,
+        };
+        if applied > 0 {
+            s.tips.notify_waiters();
+        }
+    }
+    Ok(())
+}
