@@ -1,0 +1,186 @@
+//! End-to-end: `verify-header`, `verify-chain`, `slashing verify` and `simulate` on files made
+//! by honest test farmers, with exit codes and `--json` fields scripts rely on.
+
+use masspoc_verifier::evidence::EvidenceJson;
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, HeaderJson};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn masspoc(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
+        .args(args)
+        .output()
+        .expect("run masspoc");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stdout)
+}
+
+fn params() -> ChainParams {
+    ChainParams {
+        name: "cli test".into(),
+        beacon: Beacon([3; 32]),
+        genesis_time_ms: 1_700_000_000_000,
+        target_interval_ms: 2_000,
+        slot_ms: 12_000,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: 5_000,
+        retarget_window: 8,
+        max_future_drift_ms: 15_000,
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn verify_chain_header_and_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let params_path = write(
+        dir.path(),
+        "params.json",
+        &serde_json::to_string(&params()).unwrap(),
+    );
+    let farmers: Vec<TestFarmer> = (1u8..=2)
+        .map(|i| TestFarmer::new([i; 32], &[16; 3]))
+        .collect();
+    let state = ChainState::new(ChainSpec::new(params()).unwrap());
+    let chain = grow_chain(&state, &farmers, state.best().hash, 12);
+    let lines: Vec<String> = chain
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if i % 2 == 0 {
+                serde_json::to_string(&HeaderJson::from(h)).unwrap()
+            } else {
+                h.to_hex()
+            }
+        })
+        .collect();
+    let file = write(dir.path(), "chain.jsonl", &lines.join("\n"));
+    let (code, j, out) = masspoc(&["verify-chain", &file, "--params", &params_path, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(j["valid"], true);
+    assert_eq!(j["best"]["height"], 12);
+    assert!(j["headers_per_s"].as_f64().unwrap() > 0.0);
+
+    // One tampered line: rejected with its reason, exit 1.
+    let mut bad = chain.clone();
+    bad[5].timestamp_ms -= 1;
+    let tampered: Vec<String> = bad.iter().map(|h| h.to_hex()).collect();
+    let file = write(dir.path(), "bad.jsonl", &tampered.join("\n"));
+    let (code, j, _) = masspoc(&["verify-chain", &file, "--params", &params_path, "--json"]);
+    assert_eq!(code, 1);
+    let reasons: Vec<&str> = j["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons[0] == "deadline_not_met" || reasons[0] == "bad_signature",
+        "{reasons:?}"
+    );
+
+    // verify-header: height 1 against genesis, height 5 with its parent.
+    let (code, j, out) = masspoc(&[
+        "verify-header",
+        &chain[0].to_hex(),
+        "--params",
+        &params_path,
+        "--json",
+        "--no-clock",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(j["valid"], true);
+    let parent = write(dir.path(), "parent.hex", &chain[3].to_hex());
+    let (code, j, _) = masspoc(&[
+        "verify-header",
+        &chain[4].to_hex(),
+        "--params",
+        &params_path,
+        "--parent",
+        &parent,
+        "--json",
+        "--no-clock",
+    ]);
+    assert_eq!(code, 0);
+    assert!(j["deadline_ms"].is_u64());
+    let mut forged = chain[0];
+    forged.signature[0] ^= 1;
+    let (code, j, _) = masspoc(&[
+        "verify-header",
+        &forged.to_hex(),
+        "--params",
+        &params_path,
+        "--json",
+        "--no-clock",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(j["reason"], "bad_signature");
+
+    // slashing verify: two headers by one farmer at one height.
+    let g = state.best().hash;
+    let info = state.parent_info(&g).unwrap();
+    let d = state.next_difficulty(&g).unwrap();
+    let c = farmers[0].candidate(state.spec(), &info, d, 64).unwrap();
+    let a = farmers[0].header(
+        state.spec(),
+        &info,
+        d,
+        &c,
+        masspoc_verifier::PayloadRoot([1; 32]),
+    );
+    let b = farmers[0].header(
+        state.spec(),
+        &info,
+        d,
+        &c,
+        masspoc_verifier::PayloadRoot([2; 32]),
+    );
+    let ev = Evidence::new(a, b).unwrap();
+    let ev_file = write(
+        dir.path(),
+        "ev.json",
+        &serde_json::to_string(&EvidenceJson::from(&ev)).unwrap(),
+    );
+    let (code, j, _) = masspoc(&["slashing", "verify", &ev_file, "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(j["valid"], true);
+    let mut enc = ev.encode();
+    enc[10] ^= 1;
+    let (code, j, _) = masspoc(&["slashing", "verify", &hex::encode(enc), "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(j["valid"], false);
+}
+
+#[test]
+fn simulate_json_fields() {
+    let (code, j, out) = masspoc(&[
+        "simulate",
+        "--heights",
+        "400",
+        "--farmers",
+        "16:10,18:5",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let farmers = j["farmers"].as_array().unwrap();
+    assert_eq!(farmers.len(), 2);
+    for f in farmers {
+        assert!(f["name"].is_string() && f["weight_share"].is_f64() && f["block_share"].is_f64());
+    }
+    assert!(j["mean_interval_s"].is_f64());
+    assert_eq!(j["target_interval_s"], 10.0);
+    assert!(j["reorgs"].is_u64());
+    let (code, _, _) = masspoc(&["simulate", "--heights", "10", "--farmers", "16:0"]);
+    assert_eq!(code, 2);
+}
