@@ -68,3 +68,38 @@ pub fn check_beacons(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_chains_file_and_refuses_bad_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chains.toml");
+        let chain = |name: &str| {
+            format!(
+                "[[chain]]\nname = \"{name}\"\nbeacon = \"{}\"\ngenesis_time_ms = 1700000000000\n\
+                 target_interval_ms = 2000\nslot_ms = 12000\nfilter_bits = 0\nmin_k = 16\n\
+                 initial_difficulty = 2000\nretarget_window = 16\nmax_future_drift_ms = 15000\n",
+                "11".repeat(32)
+            )
+        };
+        std::fs::write(&path, chain("alpha") + &chain("beta")).unwrap();
+        let specs = load_chains(&path).unwrap();
+        assert_eq!(specs.len(), 2);
+        assert_ne!(specs[0].chain_id, specs[1].chain_id);
+        std::fs::write(
+            &path,
+            chain("alpha").replace("slot_ms = 12000", "slot_ms = 1"),
+        )
+        .unwrap();
+        assert!(load_chains(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("slot_ms"));
+        std::fs::write(&path, chain("alpha") + "surprise = 1\n").unwrap();
+        assert!(load_chains(&path).is_err());
+        assert!(load_chains(&dir.path().join("missing.toml")).is_err());
+    }
+}
