@@ -152,6 +152,17 @@ fn chain_host_end_to_end() {
     assert_eq!(work["height"], 6);
     assert_eq!(work["parent_hash"], headers[4].hash().to_hex());
     assert!(!work["challenges"].as_array().unwrap().is_empty());
+    // The shapes the farmer's client reads (docs/bridge-api.md, `Work`).
+    assert_eq!(
+        work["parent_vrf_output"].as_str().map(str::len),
+        Some(128),
+        "{work}"
+    );
+    assert_eq!(
+        work["challenges"][0]["challenge"].as_str().map(str::len),
+        Some(64)
+    );
+    assert!(work["now_ms"].is_u64() && work["difficulty"].is_u64() && work["slot_ms"].is_u64());
     let (_, got) = call(
         "GET",
         &format!("{base}/v1/chains/{chain}/headers?from=1&limit=3"),
