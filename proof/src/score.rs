@@ -34,7 +34,7 @@ pub fn neg_log2_q32(u: &Quality) -> u64 {
         return 256u64 << 32;
     };
     let n = (32 - first) as u32 * 8 - bytes[first].leading_zeros(); // bit length, 1..=256
-    // Top 64 bits, leading one at bit 63.
+                                                                    // Top 64 bits, leading one at bit 63.
     let mut window = [0u8; 16];
     let avail = (32 - first).min(16);
     window[..avail].copy_from_slice(&bytes[first..first + avail]);
@@ -84,7 +84,11 @@ mod tests {
     fn exact_powers_of_two() {
         // U = 2^j gives -log2(U / 2^256) = 256 - j exactly.
         for j in 0..128u32 {
-            assert_eq!(neg_log2_q32(&q_from_u128(1u128 << j)), u64::from(256 - j) << 32, "j={j}");
+            assert_eq!(
+                neg_log2_q32(&q_from_u128(1u128 << j)),
+                u64::from(256 - j) << 32,
+                "j={j}"
+            );
         }
         let mut top = [0u8; 32];
         top[0] = 0x80; // 2^255
@@ -103,7 +107,10 @@ mod tests {
             let exact_u = (f64::from(top) * 256.0 + 55.0) * 2f64.powi(8 * (30 - i as i32));
             let expected = (256.0 - exact_u.log2()) * 2f64.powi(32);
             let got = neg_log2_q32(&Quality(b)) as f64;
-            assert!((got - expected).abs() <= 64.0, "top={top:#x} got={got} expected={expected}");
+            assert!(
+                (got - expected).abs() <= 64.0,
+                "top={top:#x} got={got} expected={expected}"
+            );
         }
         assert_eq!(neg_log2_q32(&Quality([0u8; 32])), 256u64 << 32);
         assert_eq!(neg_log2_q32(&Quality([0xFF; 32])), 1);

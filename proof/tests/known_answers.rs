@@ -71,9 +71,14 @@ fn a_real_proof_verifies_with_the_derived_quality_and_score() {
     let encoded = hex::decode(vp["encoded"].as_str().unwrap()).unwrap();
     let proof = Proof::decode(&encoded).unwrap();
     assert_eq!(proof.encode().as_slice(), encoded.as_slice());
-    assert_eq!((proof.x, proof.x_prime), (num(&vp["x"]), num(&vp["x_prime"])));
+    assert_eq!(
+        (proof.x, proof.x_prime),
+        (num(&vp["x"]), num(&vp["x_prime"]))
+    );
     let challenge = Challenge(hex32(&vp["challenge"]));
-    let verified = proof.verify(&challenge, 0).expect("the derived proof is valid");
+    let verified = proof
+        .verify(&challenge, 0)
+        .expect("the derived proof is valid");
     assert_eq!(verified.z, num(&vp["z"]));
     assert_eq!(verified.quality.0, hex32(&vp["quality"]));
     assert_eq!(neg_log2_q32(&verified.quality), num(&vp["neg_log2_q32"]));
@@ -97,6 +102,11 @@ fn a_real_proof_verifies_with_the_derived_quality_and_score() {
 fn neg_log2_matches_the_documented_algorithm() {
     let v = vectors();
     for row in v["neg_log2_q32"].as_array().unwrap() {
-        assert_eq!(neg_log2_q32(&Quality(hex32(&row[0]))), num(&row[1]), "{}", row[0]);
+        assert_eq!(
+            neg_log2_q32(&Quality(hex32(&row[0]))),
+            num(&row[1]),
+            "{}",
+            row[0]
+        );
     }
 }

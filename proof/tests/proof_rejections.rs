@@ -17,7 +17,11 @@ fn valid() -> (Proof, Challenge) {
 #[test]
 fn swapped_pair_is_wrong_order() {
     let (p, c) = valid();
-    let swapped = Proof { x: p.x_prime, x_prime: p.x, ..p };
+    let swapped = Proof {
+        x: p.x_prime,
+        x_prime: p.x,
+        ..p
+    };
     assert_eq!(swapped.verify(&c, 0), Err(ProofError::WrongOrder));
 }
 
@@ -25,9 +29,20 @@ fn swapped_pair_is_wrong_order() {
 fn out_of_range_members() {
     let (p, c) = valid();
     let k = p.k;
-    for (x, xp) in [(k.domain(), p.x_prime), (p.x, k.domain()), (u64::MAX, p.x_prime)] {
-        let bad = Proof { x, x_prime: xp, ..p };
-        assert_eq!(bad.verify(&c, 0), Err(ProofError::OutOfRange { k: k.get() }));
+    for (x, xp) in [
+        (k.domain(), p.x_prime),
+        (p.x, k.domain()),
+        (u64::MAX, p.x_prime),
+    ] {
+        let bad = Proof {
+            x,
+            x_prime: xp,
+            ..p
+        };
+        assert_eq!(
+            bad.verify(&c, 0),
+            Err(ProofError::OutOfRange { k: k.get() })
+        );
     }
 }
 
@@ -35,10 +50,16 @@ fn out_of_range_members() {
 fn bad_encodings() {
     let (p, _) = valid();
     let enc = p.encode();
-    assert!(matches!(Proof::decode(&enc[..PROOF_LEN - 1]), Err(ProofError::BadEncoding(_))));
+    assert!(matches!(
+        Proof::decode(&enc[..PROOF_LEN - 1]),
+        Err(ProofError::BadEncoding(_))
+    ));
     let mut long = enc.to_vec();
     long.push(0);
-    assert!(matches!(Proof::decode(&long), Err(ProofError::BadEncoding(_))));
+    assert!(matches!(
+        Proof::decode(&long),
+        Err(ProofError::BadEncoding(_))
+    ));
     for bad_k in [0u8, 15, 41, 255] {
         let mut e = enc;
         e[32] = bad_k;
@@ -51,7 +72,10 @@ fn another_challenge_gives_wrong_index_or_filter() {
     let (p, c) = valid();
     let mut other = c;
     other.0[0] ^= 1;
-    assert!(matches!(p.verify(&other, 0), Err(ProofError::WrongIndex { .. })));
+    assert!(matches!(
+        p.verify(&other, 0),
+        Err(ProofError::WrongIndex { .. })
+    ));
 }
 
 proptest! {
