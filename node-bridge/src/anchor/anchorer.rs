@@ -96,15 +96,19 @@ impl Anchorer {
     }
 
     /// Seals pending items into batches, then moves every unfinished batch one step or more.
-    /// Returns the batches after the pass.
+    /// Returns the batches that were open at the start of the pass, as they are after it.
     pub fn tick(&mut self) -> Result<Vec<BatchRecord>, AnchorError> {
         while self.outbox.seal(self.config.max_batch)?.is_some() {}
-        for mut batch in self.outbox.batches()? {
-            if batch.state != BatchState::Final {
-                self.advance(&mut batch)?;
-            }
+        let open = self.outbox.open_batches()?;
+        let seqs: Vec<u64> = open.iter().map(|b| b.seq).collect();
+        for mut batch in open {
+            self.advance(&mut batch)?;
         }
-        Ok(self.outbox.batches()?)
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            out.extend(self.outbox.batch(seq)?);
+        }
+        Ok(out)
     }
 
     fn advance(&mut self, batch: &mut BatchRecord) -> Result<(), AnchorError> {

@@ -18,6 +18,8 @@ const INDEX: TableDefinition<&[u8], u64> = TableDefinition::new("anchor_index");
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_batches");
 /// Counters.
 const META: TableDefinition<&str, u64> = TableDefinition::new("anchor_meta");
+/// Batches not yet final: seq → (). Keeps each pass proportional to the open batches.
+const OPEN: TableDefinition<u64, ()> = TableDefinition::new("anchor_open");
 
 const UNBATCHED: u64 = u64::MAX;
 
@@ -121,6 +123,7 @@ impl Outbox {
         tx.open_table(INDEX).map_err(|e| store.err(e))?;
         tx.open_table(BATCHES).map_err(|e| store.err(e))?;
         tx.open_table(META).map_err(|e| store.err(e))?;
+        tx.open_table(OPEN).map_err(|e| store.err(e))?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(Outbox { store })
     }
@@ -216,6 +219,10 @@ impl Outbox {
                 .map_err(|e| s.err(e))?
                 .insert(seq, json.as_slice())
                 .map_err(|e| s.err(e))?;
+            tx.open_table(OPEN)
+                .map_err(|e| s.err(e))?
+                .insert(seq, ())
+                .map_err(|e| s.err(e))?;
         }
         tx.commit().map_err(|e| s.err(e))?;
         Ok(Some(record))
@@ -230,7 +237,37 @@ impl Outbox {
             .map_err(|e| s.err(e))?
             .insert(record.seq, json.as_slice())
             .map_err(|e| s.err(e))?;
+        {
+            let mut open = tx.open_table(OPEN).map_err(|e| s.err(e))?;
+            if record.state == BatchState::Final {
+                open.remove(record.seq).map_err(|e| s.err(e))?;
+            } else {
+                open.insert(record.seq, ()).map_err(|e| s.err(e))?;
+            }
+        }
         tx.commit().map_err(|e| s.err(e))
+    }
+
+    /// The batches not yet final, by seq.
+    pub fn open_batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
+        let s = &self.store;
+        let seqs: Vec<u64> = {
+            let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+            let t = tx.open_table(OPEN).map_err(|e| s.err(e))?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| s.err(e))? {
+                out.push(row.map_err(|e| s.err(e))?.0.value());
+            }
+            out
+        };
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            out.push(
+                self.batch(seq)?
+                    .ok_or_else(|| s.corrupt(seq, "open batch missing"))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Every batch, by seq.

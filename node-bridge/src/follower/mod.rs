@@ -94,6 +94,16 @@ impl Follower {
         let mut report = SyncReport::default();
         let node_height = self.rpc.block_count()?;
         let mut tip = self.store.tip()?;
+        if let (Some(t), true) = (tip, node_height < self.config.start_height) {
+            // A node below our start (restarted from scratch, syncing): nothing to compare yet.
+            tracing::info!(
+                node_height,
+                ours = t.height,
+                "node is below the start height; waiting"
+            );
+            report.tip = Some((t.height, t.id));
+            return Ok(report);
+        }
         if let Some(t) = tip {
             let ancestor = self.common_ancestor(t.height.min(node_height), node_height)?;
             if t.height > node_height && ancestor == Some(node_height) {
