@@ -12,6 +12,7 @@ const _: () = assert!(usize::BITS >= 64, "plots need 64-bit offsets");
 pub mod bench;
 pub mod bits;
 pub mod checksum;
+pub mod disk;
 pub mod error;
 pub mod format;
 pub mod journal;

@@ -7,7 +7,7 @@
 //! sub-bucket by c. Both keep their working set in cache.
 
 use crate::format::SUPERBLOCK_BITS;
-use crate::partition::{partition, Record};
+use crate::partition::{partition_one, Record};
 use masspoc_proof::{f_many, p_fill, PlotId, F_BATCH, K};
 use rayon::prelude::*;
 
@@ -16,12 +16,18 @@ const P_BLOCK: u64 = 1 << 14;
 /// Bits of c per sub-bucket.
 const SUB_BITS: u32 = 15;
 
-/// The pairs of one round, partitioned by superblock of z.
-pub struct RoundOutput {
+/// Some of the pairs of one round, grouped by superblock of z.
+pub struct Part {
     /// Records `[z << k | x, x']`, grouped by superblock.
     pub records: Vec<Record>,
     /// `superblocks + 1` offsets into `records`.
     pub offsets: Vec<u64>,
+}
+
+/// The pairs of one round, in parts (one per group of sub-buckets).
+pub struct RoundOutput {
+    /// The parts.
+    pub parts: Vec<Part>,
 }
 
 struct Geometry {
@@ -56,32 +62,45 @@ pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> Roun
     let threads = rayon::current_num_threads() as u64;
     let chunk_count = (threads * 8).clamp(1, k.domain() / P_BLOCK);
     let chunk_len = k.domain() / chunk_count;
+    let t0 = std::time::Instant::now();
     let chunks: Vec<ChunkItems> = (0..chunk_count)
         .into_par_iter()
-        .map(|c| chunk_items(plot_id, &g, c * chunk_len, chunk_len))
-        .collect();
-    let groups = (threads as usize * 8).min(g.subs);
-    let per_group = g.subs.div_ceil(groups);
-    let parts: Vec<Vec<Record>> = (0..groups)
-        .into_par_iter()
-        .map(|gi| {
-            let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
-            pair_subs(plot_id, &g, &chunks, subs)
+        .map_init(Vec::new, |raw, c| {
+            chunk_items(plot_id, &g, c * chunk_len, chunk_len, raw)
         })
         .collect();
-    drop(chunks);
+    let t1 = t0.elapsed();
+    let groups = (threads as usize * 8).min(g.subs);
+    let per_group = g.subs.div_ceil(groups);
     let sb_shift = kk + SUPERBLOCK_BITS;
     let superblocks = 1usize << (kk - SUPERBLOCK_BITS);
-    let (records, offsets) = partition(parts, superblocks, |r| (r[0] >> sb_shift) as usize);
-    RoundOutput { records, offsets }
+    let parts: Vec<Part> = (0..groups)
+        .into_par_iter()
+        .map_init(Vec::new, |unsorted, gi| {
+            let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
+            unsorted.clear();
+            pair_subs(plot_id, &g, &chunks, subs, unsorted);
+            let (records, offsets) =
+                partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize);
+            Part { records, offsets }
+        })
+        .collect();
+    tracing::debug!(round, items_s = t1.as_secs_f64(), total_s = t0.elapsed().as_secs_f64(), "matching round");
+    RoundOutput { parts }
 }
 
-fn chunk_items(plot_id: &PlotId, g: &Geometry, x0: u64, len: u64) -> ChunkItems {
+fn chunk_items(
+    plot_id: &PlotId,
+    g: &Geometry,
+    x0: u64,
+    len: u64,
+    raw: &mut Vec<u64>,
+) -> ChunkItems {
     let mask = g.k.mask();
     let top = g.kk - 1;
     let mut pv = vec![0u64; P_BLOCK as usize];
     let mut scratch = Vec::new();
-    let mut raw = Vec::with_capacity((len >> (top - g.span_bits)) as usize * 11 / 10 + 64);
+    raw.clear();
     let mut x = x0;
     while x < x0 + len {
         let n = P_BLOCK.min(x0 + len - x) as usize;
@@ -99,12 +118,12 @@ fn chunk_items(plot_id: &PlotId, g: &Geometry, x0: u64, len: u64) -> ChunkItems 
     if g.subs == 1 {
         return ChunkItems {
             offsets: vec![0, raw.len() as u32],
-            items: raw,
+            items: raw.clone(),
         };
     }
     let shift = g.kk + 1 + g.sub_bits;
     let mut offsets = vec![0u32; g.subs + 1];
-    for &it in &raw {
+    for &it in raw.iter() {
         offsets[(it >> shift) as usize + 1] += 1;
     }
     for i in 0..g.subs {
@@ -112,7 +131,7 @@ fn chunk_items(plot_id: &PlotId, g: &Geometry, x0: u64, len: u64) -> ChunkItems 
     }
     let mut next = offsets.clone();
     let mut items = vec![0u64; raw.len()];
-    for it in raw {
+    for &it in raw.iter() {
         let s = (it >> shift) as usize;
         items[next[s] as usize] = it;
         next[s] += 1;
@@ -126,7 +145,8 @@ fn pair_subs(
     g: &Geometry,
     chunks: &[ChunkItems],
     subs: std::ops::Range<usize>,
-) -> Vec<Record> {
+    out: &mut Vec<Record>,
+) {
     let kk = g.kk;
     let xmask = g.k.mask();
     let c_mask = (1u64 << g.sub_bits) - 1;
@@ -135,7 +155,6 @@ fn pair_subs(
     let mut sorted = Vec::new();
     let mut pairs: Vec<(u64, u64)> = Vec::new();
     let mut zs = vec![0u64; F_BATCH];
-    let mut out = Vec::new();
     for s in subs {
         gathered.clear();
         for ch in chunks {
@@ -178,11 +197,10 @@ fn pair_subs(
             i = j;
         }
         if pairs.len() >= F_BATCH * 4 {
-            flush(plot_id, g.k, &mut pairs, &mut zs, &mut out);
+            flush(plot_id, g.k, &mut pairs, &mut zs, out);
         }
     }
-    flush(plot_id, g.k, &mut pairs, &mut zs, &mut out);
-    out
+    flush(plot_id, g.k, &mut pairs, &mut zs, out);
 }
 
 fn flush(plot_id: &PlotId, k: K, pairs: &mut Vec<(u64, u64)>, zs: &mut Vec<u64>, out: &mut Vec<Record>) {

@@ -4,7 +4,11 @@ use masspoc_proof::K;
 use serde::Serialize;
 
 /// Fixed overhead allowed for buffers, tables and the program itself.
-const OVERHEAD: u64 = 96 << 20;
+pub const OVERHEAD: u64 = 96 << 20;
+
+/// At most `2^MAX_ROUNDS_LOG2` rounds: every round computes all `2^k` P values again, so more
+/// rounds cost more than they save. A bound too small for this many rounds is exceeded.
+pub const MAX_ROUNDS_LOG2: u32 = 8;
 
 /// The plan of one plot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,7 +36,7 @@ pub fn round_peak(k: K, rounds_log2: u32) -> u64 {
 #[must_use]
 pub fn plan(k: K, memory: u64) -> Plan {
     let budget = memory.saturating_sub(OVERHEAD);
-    let max_log2 = u32::from(k.get()) - 2;
+    let max_log2 = (u32::from(k.get()) - 2).min(MAX_ROUNDS_LOG2);
     for r in 0..=3.min(max_log2) {
         if records_bytes(k) + round_peak(k, r) <= budget {
             return Plan {

@@ -150,6 +150,8 @@ pub struct PlotSummary {
     pub resumed: bool,
     /// How the work was cut.
     pub plan: Plan,
+    /// Seconds spent matching, writing superblocks, and finishing (checksums, header, fsync).
+    pub phase_seconds: [f64; 3],
 }
 
 /// Makes (or resumes, or finds finished) the plot of `req`.
@@ -220,8 +222,12 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     let entries_off = Layout::new(req.k, 0).section(Section::Entries).0;
     file.set_len(entries_off + journal.entries_len).at(&tmp_path)?;
     let superblocks = superblock_count(req.k);
+    let mut times = [0f64; 3];
     if journal.superblocks_done < superblocks {
+        let t = Instant::now();
         let runs = matching_phase(req, &mut journal, &journal_path, progress)?;
+        times[0] = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let target = Target {
             file: &file,
             path: &tmp_path,
@@ -229,7 +235,9 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         };
         write_superblocks(req, &runs, &mut journal, &target, progress)?;
         runs.into_iter().for_each(Run::remove);
+        times[1] = t.elapsed().as_secs_f64();
     }
+    let t = Instant::now();
     progress.phase(Phase::Finishing, 1);
     finish(req, &journal, &file, &tmp_path)?;
     drop(file);
@@ -237,8 +245,11 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     sync_dir(&final_path)?;
     cleanup(req, &journal, &journal_path);
     progress.set(1);
+    times[2] = t.elapsed().as_secs_f64();
     let reader = PlotReader::open(&final_path)?;
-    Ok(summary(req, &reader, start, resumed, the_plan))
+    let mut s = summary(req, &reader, start, resumed, the_plan);
+    s.phase_seconds = times;
+    Ok(s)
 }
 
 fn matching_phase(
@@ -322,5 +333,6 @@ fn summary(req: &PlotRequest, r: &PlotReader, start: Instant, resumed: bool, pla
         seconds: start.elapsed().as_secs_f64(),
         resumed,
         plan,
+        phase_seconds: [0.0; 3],
     }
 }

@@ -30,12 +30,25 @@ pub enum Run {
 impl Run {
     /// Writes a round's output to `path` (fsync'd) and returns the file-backed run.
     pub fn spill(out: RoundOutput, path: &Path) -> Result<Run, PlotError> {
-        let file = File::create(path).at(path)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .at(path)?;
         let mut w = BufWriter::with_capacity(4 << 20, &file);
-        for o in &out.offsets {
-            w.write_all(&o.to_le_bytes()).at(path)?;
+        let superblocks = out.parts.first().map_or(0, |p| p.offsets.len() - 1);
+        let mut offsets = Vec::with_capacity(superblocks + 1);
+        let mut total = 0u64;
+        for sb in 0..=superblocks {
+            offsets.push(total);
+            w.write_all(&total.to_le_bytes()).at(path)?;
+            if sb < superblocks {
+                total += out.parts.iter().map(|p| p.offsets[sb + 1] - p.offsets[sb]).sum::<u64>();
+            }
         }
-        for r in &out.records {
+        for r in gather(&out, 0..superblocks) {
             w.write_all(&r[0].to_le_bytes()).at(path)?;
             w.write_all(&r[1].to_le_bytes()).at(path)?;
         }
@@ -45,7 +58,7 @@ impl Run {
         Ok(Run::File {
             path: path.to_path_buf(),
             file,
-            offsets: out.offsets,
+            offsets,
         })
     }
 
@@ -73,9 +86,7 @@ impl Run {
     /// The records of a range of superblocks.
     pub fn records(&self, sbs: Range<usize>) -> Result<Vec<Record>, PlotError> {
         match self {
-            Run::Memory(o) => {
-                Ok(o.records[o.offsets[sbs.start] as usize..o.offsets[sbs.end] as usize].to_vec())
-            }
+            Run::Memory(o) => Ok(gather(o, sbs).copied().collect()),
             Run::File {
                 path,
                 file,
@@ -101,11 +112,14 @@ impl Run {
     /// Number of records in a range of superblocks.
     #[must_use]
     pub fn count(&self, sbs: Range<usize>) -> u64 {
-        let offsets = match self {
-            Run::Memory(o) => &o.offsets,
-            Run::File { offsets, .. } => offsets,
-        };
-        offsets[sbs.end] - offsets[sbs.start]
+        match self {
+            Run::Memory(o) => o
+                .parts
+                .iter()
+                .map(|p| p.offsets[sbs.end] - p.offsets[sbs.start])
+                .sum(),
+            Run::File { offsets, .. } => offsets[sbs.end] - offsets[sbs.start],
+        }
     }
 
     /// Deletes the run's file, if it has one.
@@ -114,4 +128,13 @@ impl Run {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The records of a range of superblocks, superblock by superblock, parts in order.
+fn gather(out: &RoundOutput, sbs: Range<usize>) -> impl Iterator<Item = &Record> {
+    sbs.flat_map(move |sb| {
+        out.parts
+            .iter()
+            .flat_map(move |p| &p.records[p.offsets[sb] as usize..p.offsets[sb + 1] as usize])
+    })
 }

@@ -1,0 +1,197 @@
+//! `masspoc plot`: make complete plots in a directory, resuming unfinished ones first.
+
+use super::parse_size;
+use super::progress::Bar;
+use crate::output::print_json;
+use anyhow::{bail, Context};
+use clap::ArgGroup;
+use masspoc_plotter::journal::Journal;
+use masspoc_plotter::scan::unfinished;
+use masspoc_plotter::{expected_plot_len, plot, PlotRequest, PlotSummary, StopAt};
+use masspoc_proof::{FarmerPublicKey, PlotSeed, K};
+use serde_json::json;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `masspoc plot`.
+#[derive(clap::Args)]
+#[command(group(ArgGroup::new("who").required(true).args(["farmer_pk", "key"])))]
+#[command(group(ArgGroup::new("how_many").args(["count", "fill"])))]
+pub struct Args {
+    /// The farmer public key, 64 hex digits.
+    #[arg(long, value_name = "HEX")]
+    farmer_pk: Option<String>,
+    /// A farmer key file (only its public key is read; no passphrase needed).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Plot size parameter (16..=32 for this plotter).
+    #[arg(long)]
+    k: u8,
+    /// Directory for the finished plots.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Directory for temporary run files (default: the output directory).
+    #[arg(long, value_name = "DIR")]
+    tmp: Option<PathBuf>,
+    /// Memory bound, e.g. 1GiB or 512M (default: half the RAM, at most 16 GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Number of plots to make.
+    #[arg(long, default_value_t = 1)]
+    count: u64,
+    /// Keep making plots until the next one would not fit in the output directory.
+    #[arg(long)]
+    fill: bool,
+    /// The plot seed (64 hex digits) for reproducible plots; plot i > 0 of a run uses
+    /// BLAKE3("masspoc/v1/seed" || seed || u64le(i)).
+    #[arg(long, value_name = "HEX")]
+    seed: Option<String>,
+    /// Print a JSON summary.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Args {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let farmer_pk = match (&self.farmer_pk, &self.key) {
+            (Some(h), _) => FarmerPublicKey::from_hex(h).context("--farmer-pk")?,
+            (None, Some(path)) => masspoc_farmer::keys::read_public_key(path)
+                .with_context(|| format!("reading the public key of {}", path.display()))?,
+            (None, None) => bail!("give --farmer-pk or --key"),
+        };
+        let k = K::new(self.k).context("--k")?;
+        let base_seed = self
+            .seed
+            .as_deref()
+            .map(PlotSeed::from_hex)
+            .transpose()
+            .context("--seed")?;
+        std::fs::create_dir_all(&self.out)
+            .with_context(|| format!("creating {}", self.out.display()))?;
+        let mut done: Vec<PlotSummary> = Vec::new();
+        let mut resumable = self.report_unfinished(&farmer_pk, k);
+        let mut i = 0u64;
+        loop {
+            if !self.fill && i >= self.count {
+                break;
+            }
+            let seed = match (base_seed, resumable.pop()) {
+                (Some(base), _) => derive_seed(&base, i),
+                (None, Some(j)) => j.plot_seed,
+                (None, None) => random_seed()?,
+            };
+            let req = self.request(farmer_pk, k, seed)?;
+            if self.fill && !req.tmp_path().exists() && !req.final_path().exists() {
+                let free = masspoc_plotter::disk::free_space(&self.out)
+                    .with_context(|| format!("free space of {}", self.out.display()))?;
+                if free < expected_plot_len(k) + (64 << 20) {
+                    break;
+                }
+            }
+            let name = req.final_path();
+            let bar = Bar::new(&name.file_name().unwrap_or_default().to_string_lossy());
+            let result = plot(&req, &bar);
+            bar.finish();
+            let summary = result.with_context(|| format!("plotting {}", name.display()))?;
+            if !self.json {
+                println!(
+                    "{} k={} pairs={} bytes={} {:.1}s{}",
+                    summary.path.display(),
+                    summary.k,
+                    summary.pairs,
+                    summary.bytes,
+                    summary.seconds,
+                    if summary.resumed { " (resumed)" } else { "" }
+                );
+            }
+            done.push(summary);
+            i += 1;
+        }
+        if self.json {
+            let plots: Vec<_> = done
+                .iter()
+                .map(|s| {
+                    json!({
+                        "plot_id": s.plot_id, "path": s.path, "k": s.k, "pairs": s.pairs,
+                        "bytes": s.bytes, "seconds": s.seconds, "resumed": s.resumed,
+                    })
+                })
+                .collect();
+            print_json(&json!({ "plots": plots }))?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn request(&self, farmer_pk: FarmerPublicKey, k: K, seed: PlotSeed) -> anyhow::Result<PlotRequest> {
+        let mut req = PlotRequest::new(farmer_pk, k, seed, &self.out);
+        if let Some(t) = &self.tmp {
+            req.tmp_dir = t.clone();
+        }
+        if let Some(m) = self.memory {
+            req.memory = m;
+        }
+        if let Some(t) = self.threads {
+            req.threads = t.max(1);
+        }
+        // Test hooks (documented in docs/plot-format.md): checkpoint granularity and a stop.
+        if let Ok(v) = std::env::var("MASSPOC_PLOT_CHECKPOINT_BYTES") {
+            req.checkpoint_bytes = v.parse().context("MASSPOC_PLOT_CHECKPOINT_BYTES")?;
+        }
+        if let Ok(v) = std::env::var("MASSPOC_PLOT_STOP_AT") {
+            req.stop_at = Some(parse_stop(&v)?);
+        }
+        Ok(req)
+    }
+
+    /// Reports unfinished plots of other keys or k as stale; returns the journals of ours.
+    fn report_unfinished(&self, farmer_pk: &FarmerPublicKey, k: K) -> Vec<Journal> {
+        let mut ours = Vec::new();
+        for (path, journal) in unfinished(&self.out) {
+            match journal {
+                Some(j) if j.farmer_pk == *farmer_pk && j.k == k.get() => ours.push(j),
+                _ => eprintln!(
+                    "warning: stale unfinished plot {} (another key or k, or no journal); \
+                     rerun its plot command to resume it, or delete it",
+                    path.display()
+                ),
+            }
+        }
+        ours
+    }
+}
+
+fn parse_stop(v: &str) -> anyhow::Result<StopAt> {
+    let (what, n) = v.split_once(':').context("MASSPOC_PLOT_STOP_AT is WHAT:N")?;
+    let n: u64 = n.parse().context("MASSPOC_PLOT_STOP_AT count")?;
+    match what {
+        "round" => Ok(StopAt::Round(n)),
+        "superblocks" => Ok(StopAt::Superblocks(n)),
+        _ => bail!("MASSPOC_PLOT_STOP_AT must be round:N or superblocks:N"),
+    }
+}
+
+/// Plot `i` of a run with an explicit seed.
+fn derive_seed(base: &PlotSeed, i: u64) -> PlotSeed {
+    if i == 0 {
+        return *base;
+    }
+    let mut h = blake3::Hasher::new();
+    h.update(b"masspoc/v1/seed");
+    h.update(base.as_bytes());
+    h.update(&i.to_le_bytes());
+    PlotSeed(*h.finalize().as_bytes())
+}
+
+fn random_seed() -> anyhow::Result<PlotSeed> {
+    let path = Path::new("/dev/urandom");
+    let mut seed = [0u8; 32];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .context("reading /dev/urandom")?;
+    Ok(PlotSeed(seed))
+}
