@@ -122,8 +122,10 @@ pub async fn run_farm(
     if tokio::time::timeout(STOP_GRACE, all_done).await.is_err() {
         warn!("chain tasks did not stop in time; abandoning them");
         chains.abort_all();
+        while chains.join_next().await.is_some() {}
     }
     background.abort_all();
+    while background.join_next().await.is_some() {}
     info!("farm stopped");
     Ok(())
 }

@@ -92,6 +92,8 @@ pub async fn run_chain(ctx: Arc<ChainContext>, mut stop: watch::Receiver<bool>) 
         }
     }
     poller.abort();
+    // Wait until the poller is really gone: it holds the context (and so the signer).
+    let _ = poller.await;
     info!(chain = %ctx.label, "chain stopped");
 }
 

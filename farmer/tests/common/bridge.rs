@@ -128,11 +128,15 @@ impl MockBridge {
                 };
                 if wait_ms > 0 {
                     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
-                    while tip(self) == Some(start_tip) {
-                        if tokio::time::timeout_at(deadline, self.tip_changed.notified())
-                            .await
-                            .is_err()
-                        {
+                    loop {
+                        // Register for the wake-up before looking, so a change in between is seen.
+                        let notified = self.tip_changed.notified();
+                        tokio::pin!(notified);
+                        notified.as_mut().enable();
+                        if tip(self) != Some(start_tip) {
+                            break;
+                        }
+                        if tokio::time::timeout_at(deadline, notified).await.is_err() {
                             break;
                         }
                     }

@@ -1,0 +1,119 @@
+//! End to end against the real bridge: the node-bridge chain host served over its HTTP API (no
+//! PoW node: nothing is anchored here), a key file and signing history opened the way
+//! `masspoc farm` opens them, and two chains farmed at once from the same plots.
+
+mod common;
+
+use common::bridge::now_ms;
+use common::plot_for_key;
+use masspoc_farmer::config::FarmerConfig;
+use masspoc_farmer::farm::run_farm;
+use masspoc_farmer::keys::FarmerKey;
+use masspoc_farmer::signer::open_identity;
+use masspoc_farmer::signing_history::SigningHistory;
+use masspoc_node_bridge::host::http::{serve, Shared};
+use masspoc_node_bridge::host::ChainHost;
+use masspoc_proof::{weight, K};
+use masspoc_verifier::{difficulty_for_weight, Beacon, ChainParams, ChainSpec};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn spec(name: &str, plots: u64) -> ChainSpec {
+    let k = K::new(16).unwrap();
+    ChainSpec::new(ChainParams {
+        name: name.into(),
+        beacon: Beacon([3; 32]),
+        genesis_time_ms: now_ms(),
+        target_interval_ms: 300,
+        slot_ms: 300,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: difficulty_for_weight(
+            u128::from(weight(k)) * u128::from(plots),
+            300,
+            0,
+        ),
+        retarget_window: 100,
+        max_future_drift_ms: 2_000,
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = FarmerKey::from_seed(&[42; 32]);
+    let pk = key.public_key();
+    key.save(&tmp.path().join("farmer.key"), None).unwrap();
+    for seed in 1..=2 {
+        plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
+    }
+
+    let specs = vec![spec("alpha", 2), spec("beta", 2)];
+    let host = ChainHost::open(&tmp.path().join("host"), specs.clone(), None).unwrap();
+    let shared = Shared::new(host);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
+        let _ = stop_rx.await;
+    }));
+
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'farmer.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
+             [[chain]]\nname = 'alpha'\nbridge = '{url}'\n\
+             [[chain]]\nchain_id = '{}'\nbridge = '{url}'\n",
+            specs[1].chain_id.to_hex()
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    let (identity, guard) = open_identity(&config).unwrap();
+    assert_eq!(identity.farmer_pk, pk);
+
+    let target = 3;
+    let heights = {
+        let shared = Arc::clone(&shared);
+        move || -> Vec<u64> {
+            shared
+                .host
+                .lock()
+                .unwrap()
+                .chains()
+                .iter()
+                .map(|c| c.height)
+                .collect()
+        }
+    };
+    let h2 = heights.clone();
+    let started = Instant::now();
+    let done = async move {
+        while h2().iter().any(|h| *h < target) && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    run_farm(&config, identity, done).await.unwrap();
+    let reached = heights();
+    assert!(reached.iter().all(|h| *h >= target), "heights {reached:?}");
+
+    // Every accepted header was recorded in the durable history first; at most one per height.
+    let records = guard.history().entries().unwrap();
+    assert!(
+        records.len() as u64 >= reached.iter().sum::<u64>(),
+        "{} records",
+        records.len()
+    );
+    let mut seen = std::collections::HashSet::new();
+    for r in &records {
+        assert!(seen.insert((r.0, r.1)), "two records at one height: {r:?}");
+    }
+    // The history closes with the guard and opens again (no second holder left behind).
+    drop(guard);
+    SigningHistory::open(&config.signing_history, &pk)
+        .expect("history reopens after the farm stops");
+
+    // The farmer's last long-poll may still be open; a graceful stop would wait for it.
+    let _ = stop_tx.send(());
+    server.abort();
+}
