@@ -289,3 +289,42 @@ impl HostError {
         }
     }
 }
+
+/// Failures of the harness.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HarnessError {
+    /// The daemon could not be spawned or the datadir made.
+    #[error("cannot start litecoind ({binary}): {source}")]
+    Spawn {
+        /// The binary tried.
+        binary: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The daemon exited or did not answer in time.
+    #[error("litecoind did not come up: {0}")]
+    NotReady(String),
+    /// An RPC call made by the harness failed.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+}
+
+/// Why the bridge stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The follower refused the node or failed.
+    #[error("following the node: {0}")]
+    Follow(#[from] FollowError),
+    /// Anchoring failed (only fatal with `once`).
+    #[error("anchoring: {0}")]
+    Anchor(#[from] AnchorError),
+    /// The chain host failed.
+    #[error("chain host: {0}")]
+    Host(#[from] HostError),
+    /// The listener or the runtime failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}

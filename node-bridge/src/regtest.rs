@@ -5,7 +5,7 @@
 //! `/usr/lib/litecoin/litecoind` (the Debian daemon behind the `/usr/bin/litecoind` wrapper),
 //! else `litecoind` on the `PATH`.
 
-use crate::error::RpcError;
+pub use crate::error::HarnessError;
 use crate::pow::Hash256;
 use crate::rpc::{RpcAuth, RpcClient, RpcConfig};
 use std::net::TcpListener;
@@ -18,27 +18,6 @@ pub const WALLET: &str = "masspoc";
 
 /// How long a start may take before it is abandoned.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Failures of the harness.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum HarnessError {
-    /// The daemon could not be spawned or the datadir made.
-    #[error("cannot start litecoind ({binary}): {source}")]
-    Spawn {
-        /// The binary tried.
-        binary: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The daemon exited or did not answer in time.
-    #[error("litecoind did not come up: {0}")]
-    NotReady(String),
-    /// An RPC call made by the harness failed.
-    #[error(transparent)]
-    Rpc(#[from] RpcError),
-}
 
 /// A running (or killed) regtest node owned by a test.
 #[derive(Debug)]

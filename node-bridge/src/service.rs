@@ -3,7 +3,8 @@
 //! killed at any moment and started again.
 
 use crate::anchor::{AnchorConfig, Anchorer, Outbox};
-use crate::error::{AnchorError, FollowError, HostError};
+use crate::error::AnchorError;
+pub use crate::error::ServiceError;
 use crate::follower::{Follower, FollowerConfig};
 use crate::host::http::{serve, Shared};
 use crate::host::ChainHost;
@@ -15,24 +16,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Why the bridge stopped.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ServiceError {
-    /// The follower refused the node or failed.
-    #[error("following the node: {0}")]
-    Follow(#[from] FollowError),
-    /// Anchoring failed (only fatal with `once`).
-    #[error("anchoring: {0}")]
-    Anchor(#[from] AnchorError),
-    /// The chain host failed.
-    #[error("chain host: {0}")]
-    Host(#[from] HostError),
-    /// The listener or the runtime failed.
-    #[error("server: {0}")]
-    Io(#[from] std::io::Error),
-}
 
 /// Settings of [`run`].
 #[derive(Debug, Clone)]

@@ -192,12 +192,22 @@ fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode
     let outbox = Outbox::open(&data.anchors()?)?;
     let rpc = node.client()?;
     let mut rows = Vec::new();
+    let mut node_up = true;
     for b in outbox.batches()? {
-        // Live confirmations from the node (-1: the block left the best chain).
+        // Live confirmations from the node (-1: the block left the best chain); without a
+        // node, the count recorded at the bridge's last pass.
         let confirmations = match &b.block {
             Some(block) => {
                 let hash = Hash256::from_display_hex(&block.hash)?;
-                Some(rpc.header_info(&hash)?.confirmations)
+                match node_up.then(|| rpc.header_info(&hash)) {
+                    Some(Ok(info)) => Some(info.confirmations),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "node unreachable; showing recorded confirmations");
+                        node_up = false;
+                        Some(block.confirmations as i64)
+                    }
+                    None => Some(block.confirmations as i64),
+                }
             }
             None => None,
         };
