@@ -63,6 +63,16 @@ pub enum RpcError {
         /// What was expected and what came.
         detail: String,
     },
+    /// The node refused the credentials (HTTP 401).
+    #[error("{method}: the node refused the credentials ({hint})")]
+    Unauthorized {
+        /// The RPC method.
+        method: String,
+        /// What to check.
+        hint: String,
+        /// Cookie auth: the node may have restarted with a new cookie (worth retrying).
+        cookie: bool,
+    },
     /// The credentials file could not be read.
     #[error("cannot read the node's cookie file {path}: {source}")]
     Cookie {
@@ -101,7 +111,8 @@ impl RpcError {
                 connection_lost, ..
             } => *connection_lost,
             RpcError::Node { code, .. } => *code == -28,
-            RpcError::Http { status, .. } => *status == 503 || *status == 401,
+            RpcError::Http { status, .. } => *status == 503,
+            RpcError::Unauthorized { cookie, .. } => *cookie,
             RpcError::Cookie { .. } => true,
             _ => false,
         }

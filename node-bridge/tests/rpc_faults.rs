@@ -177,3 +177,23 @@ fn batch_replies_are_matched_and_checked() {
     let e = client(&bad.url).batch(&[("a", json!([]))]).unwrap_err();
     assert!(e.to_string().contains("batch[a]"), "{e}");
 }
+
+#[test]
+fn refused_credentials_are_named_and_not_retried_for_passwords() {
+    let server = TestServer::start(|_, _| {
+        Some(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+        )
+    });
+    let start = Instant::now();
+    let e = client(&server.url).block_count().unwrap_err();
+    assert!(
+        matches!(e, RpcError::Unauthorized { cookie: false, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("user \"u\""), "{e}");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "a wrong password is not retried"
+    );
+}

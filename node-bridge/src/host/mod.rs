@@ -184,19 +184,8 @@ impl ChainHost {
                 },
             ));
         }
-        match self.detector.observe(&header) {
-            Ok(Observation::Equivocation { evidence, new }) => {
-                tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
-                if new {
-                    self.take_evidence(&evidence)?;
-                }
-            }
-            Ok(_) => {}
-            Err(masspoc_verifier::DetectorError::Rejected(e)) => {
-                return Err(HostError::Rejected(e))
-            }
-            Err(e) => return Err(HostError::Detector(e)),
-        }
+        // Rules first: only headers that pass them reach the detector's store, so signed junk
+        // cannot fill it. A second valid header of one farmer at one height is evidence.
         let clock = self.check_clock.then_some(now_ms);
         let hosted = self
             .chains
@@ -220,6 +209,16 @@ impl ChainHost {
             if accepted.best {
                 hosted.version += 1;
             }
+        }
+        match self.detector.observe(&header) {
+            Ok(Observation::Equivocation { evidence, new }) => {
+                tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
+                if new {
+                    self.take_evidence(&evidence)?;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return Err(HostError::Detector(e)),
         }
         Ok(SubmitReply {
             accepted: true,

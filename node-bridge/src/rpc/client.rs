@@ -232,6 +232,17 @@ impl RpcClient {
             .send(payload.as_bytes())
             .map_err(|e| transport_error(method, &url, e))?;
         let status = resp.status().as_u16();
+        if status == 401 {
+            return Err(RpcError::Unauthorized {
+                method: method.to_string(),
+                hint: match &self.auth {
+                    RpcAuth::Cookie(p) => format!("cookie file {}", p.display()),
+                    RpcAuth::UserPass { user, .. } => format!("user {user:?} and its password"),
+                    RpcAuth::None => "no credentials were given".to_string(),
+                },
+                cookie: matches!(self.auth, RpcAuth::Cookie(_)),
+            });
+        }
         let bytes = resp
             .body_mut()
             .with_config()
