@@ -148,7 +148,11 @@ async fn resolve(
         ChainSelector::Name(n) => n,
     };
     let mut pause = Duration::from_millis(500);
+    let mut attempt = 0u64;
     loop {
+        // Say it on the first failure and then every tenth, not on every retry.
+        let loud = attempt.is_multiple_of(10);
+        attempt = attempt.wrapping_add(1);
         match client.chains().await {
             Ok(list) => match list.iter().find(|c| &c.name == name) {
                 Some(c) => {
@@ -161,7 +165,9 @@ async fn resolve(
             },
             Err(e) => {
                 metrics.bridge_errors.fetch_add(1, Relaxed);
-                warn!(chain = %name, error = %e, "cannot list the bridge's chains");
+                if loud {
+                    warn!(chain = %name, error = %e, attempt, "cannot list the bridge's chains; retrying");
+                }
             }
         }
         tokio::time::sleep(pause).await;
