@@ -26,14 +26,19 @@ enum Command {
     #[command(flatten)]
     Proofs(commands::proofs::Command),
     #[command(flatten)]
+    Identity(commands::identity::Command),
+    #[command(flatten)]
     Bridge(commands::bridge::Command),
     #[command(flatten)]
     Chain(commands::chain::Command),
     #[command(flatten)]
-    Identity(commands::identity::Command),
+    Farm(commands::farm::Command),
     /// Benchmarks measured against this machine's own limits in the same run.
     #[command(subcommand)]
     Bench(commands::bench::Command),
+    /// The whole system on this machine: regtest litecoind, plots, bridge, farmer, slashing,
+    /// anchoring, verification, then a summary (docs/devnet.md).
+    Devnet(commands::devnet::DevnetArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,10 +46,12 @@ fn main() -> ExitCode {
     output::init_logging(&cli.log);
     let result = match cli.command {
         Command::Proofs(c) => c.run(),
+        Command::Identity(c) => c.run(),
         Command::Bridge(c) => c.run(),
         Command::Chain(c) => c.run(),
-        Command::Identity(c) => c.run(),
+        Command::Farm(c) => c.run(),
         Command::Bench(c) => c.run(),
+        Command::Devnet(a) => a.run(),
     };
     match result {
         Ok(code) => code,

@@ -3,5 +3,7 @@
 pub mod bench;
 pub mod bridge;
 pub mod chain;
+pub mod devnet;
+pub mod farm;
 pub mod identity;
 pub mod proofs;

@@ -1,0 +1,41 @@
+//! The double-signing demonstration: a second signer on a copy of the farmer key, with a signing
+//! history of its own (so nothing stops it), signs a second header at a height the honest farmer
+//! already signed, and hands it to the bridge, whose slashing detector must catch it.
+
+use super::http::Bridge;
+use super::setup::Layout;
+use anyhow::Context;
+use masspoc_farmer::keys::FarmerKey;
+use masspoc_farmer::signing_history::SigningGuard;
+use masspoc_verifier::{Header, PayloadRoot};
+
+/// Double-signs at height 1 of `chain_id`; returns the bridge's answer to the second header.
+pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &str) -> anyhow::Result<String> {
+    let first = bridge
+        .headers(chain_id, 1)?
+        .into_iter()
+        .next()
+        .context("the chain has no header at height 1 to double-sign")?;
+    let honest = Header::from_hex(&first).context("decoding the honest header")?;
+
+    // The second signer: a copy of the key, and a fresh, empty signing history.
+    std::fs::create_dir_all(layout.rogue_dir())?;
+    let key = FarmerKey::load(&layout.key(), None).context("loading the copied key")?;
+    let guard = SigningGuard::open(key, &layout.rogue_dir().join("history"))?;
+
+    let mut twin = honest;
+    twin.payload_root = PayloadRoot(*blake3::hash(b"masspoc devnet: a second payload").as_bytes());
+    let hash = twin.hash();
+    let signature = guard
+        .sign(
+            twin.chain_id.as_bytes(),
+            twin.height.0,
+            hash.as_bytes(),
+            &twin.signing_message(),
+        )
+        .context("the second signer signing")?;
+    twin.signature = signature.to_bytes();
+    let path = format!("/v1/chains/{chain_id}/headers");
+    let (status, reply) = bridge.post(&path, &serde_json::json!({ "header": twin.to_hex() }))?;
+    Ok(format!("HTTP {status}: {reply}"))
+}

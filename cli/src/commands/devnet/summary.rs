@@ -1,0 +1,75 @@
+//! The devnet's closing report: a table on the terminal or `--json`.
+
+use serde::Serialize;
+
+/// One chain's figures.
+#[derive(Debug, Serialize)]
+pub struct ChainSummary {
+    /// Hex chain id.
+    pub chain_id: String,
+    /// Chain name.
+    pub name: String,
+    /// Blocks on the best chain.
+    pub blocks: u64,
+    /// Mean interval between blocks, in seconds.
+    pub mean_interval_s: f64,
+    /// Proofs the farmer found for this chain.
+    pub proofs_found: u64,
+    /// Whether `masspoc verify-chain` accepted the chain.
+    pub verified: bool,
+    /// Blocks whose anchor proof checked out against the node.
+    pub anchored: u64,
+    /// Anchoring transactions used.
+    pub anchor_txs: usize,
+    /// The smallest confirmation count among the anchored blocks.
+    pub confirmations: u64,
+}
+
+/// The double-signing demonstration.
+#[derive(Debug, Serialize)]
+pub struct SlashingSummary {
+    /// Evidence items the detector produced.
+    pub evidence: usize,
+    /// Evidence items whose anchor checked out against the node.
+    pub anchored: usize,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Per chain.
+    pub chains: Vec<ChainSummary>,
+    /// Slashing.
+    pub slashing: SlashingSummary,
+    /// PoW height at the end.
+    pub pow_height: u64,
+    /// Where the devnet's files are.
+    pub dir: String,
+}
+
+impl Summary {
+    /// Prints the table.
+    pub fn print_table(&self) {
+        println!(
+            "\n{:<10} {:>7} {:>10} {:>7} {:>9} {:>9} {:>6} {:>6}",
+            "chain", "blocks", "interval", "proofs", "verified", "anchored", "txs", "conf"
+        );
+        for c in &self.chains {
+            println!(
+                "{:<10} {:>7} {:>9.2}s {:>7} {:>9} {:>9} {:>6} {:>6}",
+                c.name,
+                c.blocks,
+                c.mean_interval_s,
+                c.proofs_found,
+                if c.verified { "yes" } else { "NO" },
+                format!("{}/{}", c.anchored, c.blocks),
+                c.anchor_txs,
+                c.confirmations
+            );
+        }
+        println!(
+            "slashing: {} evidence item(s) caught, {} anchored; PoW height {}; files in {}",
+            self.slashing.evidence, self.slashing.anchored, self.pow_height, self.dir
+        );
+    }
+}
