@@ -4,7 +4,9 @@
 //! then the pure per-header rules of [`crate::rules`]; fork choice is [`node::compare_tips`].
 
 mod ban;
+mod unchecked;
 pub use ban::BanOutcome;
+pub use unchecked::SimBlock;
 pub mod node;
 mod work;
 
@@ -20,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 pub use work::Work;
 
-use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
+use masspoc_proof::vrf::VrfPublicKey;
 use masspoc_proof::FarmerPublicKey;
 
 /// What happened to the best chain when a block was accepted.
@@ -47,24 +49,6 @@ pub struct Accepted {
     pub reorg: Option<Reorg>,
     /// It would have won fork choice, but the reorganisation is deeper than the node's bound.
     pub reorg_refused: bool,
-}
-
-/// A block whose proof was sampled rather than proven (the simulator): the score and beta are
-/// taken as given; difficulty, timing and fork choice are the real rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SimBlock {
-    /// Parent hash.
-    pub parent: HeaderHash,
-    /// Farmer key.
-    pub farmer: FarmerPublicKey,
-    /// Slot used.
-    pub slot: crate::challenge::Slot,
-    /// The proof's score.
-    pub score: masspoc_proof::Score,
-    /// Timestamp claimed.
-    pub timestamp_ms: u64,
-    /// VRF output to derive children's challenges from.
-    pub beta: VrfOutput,
 }
 
 /// The block tree of one chain instance.
@@ -286,82 +270,7 @@ impl ChainState {
         Ok(self.insert_node(node))
     }
 
-    /// Adds a header after only the stateful checks, taking its VRF output as given (a scratch
-    /// copy's look-ahead in [`crate::batch::accept_sequence`]; never on a state that matters).
-    pub(crate) fn insert_unverified(
-        &mut self,
-        header: &Header,
-        beta: VrfOutput,
-    ) -> Result<Accepted, RejectError> {
-        let hash = header.hash();
-        if self.nodes.contains_key(&hash) {
-            return Ok(self.duplicate(hash));
-        }
-        let (_, difficulty) = self.prepare(header)?;
-        let parent = &self.nodes[&header.prev_hash];
-        let node = Node {
-            hash,
-            parent: header.prev_hash,
-            height: header.height,
-            timestamp_ms: header.timestamp_ms,
-            difficulty,
-            cumulative: parent.cumulative + u128::from(difficulty),
-            farmer: Some(header.farmer()),
-            beta,
-            header: None,
-            bindings: bind(parent, header.farmer(), header.vrf_pk),
-        };
-        Ok(self.insert_node(node))
-    }
-
-    /// Adds a simulated block: real retarget, real deadline and timestamp rules, real fork choice;
-    /// the score and beta are taken as given.
-    pub fn accept_simulated(&mut self, b: &SimBlock) -> Result<Accepted, RejectError> {
-        let parent = self
-            .nodes
-            .get(&b.parent)
-            .ok_or_else(|| RejectError::UnknownParent(b.parent.to_hex()))?;
-        let difficulty = self.next_difficulty(&b.parent).expect("parent known");
-        let deadline = crate::deadline::deadline_ms(b.score, difficulty);
-        let earliest = crate::rules::earliest_timestamp(
-            parent.timestamp_ms,
-            b.slot,
-            self.spec.params.slot_ms,
-            deadline,
-        );
-        if earliest.is_none_or(|e| b.timestamp_ms < e) {
-            return Err(RejectError::DeadlineNotMet {
-                earliest_ms: earliest.unwrap_or(u64::MAX),
-                got_ms: b.timestamp_ms,
-            });
-        }
-        let mut h = blake3::Hasher::new();
-        h.update(b"masspoc/v1/sim-block");
-        h.update(b.parent.as_bytes());
-        h.update(b.farmer.as_bytes());
-        h.update(&b.slot.0.to_le_bytes());
-        h.update(&b.timestamp_ms.to_le_bytes());
-        h.update(b.beta.as_bytes());
-        let hash = HeaderHash(*h.finalize().as_bytes());
-        if self.nodes.contains_key(&hash) {
-            return Ok(self.duplicate(hash));
-        }
-        let node = Node {
-            hash,
-            parent: b.parent,
-            height: Height(parent.height.0 + 1),
-            timestamp_ms: b.timestamp_ms,
-            difficulty,
-            cumulative: parent.cumulative + u128::from(difficulty),
-            farmer: Some(b.farmer),
-            beta: b.beta,
-            header: None,
-            bindings: parent.bindings.clone(),
-        };
-        Ok(self.insert_node(node))
-    }
-
-    fn duplicate(&self, hash: HeaderHash) -> Accepted {
+    pub(crate) fn duplicate(&self, hash: HeaderHash) -> Accepted {
         let height = self.nodes.get(&hash).map_or(Height(0), |n| n.height);
         Accepted {
             hash,
@@ -373,7 +282,7 @@ impl ChainState {
         }
     }
 
-    fn insert_node(&mut self, node: Node) -> Accepted {
+    pub(crate) fn insert_node(&mut self, node: Node) -> Accepted {
         let hash = node.hash;
         let height = node.height;
         let wins = compare_tips(&node, self.best()) == Ordering::Greater;
@@ -440,7 +349,7 @@ fn check_binding(
     }
 }
 
-fn bind(parent: &Node, farmer: FarmerPublicKey, vrf_pk: VrfPublicKey) -> node::Bindings {
+pub(crate) fn bind(parent: &Node, farmer: FarmerPublicKey, vrf_pk: VrfPublicKey) -> node::Bindings {
     if parent.bindings.contains_key(&farmer) {
         parent.bindings.clone()
     } else {

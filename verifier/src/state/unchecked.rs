@@ -1,0 +1,105 @@
+//! Blocks added without the full per-header rules: the simulator's sampled blocks (real
+//! retarget, deadline, timestamp and fork-choice rules; score and VRF output taken as given) and the
+//! look-ahead of [`crate::batch::accept_sequence`] on a scratch copy.
+
+use super::{bind, Accepted, ChainState, Node};
+use crate::error::RejectError;
+use crate::header::Header;
+use crate::types::{HeaderHash, Height};
+use masspoc_proof::vrf::VrfOutput;
+use masspoc_proof::FarmerPublicKey;
+
+/// A block whose proof was sampled rather than proven (the simulator): the score and beta are
+/// taken as given; difficulty, timing and fork choice are the real rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimBlock {
+    /// Parent hash.
+    pub parent: HeaderHash,
+    /// Farmer key.
+    pub farmer: FarmerPublicKey,
+    /// Slot used.
+    pub slot: crate::challenge::Slot,
+    /// The proof's score.
+    pub score: masspoc_proof::Score,
+    /// Timestamp claimed.
+    pub timestamp_ms: u64,
+    /// VRF output to derive children's challenges from.
+    pub beta: VrfOutput,
+}
+
+impl ChainState {
+    /// Adds a header after only the stateful checks, taking its VRF output as given (a scratch
+    /// copy's look-ahead in [`crate::batch::accept_sequence`]; never on a state that matters).
+    pub(crate) fn insert_unverified(
+        &mut self,
+        header: &Header,
+        beta: VrfOutput,
+    ) -> Result<Accepted, RejectError> {
+        let hash = header.hash();
+        if self.nodes.contains_key(&hash) {
+            return Ok(self.duplicate(hash));
+        }
+        let (_, difficulty) = self.prepare(header)?;
+        let parent = &self.nodes[&header.prev_hash];
+        let node = Node {
+            hash,
+            parent: header.prev_hash,
+            height: header.height,
+            timestamp_ms: header.timestamp_ms,
+            difficulty,
+            cumulative: parent.cumulative + u128::from(difficulty),
+            farmer: Some(header.farmer()),
+            beta,
+            header: None,
+            bindings: bind(parent, header.farmer(), header.vrf_pk),
+        };
+        Ok(self.insert_node(node))
+    }
+
+    /// Adds a simulated block: real retarget, real deadline and timestamp rules, real fork choice;
+    /// the score and beta are taken as given.
+    pub fn accept_simulated(&mut self, b: &SimBlock) -> Result<Accepted, RejectError> {
+        let parent = self
+            .nodes
+            .get(&b.parent)
+            .ok_or_else(|| RejectError::UnknownParent(b.parent.to_hex()))?;
+        let difficulty = self.next_difficulty(&b.parent).expect("parent known");
+        let deadline = crate::deadline::deadline_ms(b.score, difficulty);
+        let earliest = crate::rules::earliest_timestamp(
+            parent.timestamp_ms,
+            b.slot,
+            self.spec.params.slot_ms,
+            deadline,
+        );
+        if earliest.is_none_or(|e| b.timestamp_ms < e) {
+            return Err(RejectError::DeadlineNotMet {
+                earliest_ms: earliest.unwrap_or(u64::MAX),
+                got_ms: b.timestamp_ms,
+            });
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(b"masspoc/v1/sim-block");
+        h.update(b.parent.as_bytes());
+        h.update(b.farmer.as_bytes());
+        h.update(&b.slot.0.to_le_bytes());
+        h.update(&b.timestamp_ms.to_le_bytes());
+        h.update(b.beta.as_bytes());
+        let hash = HeaderHash(*h.finalize().as_bytes());
+        if self.nodes.contains_key(&hash) {
+            return Ok(self.duplicate(hash));
+        }
+        let node = Node {
+            hash,
+            parent: b.parent,
+            height: Height(parent.height.0 + 1),
+            timestamp_ms: b.timestamp_ms,
+            difficulty,
+            cumulative: parent.cumulative + u128::from(difficulty),
+            farmer: Some(b.farmer),
+            beta: b.beta,
+            header: None,
+            bindings: parent.bindings.clone(),
+        };
+        Ok(self.insert_node(node))
+    }
+}
