@@ -32,6 +32,22 @@ struct Report {
     ratio: f64,
     target_ratio: Option<f64>,
     meets_target: Option<bool>,
+    /// Cores' worth of CPU the process got while validating (2.0 = both cores, all the time);
+    /// below that, other load on the machine limited the measurement.
+    cores_used_validating: Option<f64>,
+    /// The same while hashing on one core (1.0 = that core all the time).
+    cores_used_raw: Option<f64>,
+}
+
+/// This process's CPU time (user + system), from `/proc/self/stat` (Linux; ticks of 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// A chain of regtest-difficulty headers with valid proof of work (about two scrypt hashes each
@@ -83,8 +99,10 @@ impl Args {
         let slice = budget / rounds;
         let (mut raw, mut raw_time) = (0u64, Duration::ZERO);
         let (mut validated, mut valid_time) = (0u64, Duration::ZERO);
+        let (mut raw_cpu, mut valid_cpu) = (Some(0.0), Some(0.0));
         for _ in 0..rounds {
             // One core, raw scrypt over the same header bytes.
+            let cpu0 = cpu_seconds();
             let start = Instant::now();
             while start.elapsed() < slice {
                 for h in headers.iter().take(64) {
@@ -93,12 +111,16 @@ impl Args {
                 raw += 64.min(headers.len()) as u64;
             }
             raw_time += start.elapsed();
+            let cpu1 = cpu_seconds();
+            raw_cpu = raw_cpu.zip(cpu0.zip(cpu1)).map(|(t, (a, b))| t + b - a);
             // All cores, full validation of the chain.
             let start = Instant::now();
             while start.elapsed() < slice {
                 validated += validate_run(&params, Some(parent), &run)?.len() as u64;
             }
             valid_time += start.elapsed();
+            let cpu2 = cpu_seconds();
+            valid_cpu = valid_cpu.zip(cpu1.zip(cpu2)).map(|(t, (a, b))| t + b - a);
         }
         let raw_rate = raw as f64 / raw_time.as_secs_f64();
         let rate = validated as f64 / valid_time.as_secs_f64();
@@ -114,6 +136,8 @@ impl Args {
             ratio,
             target_ratio: target,
             meets_target: target.map(|t| ratio >= t),
+            cores_used_validating: valid_cpu.map(|c| c / valid_time.as_secs_f64()),
+            cores_used_raw: raw_cpu.map(|c| c / raw_time.as_secs_f64()),
         };
         if self.json {
             print_json(&report)?;
@@ -124,6 +148,9 @@ impl Args {
             match target {
                 Some(t) => println!("ratio:                           {ratio:.2} (target ≥ {t})"),
                 None => println!("ratio:                           {ratio:.2}"),
+            }
+            if let (Some(v), Some(r)) = (report.cores_used_validating, report.cores_used_raw) {
+                println!("cores used (validating / raw):   {v:.2} / {r:.2}");
             }
         }
         Ok(ExitCode::SUCCESS)
