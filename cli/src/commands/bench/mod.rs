@@ -1,5 +1,6 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
+mod farm;
 mod pow;
 mod verify;
 
@@ -14,6 +15,8 @@ pub enum Command {
     Pow(pow::Args),
     /// Capacity proofs/s and headers/s on all cores beside one core's primitive rates.
     Verify(verify::Args),
+    /// Challenge-to-best-proof latency over N plots for M chains beside one raw random read.
+    Farm(farm::Args),
 }
 
 impl Command {
@@ -22,6 +25,7 @@ impl Command {
         match self {
             Command::Pow(a) => a.run(),
             Command::Verify(a) => a.run(),
+            Command::Farm(a) => a.run(),
         }
     }
 }
