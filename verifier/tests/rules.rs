@@ -202,3 +202,36 @@ fn vrf_key_changed_on_a_branch() {
         RejectError::VrfKeyChanged
     );
 }
+
+#[test]
+fn every_single_byte_change_is_refused() {
+    let (state, h) = fresh();
+    let good = h.encode();
+    for i in 0..good.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut b = good;
+            b[i] ^= bit;
+            if let Ok(m) = Header::decode(&b) {
+                let mut s = state.clone();
+                assert!(
+                    s.accept_header(&m, None).is_err(),
+                    "byte {i} bit {bit:#x} accepted"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn main_headers_pages_along_the_best_chain() {
+    let state = ChainState::new(spec());
+    let chain = masspoc_verifier::testkit::grow_chain(&state, farmers(), state.best().hash, 10);
+    let mut s = state.clone();
+    for h in &chain {
+        s.accept_header(h, None).unwrap();
+    }
+    assert_eq!(s.main_headers(Height(0), 3), chain[..3].to_vec());
+    assert_eq!(s.main_headers(Height(4), 100), chain[3..].to_vec());
+    assert!(s.main_headers(Height(11), 5).is_empty());
+    assert_eq!(s.work(2).height, Height(11));
+}
