@@ -208,6 +208,16 @@ fn chain_host_end_to_end() {
         (400, Some("bad_request")),
         "{v}"
     );
+    let (status, v) = call(
+        "GET",
+        &format!("{base}/v1/chains/{chain}/headers?from=x"),
+        None,
+    );
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{v}"
+    );
     let (status, v) = submit(&base, &"ab".repeat(32), &headers[0]);
     assert_eq!(
         (status, v["error"]["code"].as_str()),

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use masspoc_verifier::ChainId;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -178,13 +177,7 @@ async fn challenge(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let chain = chain_id(&id)?;
-    let wait_ms = match q.get("wait_ms") {
-        Some(w) => w
-            .parse::<u64>()
-            .map_err(|_| ApiError::bad_request("wait_ms must be an integer"))?,
-        None => 0,
-    }
-    .min(MAX_WAIT_MS);
+    let wait_ms = query_u64(&q, "wait_ms", 0)?.min(MAX_WAIT_MS);
     let start_version = s.lock()?.tip_version(&chain)?;
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
@@ -203,21 +196,24 @@ async fn challenge(
     Ok(Json(v))
 }
 
-#[derive(Deserialize)]
-struct Range {
-    from: Option<u64>,
-    limit: Option<usize>,
+fn query_u64(q: &HashMap<String, String>, key: &str, default: u64) -> Result<u64, ApiError> {
+    match q.get(key) {
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("{key} must be a non-negative integer"))),
+        None => Ok(default),
+    }
 }
 
 async fn get_headers(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-    Query(r): Query<Range>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let chain = chain_id(&id)?;
-    let headers = s
-        .lock()?
-        .headers(&chain, r.from.unwrap_or(0), r.limit.unwrap_or(100))?;
+    let from = query_u64(&q, "from", 0)?;
+    let limit = usize::try_from(query_u64(&q, "limit", 100)?).unwrap_or(usize::MAX);
+    let headers = s.lock()?.headers(&chain, from, limit)?;
     Ok(Json(json!({"headers": headers})))
 }
 
