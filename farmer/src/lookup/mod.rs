@@ -143,6 +143,13 @@ fn verified_best(
     None
 }
 
+/// Cores available to this process, read once: `available_parallelism` reads cgroup files on
+/// every call, which would cost more than a small round.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Splits the snapshot into jobs, leaving out (and reporting) plots known to be stuck.
 fn plan_jobs(
     snapshot: &PlotSnapshot,
@@ -169,7 +176,7 @@ fn plan_jobs(
         groups.entry(e.dir_index).or_default().push(Arc::clone(e));
     }
     // Large groups are split so every core takes a share; small ones are not worth a thread.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cores();
     let mut jobs = Vec::new();
     for (_, plots) in groups {
         let size = plots.len().div_ceil(cores).clamp(MIN_CHUNK, CHUNK);
