@@ -76,7 +76,12 @@ pub fn time_f(plot_id: &PlotId, k: K) -> f64 {
     let sink: u64 = (0..n.div_ceil(batch))
         .into_par_iter()
         .map_init(
-            || (Vec::with_capacity(batch as usize), vec![0u64; batch as usize]),
+            || {
+                (
+                    Vec::with_capacity(batch as usize),
+                    vec![0u64; batch as usize],
+                )
+            },
             |(pairs, zs), b| {
                 pairs.clear();
                 let lo = b * batch;

@@ -60,7 +60,11 @@ pub fn decode_entry(k: K, bytes: &[u8], byte_base: u64, i: u64) -> Entry {
     window[..avail].copy_from_slice(&bytes[start..start + avail]);
     let raw = u128::from_le_bytes(window) >> shift;
     // w + shift <= 84 + 7 < 128, so one 16-byte window always suffices.
-    let v = if w >= 128 { raw } else { raw & ((1u128 << w) - 1) };
+    let v = if w >= 128 {
+        raw
+    } else {
+        raw & ((1u128 << w) - 1)
+    };
     let kmask = (1u128 << kk) - 1;
     Entry {
         z_low: (v & ((1 << G_BITS) - 1)) as u64,

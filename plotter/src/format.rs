@@ -203,7 +203,9 @@ impl Header {
         }
         let version = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
         if version != VERSION {
-            return Err(format!("format version {version}, this build reads {VERSION}"));
+            return Err(format!(
+                "format version {version}, this build reads {VERSION}"
+            ));
         }
         if blake3::hash(&b[..224]).as_bytes()[..] != b[224..256] {
             return Err("header checksum mismatch (bytes 0..256)".into());

@@ -85,7 +85,12 @@ pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> Roun
             Part { records, offsets }
         })
         .collect();
-    tracing::debug!(round, items_s = t1.as_secs_f64(), total_s = t0.elapsed().as_secs_f64(), "matching round");
+    tracing::debug!(
+        round,
+        items_s = t1.as_secs_f64(),
+        total_s = t0.elapsed().as_secs_f64(),
+        "matching round"
+    );
     RoundOutput { parts }
 }
 
@@ -158,7 +163,8 @@ fn pair_subs(
     for s in subs {
         gathered.clear();
         for ch in chunks {
-            gathered.extend_from_slice(&ch.items[ch.offsets[s] as usize..ch.offsets[s + 1] as usize]);
+            gathered
+                .extend_from_slice(&ch.items[ch.offsets[s] as usize..ch.offsets[s + 1] as usize]);
         }
         // Counting sort by the low bits of c.
         counts.iter_mut().for_each(|c| *c = 0);
@@ -203,7 +209,13 @@ fn pair_subs(
     flush(plot_id, g.k, &mut pairs, &mut zs, out);
 }
 
-fn flush(plot_id: &PlotId, k: K, pairs: &mut Vec<(u64, u64)>, zs: &mut Vec<u64>, out: &mut Vec<Record>) {
+fn flush(
+    plot_id: &PlotId,
+    k: K,
+    pairs: &mut Vec<(u64, u64)>,
+    zs: &mut Vec<u64>,
+    out: &mut Vec<Record>,
+) {
     let kk = u32::from(k.get());
     for batch in pairs.chunks(F_BATCH) {
         f_many(plot_id, k, batch, &mut zs[..batch.len()]);

@@ -82,7 +82,10 @@ impl PlotRequest {
     }
 
     fn side_path(&self, dir: &Path, suffix: &str) -> PathBuf {
-        dir.join(format!("{}.{suffix}", plot_file_name(self.k, &self.plot_id())))
+        dir.join(format!(
+            "{}.{suffix}",
+            plot_file_name(self.k, &self.plot_id())
+        ))
     }
 
     /// Path of the plot while it is written.
@@ -183,9 +186,8 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         return Ok(summary(req, &reader, start, true, plan(req.k, req.memory)));
     }
     let plot_id = req.plot_id();
-    let resumable = existing.filter(|j| {
-        j.plot_id == plot_id && j.k == req.k.get() && tmp_path.exists()
-    });
+    let resumable =
+        existing.filter(|j| j.plot_id == plot_id && j.k == req.k.get() && tmp_path.exists());
     let resumed = resumable.is_some();
     let mut journal = match resumable {
         Some(j) => j,
@@ -220,7 +222,8 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         .open(&tmp_path)
         .at(&tmp_path)?;
     let entries_off = Layout::new(req.k, 0).section(Section::Entries).0;
-    file.set_len(entries_off + journal.entries_len).at(&tmp_path)?;
+    file.set_len(entries_off + journal.entries_len)
+        .at(&tmp_path)?;
     let superblocks = superblock_count(req.k);
     let mut times = [0f64; 3];
     if journal.superblocks_done < superblocks {
@@ -323,7 +326,13 @@ fn cleanup(req: &PlotRequest, j: &Journal, journal_path: &Path) {
     let _ = std::fs::remove_file(journal_path);
 }
 
-fn summary(req: &PlotRequest, r: &PlotReader, start: Instant, resumed: bool, plan: Plan) -> PlotSummary {
+fn summary(
+    req: &PlotRequest,
+    r: &PlotReader,
+    start: Instant,
+    resumed: bool,
+    plan: Plan,
+) -> PlotSummary {
     PlotSummary {
         plot_id: r.header().plot_id,
         path: r.path().to_path_buf(),

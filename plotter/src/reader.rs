@@ -162,7 +162,9 @@ impl PlotReader {
     pub fn lookup(&self, z: u64) -> Result<Vec<(u64, u64)>, ReadError> {
         let k = self.header.k;
         if z > k.mask() {
-            return Err(ReadError::InvalidArgument(format!("z {z} is not below 2^{k}")));
+            return Err(ReadError::InvalidArgument(format!(
+                "z {z} is not below 2^{k}"
+            )));
         }
         let s = z >> SUPERBLOCK_BITS;
         let mut sb = [0u8; 16];
@@ -216,7 +218,10 @@ impl PlotReader {
                 return Err(self.corrupt(
                     Section::Entries,
                     e_range,
-                    format!("stored pair ({}, {}) does not map to z = {z}", e.x, e.x_prime),
+                    format!(
+                        "stored pair ({}, {}) does not map to z = {z}",
+                        e.x, e.x_prime
+                    ),
                 ));
             }
             out.push((e.x, e.x_prime));

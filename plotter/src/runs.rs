@@ -45,7 +45,11 @@ impl Run {
             offsets.push(total);
             w.write_all(&total.to_le_bytes()).at(path)?;
             if sb < superblocks {
-                total += out.parts.iter().map(|p| p.offsets[sb + 1] - p.offsets[sb]).sum::<u64>();
+                total += out
+                    .parts
+                    .iter()
+                    .map(|p| p.offsets[sb + 1] - p.offsets[sb])
+                    .sum::<u64>();
             }
         }
         for r in gather(&out, 0..superblocks) {

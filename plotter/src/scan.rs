@@ -121,7 +121,9 @@ pub fn unfinished(dir: &Path) -> Vec<(PathBuf, Option<Journal>)> {
         .into_iter()
         .filter(|l| l.status == PlotStatus::Partial)
         .map(|l| {
-            let j = Journal::load(&l.path.with_extension("journal")).ok().flatten();
+            let j = Journal::load(&l.path.with_extension("journal"))
+                .ok()
+                .flatten();
             (l.path, j)
         })
         .collect()

@@ -75,7 +75,8 @@ pub fn write_superblocks(
         }
         let f = target.file;
         f.write_all_at(&sb_table, sb_off + 8 * s0).at(target.path)?;
-        f.write_all_at(&groups, g_off + group_bytes * s0).at(target.path)?;
+        f.write_all_at(&groups, g_off + group_bytes * s0)
+            .at(target.path)?;
         f.write_all_at(&entries, e_off + journal.entries_len)
             .at(target.path)?;
         journal.entries_len = at;

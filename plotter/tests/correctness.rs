@@ -32,7 +32,10 @@ fn k16_lookups_are_exactly_the_brute_force_set() {
         let c = Challenge(*blake3::hash(&i.to_le_bytes()).as_bytes());
         let z = probe(&plot_id, req.k, &c).z;
         let proofs = reader.prove(&c, 0).unwrap();
-        let got: Vec<(u64, u64)> = proofs.iter().map(|p| (p.proof.x, p.proof.x_prime)).collect();
+        let got: Vec<(u64, u64)> = proofs
+            .iter()
+            .map(|p| (p.proof.x, p.proof.x_prime))
+            .collect();
         assert_eq!(got, by_z.get(&z).cloned().unwrap_or_default());
         for p in &proofs {
             let v = p.proof.verify(&c, 0).unwrap();
@@ -41,7 +44,10 @@ fn k16_lookups_are_exactly_the_brute_force_set() {
         answered += usize::from(!proofs.is_empty());
     }
     // About 1 - e^(-1/2) = 39% of challenges have a proof.
-    assert!((700..900).contains(&answered), "answered {answered} of 2000");
+    assert!(
+        (700..900).contains(&answered),
+        "answered {answered} of 2000"
+    );
 }
 
 #[test]

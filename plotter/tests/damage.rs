@@ -19,7 +19,12 @@ fn bit_flips_are_found_by_scrub_with_their_chunk() {
     let good = reader_of(bytes.clone()).unwrap();
     good.scrub(|_, _| {}).unwrap();
     let layout = good.header().layout;
-    for section in [Section::Superblocks, Section::Groups, Section::Entries, Section::Checksums] {
+    for section in [
+        Section::Superblocks,
+        Section::Groups,
+        Section::Entries,
+        Section::Checksums,
+    ] {
         let (off, len) = layout.section(section);
         for at in [off, off + len / 2, off + len - 1] {
             let mut bad = bytes.clone();
@@ -36,12 +41,18 @@ fn bit_flips_are_found_by_scrub_with_their_chunk() {
     for at in [0usize, 12, 100, 130, 200, 250] {
         let mut bad = bytes.clone();
         bad[at] ^= 1;
-        assert!(matches!(reader_of(bad), Err(ReadError::BadHeader { .. })), "header byte {at}");
+        assert!(
+            matches!(reader_of(bad), Err(ReadError::BadHeader { .. })),
+            "header byte {at}"
+        );
     }
     // A truncated file is refused at open and names the lengths.
     for cut in [0, 100, 256, bytes.len() / 2, bytes.len() - 1] {
         let err = reader_of(bytes[..cut].to_vec()).unwrap_err();
-        assert!(matches!(err, ReadError::Truncated { .. }), "cut {cut}: {err}");
+        assert!(
+            matches!(err, ReadError::Truncated { .. }),
+            "cut {cut}: {err}"
+        );
     }
     std::fs::remove_file(s.path).unwrap();
 }

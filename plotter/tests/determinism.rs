@@ -18,14 +18,23 @@ fn same_bytes_across_threads_and_memory_bounds() {
     };
     // 2 threads unbounded; then bounds that force 4, 8 and 32 rounds with run files.
     let o = masspoc_plotter::plan::OVERHEAD;
-    for (threads, memory) in [(2, 1 << 34), (2, o + (5 << 20)), (1, o + (3 << 20)), (2, o + (600 << 10))] {
+    for (threads, memory) in [
+        (2, 1 << 34),
+        (2, o + (5 << 20)),
+        (1, o + (3 << 20)),
+        (2, o + (600 << 10)),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let mut req = request(20, 5, dir.path());
         req.threads = threads;
         req.memory = memory;
         req.tmp_dir = dir.path().join("tmp");
         let (s, bytes) = plot_bytes(&req);
-        assert!(bytes == reference, "threads={threads} memory={memory} plan={:?}", s.plan);
+        assert!(
+            bytes == reference,
+            "threads={threads} memory={memory} plan={:?}",
+            s.plan
+        );
         if memory < (1 << 30) {
             assert!(s.plan.runs_on_disk, "memory={memory} plan={:?}", s.plan);
         }

@@ -35,7 +35,12 @@ impl Args {
     /// Runs the benchmark.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let k = K::new(self.k).context("--k")?;
-        let mut req = PlotRequest::new(FarmerPublicKey([0x42; 32]), k, PlotSeed([0x17; 32]), &self.dir);
+        let mut req = PlotRequest::new(
+            FarmerPublicKey([0x42; 32]),
+            k,
+            PlotSeed([0x17; 32]),
+            &self.dir,
+        );
         if let Some(m) = self.memory {
             req.memory = m;
         }
@@ -46,7 +51,12 @@ impl Args {
         if self.json {
             print_json(&r)?;
         } else {
-            println!("k={} threads={} memory={} MiB", r.k, r.threads, r.memory_bytes >> 20);
+            println!(
+                "k={} threads={} memory={} MiB",
+                r.k,
+                r.threads,
+                r.memory_bytes >> 20
+            );
             println!(
                 "plotting      {:>8.3} s  ({:.1} MB/s, {} bytes, {} pairs, {} round(s){})",
                 r.wall_s,

@@ -132,11 +132,19 @@ impl Args {
                         r.proofs_verified,
                         r.lookup_us_mean,
                         r.lookup_us_max,
-                        if r.scrubbed { ", every checksum verified" } else { "" }
+                        if r.scrubbed {
+                            ", every checksum verified"
+                        } else {
+                            ""
+                        }
                     ),
                 }
             }
         }
-        Ok(if bad { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        Ok(if bad {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }

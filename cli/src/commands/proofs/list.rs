@@ -27,7 +27,10 @@ impl Args {
         if self.json {
             print_json(&serde_json::json!({ "plots": all }))?;
         } else {
-            println!("{:<8} {:>3} {:>14}  {:<64}  path", "status", "k", "bytes", "plot_id");
+            println!(
+                "{:<8} {:>3} {:>14}  {:<64}  path",
+                "status", "k", "bytes", "plot_id"
+            );
             for p in &all {
                 let status = match p.status {
                     PlotStatus::Ok => "ok",
@@ -41,7 +44,9 @@ impl Args {
                     p.bytes,
                     p.plot_id.map_or("-".into(), |i| i.to_hex()),
                     p.path.display(),
-                    p.detail.as_ref().map_or(String::new(), |d| format!("  ({d})"))
+                    p.detail
+                        .as_ref()
+                        .map_or(String::new(), |d| format!("  ({d})"))
                 );
             }
         }

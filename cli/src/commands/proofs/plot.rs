@@ -127,7 +127,12 @@ impl Args {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn request(&self, farmer_pk: FarmerPublicKey, k: K, seed: PlotSeed) -> anyhow::Result<PlotRequest> {
+    fn request(
+        &self,
+        farmer_pk: FarmerPublicKey,
+        k: K,
+        seed: PlotSeed,
+    ) -> anyhow::Result<PlotRequest> {
         let mut req = PlotRequest::new(farmer_pk, k, seed, &self.out);
         if let Some(t) = &self.tmp {
             req.tmp_dir = t.clone();
@@ -166,7 +171,9 @@ impl Args {
 }
 
 fn parse_stop(v: &str) -> anyhow::Result<StopAt> {
-    let (what, n) = v.split_once(':').context("MASSPOC_PLOT_STOP_AT is WHAT:N")?;
+    let (what, n) = v
+        .split_once(':')
+        .context("MASSPOC_PLOT_STOP_AT is WHAT:N")?;
     let n: u64 = n.parse().context("MASSPOC_PLOT_STOP_AT count")?;
     match what {
         "round" => Ok(StopAt::Round(n)),

@@ -7,7 +7,6 @@ use std::io::IsTerminal;
 /// A progress bar on stderr when stdout is a terminal; hidden otherwise.
 pub struct Bar {
     bar: ProgressBar,
-    label: String,
 }
 
 impl Bar {
@@ -25,10 +24,7 @@ impl Bar {
         .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label.to_string());
-        Bar {
-            bar,
-            label: label.to_string(),
-        }
+        Bar { bar }
     }
 
     /// Starts a named phase of `total` steps.
@@ -46,11 +42,6 @@ impl Bar {
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
-    }
-
-    /// The label.
-    pub fn label(&self) -> &str {
-        &self.label
     }
 }
 

@@ -61,7 +61,12 @@ impl Args {
         };
         let out: Vec<ProofOut> = found.iter().map(ProofOut::from).collect();
         if self.json {
-            print_json(&serde_json::json!({ "proofs": out }))?;
+            // A struct, not `json!`: scores are u128, which `serde_json::Value` cannot hold.
+            #[derive(Serialize)]
+            struct Proofs<'a> {
+                proofs: &'a [ProofOut],
+            }
+            print_json(&Proofs { proofs: &out })?;
         } else if out.is_empty() {
             println!("no proof for this challenge");
         } else {

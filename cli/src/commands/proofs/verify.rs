@@ -3,6 +3,7 @@
 use crate::output::print_json;
 use anyhow::Context;
 use masspoc_proof::{Challenge, Proof, ProofError};
+use serde::Serialize;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -21,6 +22,19 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The JSON of a valid proof (a struct: the u128 score does not fit `serde_json::Value`).
+#[derive(Serialize)]
+struct Valid {
+    valid: bool,
+    plot_id: String,
+    k: u8,
+    z: u64,
+    x: u64,
+    x_prime: u64,
+    quality: String,
+    score: u128,
 }
 
 /// A short machine-readable name for each reason.
@@ -50,11 +64,16 @@ impl Args {
         match result {
             Ok((p, v)) => {
                 if self.json {
-                    print_json(&json!({
-                        "valid": true, "plot_id": v.plot_id, "k": p.k.get(), "z": v.z,
-                        "x": p.x, "x_prime": p.x_prime,
-                        "quality": hex::encode(v.quality.0), "score": v.score.0,
-                    }))?;
+                    print_json(&Valid {
+                        valid: true,
+                        plot_id: v.plot_id.to_hex(),
+                        k: p.k.get(),
+                        z: v.z,
+                        x: p.x,
+                        x_prime: p.x_prime,
+                        quality: hex::encode(v.quality.0),
+                        score: v.score.0,
+                    })?;
                 } else {
                     println!(
                         "valid: plot {} z={} quality={} score={}",
