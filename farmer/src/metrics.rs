@@ -236,3 +236,49 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_per_chain_and_a_cumulative_histogram() {
+        let m = Metrics::default();
+        let a = m.chain("alpha");
+        m.chain("we\"ird");
+        a.rounds.fetch_add(3, Ordering::Relaxed);
+        m.round_latency.observe(Duration::from_micros(300));
+        m.round_latency.observe(Duration::from_secs(5));
+        let text = m.render();
+        assert!(text.contains("masspoc_farmer_rounds_total{chain=\"alpha\"} 3\n"));
+        assert!(text.contains("masspoc_farmer_rounds_total{chain=\"we\\\"ird\"} 0\n"));
+        assert!(text.contains("masspoc_farmer_round_lookup_seconds_bucket{le=\"0.00025\"} 0\n"));
+        assert!(text.contains("masspoc_farmer_round_lookup_seconds_bucket{le=\"0.0005\"} 1\n"));
+        assert!(text.contains("masspoc_farmer_round_lookup_seconds_bucket{le=\"2\"} 1\n"));
+        assert!(text.contains("masspoc_farmer_round_lookup_seconds_bucket{le=\"+Inf\"} 2\n"));
+        assert!(text.contains("masspoc_farmer_round_lookup_seconds_count 2\n"));
+    }
+
+    #[tokio::test]
+    async fn serves_metrics_over_http() {
+        let m = Arc::new(Metrics::default());
+        m.plots.store(7, Ordering::Relaxed);
+        let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, Arc::clone(&m)));
+        let get = |path: &'static str| async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.unwrap();
+            out
+        };
+        let ok = get("/metrics").await;
+        assert!(ok.starts_with("HTTP/1.1 200 OK"), "{ok}");
+        assert!(ok.contains("\nmasspoc_farmer_plots 7\n"));
+        assert!(get("/other").await.starts_with("HTTP/1.1 404"));
+        server.abort();
+    }
+}
