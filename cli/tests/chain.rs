@@ -125,6 +125,11 @@ fn verify_chain_header_and_evidence() {
     assert_eq!(code, 1);
     assert_eq!(j["reason"], "bad_signature");
 
+    // Without parameters: encoding and signature only.
+    let (code, j, _) = masspoc(&["verify-header", &chain[7].to_hex(), "--json"]);
+    assert_eq!(code, 0);
+    assert!(j["scope"].as_str().unwrap().contains("signature only"));
+
     // slashing verify: two headers by one farmer at one height.
     let g = state.best().hash;
     let info = state.parent_info(&g).unwrap();

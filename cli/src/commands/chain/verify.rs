@@ -24,9 +24,9 @@ fn now_ms() -> u64 {
 pub struct HeaderArgs {
     /// The header: a file (binary, hex or JSON) or hex on the command line.
     header: String,
-    /// Chain parameters (JSON).
+    /// Chain parameters (JSON); without them only the encoding and the signature are checked.
     #[arg(long)]
-    params: PathBuf,
+    params: Option<PathBuf>,
     /// The parent header (file or hex); not needed at height 1 (the parent is genesis).
     #[arg(long)]
     parent: Option<String>,
@@ -41,11 +41,12 @@ pub struct HeaderArgs {
 impl HeaderArgs {
     /// Runs the check; exit 0 when valid, 1 when not.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let spec = input::spec(&self.params)?;
+        let spec = self.params.as_deref().map(input::spec).transpose()?;
         let header = input::header(&self.header)?;
-        let parent = match (&self.parent, header.height.0) {
-            (_, 1) => Some(ParentInfo::genesis(&spec.genesis)),
-            (Some(p), _) => {
+        let parent = match (&spec, &self.parent, header.height.0) {
+            (None, _, _) => None,
+            (Some(spec), _, 1) => Some(ParentInfo::genesis(&spec.genesis)),
+            (Some(_), Some(p), _) => {
                 let p: Header = input::header(p).context("the parent")?;
                 // The parent's own VRF proof is not checked here (that needs the grandparent):
                 // its output is read with ECVRF_proof_to_hash.
@@ -58,17 +59,19 @@ impl HeaderArgs {
                     beta,
                 })
             }
-            (None, _) => None,
+            (Some(_), None, _) => None,
         };
         let now = (!self.no_clock).then(now_ms);
         // The retarget rule needs the window of ancestors: with only the parent, the header's own
         // difficulty is used (verify-chain checks it).
-        let result = match &parent {
-            Some(p) => check_header(&header, p, &spec, header.difficulty, now).map(Some),
-            None => header.verify_signature().map(|()| None),
+        let result = match (&parent, &spec) {
+            (Some(p), Some(spec)) => {
+                check_header(&header, p, spec, header.difficulty, now).map(Some)
+            }
+            _ => header.verify_signature().map(|()| None),
         };
         let scope = match (&parent, header.height.0) {
-            (None, _) => "signature only (give --parent for the other rules)",
+            (None, _) => "encoding and signature only (give --params, and --parent above height 1)",
             (Some(_), 1) => "all rules",
             (Some(_), _) => "all rules except the retarget window (use verify-chain)",
         };
