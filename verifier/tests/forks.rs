@@ -167,3 +167,47 @@ fn no_farmer_can_pick_the_next_challenge() {
     assert_eq!(ab.best().hash, ba.best().hash);
     assert_eq!(ab.work(1).challenges, ba.work(1).challenges);
 }
+
+#[test]
+fn a_later_slot_loses_and_offering_both_is_slashable() {
+    let state = ChainState::new(spec());
+    let g = state.best().hash;
+    let f = &farmers()[0];
+    let info = state.parent_info(&g).unwrap();
+    let d = state.next_difficulty(&g).unwrap();
+    let best = f.candidate(state.spec(), &info, d, 64).unwrap();
+    // The same farmer's best candidate among slots after its best one.
+    let later = (best.slot.0 + 1..best.slot.0 + 64)
+        .find_map(|s| {
+            let c = derive_challenge(&state.spec().chain_id, Height(1), Slot(s), &info.beta);
+            let (proof, score) = f.best_proof(&c, 0)?;
+            let dl = masspoc_verifier::deadline_ms(score, d);
+            let ts = masspoc_verifier::rules::earliest_timestamp(
+                info.timestamp_ms,
+                Slot(s),
+                state.spec().params.slot_ms,
+                dl,
+            )?;
+            Some(masspoc_verifier::testkit::Candidate {
+                slot: Slot(s),
+                proof,
+                timestamp_ms: ts,
+            })
+        })
+        .unwrap();
+    let root = masspoc_verifier::PayloadRoot([0; 32]);
+    let h_best = f.header(state.spec(), &info, d, &best, root);
+    let h_late = f.header(state.spec(), &info, d, &later, root);
+    for order in [[h_best, h_late], [h_late, h_best]] {
+        let mut s = state.clone();
+        for h in &order {
+            s.accept_header(h, None).unwrap();
+        }
+        assert_eq!(
+            s.best().hash,
+            h_best.hash(),
+            "the earlier block wins in any order"
+        );
+    }
+    assert!(masspoc_verifier::Evidence::new(h_best, h_late).is_ok());
+}
