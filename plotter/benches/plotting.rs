@@ -1,5 +1,6 @@
 //! `cargo bench -p masspoc-plotter`: plotting a small plot (in memory and with run files) beside
 //! the parts of the lower bound that `masspoc bench plot` measures (P, F, one sequential write).
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use masspoc_plotter::bench::{time_f, time_p, time_write};

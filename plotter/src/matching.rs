@@ -213,7 +213,7 @@ fn flush(
     plot_id: &PlotId,
     k: K,
     pairs: &mut Vec<(u64, u64)>,
-    zs: &mut Vec<u64>,
+    zs: &mut [u64],
     out: &mut Vec<Record>,
 ) {
     let kk = u32::from(k.get());

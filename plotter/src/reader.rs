@@ -182,7 +182,7 @@ impl PlotReader {
         let w = entry_bits(k);
         let count = (sb_end - sb_start) * 8 / w;
         let group = z >> G_BITS;
-        let last_in_sb = (group + 1) % (1 << GROUPS_PER_SUPERBLOCK_BITS) == 0;
+        let last_in_sb = (group + 1) & ((1 << GROUPS_PER_SUPERBLOCK_BITS) - 1) == 0;
         let mut g = [0u8; 4];
         let g_len = if last_in_sb { 2 } else { 4 };
         let g_range = self.read(Section::Groups, 2 * group, &mut g[..g_len])?;
@@ -202,7 +202,7 @@ impl PlotReader {
         if first == end {
             return Ok(Vec::new());
         }
-        debug_assert_eq!(superblock_bytes(k, count) <= sb_end - sb_start, true);
+        debug_assert!(superblock_bytes(k, count) <= sb_end - sb_start);
         let byte_lo = first * w / 8;
         let byte_hi = (end * w).div_ceil(8);
         let mut buf = vec![0u8; (byte_hi - byte_lo) as usize];
