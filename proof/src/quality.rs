@@ -3,7 +3,8 @@
 use crate::types::{Challenge, PlotId};
 use std::fmt;
 
-/// A quality hash, read as a 256-bit big-endian integer (lower is better).
+/// A quality hash, read as a 256-bit big-endian integer U. The score is `-log2(U / 2^256) / w`,
+/// so a higher U gives a lower (better) score.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Quality(pub [u8; 32]);
 
