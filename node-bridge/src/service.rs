@@ -7,6 +7,7 @@ use crate::error::AnchorError;
 pub use crate::error::ServiceError;
 use crate::follower::{Follower, FollowerConfig};
 use crate::host::http::{serve, Shared};
+use crate::host::metrics::add;
 use crate::host::ChainHost;
 use crate::pow::PowParams;
 use crate::rpc::RpcClient;
@@ -68,9 +69,9 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
         let host = ChainHost::open(
             &config.data.join("host"),
             config.chains.clone(),
-            Some(outbox),
+            Some(outbox.clone()),
         )?;
-        Some(Shared::new(host))
+        Some(Shared::with_outbox(host, outbox))
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -130,7 +131,19 @@ fn pass(
     once: bool,
 ) -> Result<(), ServiceError> {
     // A refused node stops the bridge: its headers cannot be trusted.
-    let report = follower.sync(10_000)?;
+    let report = match follower.sync(10_000) {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(s) = shared {
+                add(&s.metrics.follow_errors, 1);
+            }
+            return Err(e.into());
+        }
+    };
+    if let Some(s) = shared {
+        add(&s.metrics.pow_headers_added, report.added);
+        add(&s.metrics.pow_headers_removed, report.removed);
+    }
     if report.added > 0 || report.removed > 0 {
         tracing::info!(tip = ?report.tip, added = report.added, removed = report.removed, "pow headers");
     }
@@ -142,8 +155,15 @@ fn pass(
     // Anchoring failures (node down, wallet empty) are retried on the next pass.
     match anchorer.tick() {
         Ok(_) => {}
-        Err(e) if once => return Err(e.into()),
-        Err(e) => tracing::warn!(error = %e, "anchoring pass failed; retrying"),
+        Err(e) => {
+            if let Some(s) = shared {
+                add(&s.metrics.anchor_errors, 1);
+            }
+            if once {
+                return Err(e.into());
+            }
+            tracing::warn!(error = %e, "anchoring pass failed; retrying");
+        }
     }
     if let Some(s) = shared {
         let applied = match s.host.lock() {

@@ -286,6 +286,31 @@ fn chain_host_end_to_end() {
         "{v}"
     );
 
+    // Metrics count what happened above.
+    let metrics = ureq::get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    for line in [
+        "masspoc_bridge_submissions_rejected_total{reason=\"bad_signature\"} 1",
+        "masspoc_bridge_submissions_rejected_total{reason=\"banned_key\"} 1",
+        "masspoc_bridge_submissions_rejected_total{reason=\"unknown_chain\"} 1",
+        "masspoc_bridge_evidence_submitted_total 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} missing:\n{metrics}"
+        );
+    }
+    let accepted: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("masspoc_bridge_submissions_accepted_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(accepted >= 8, "{accepted} accepted:\n{metrics}");
+
     let (_, health) = call("GET", &format!("{base}/v1/health"), None);
     assert_eq!(
         (health["status"].as_str(), health["chains"].as_u64()),

@@ -2,7 +2,9 @@
 //! run on the blocking pool; `challenge?wait_ms=` long-polls until the tip changes.
 
 use super::api::Health;
+use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
+use crate::anchor::Outbox;
 use crate::error::HostError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -28,6 +30,10 @@ pub struct Shared {
     pub pow_tip: Mutex<Option<(u64, String)>>,
     /// Woken when a best tip changes.
     pub tips: tokio::sync::Notify,
+    /// Counters for `GET /metrics`.
+    pub metrics: BridgeMetrics,
+    /// The anchoring outbox, read at scrape time for the batch gauge (when anchoring).
+    pub outbox: Option<Arc<Outbox>>,
 }
 
 impl Shared {
@@ -37,6 +43,19 @@ impl Shared {
             host: Mutex::new(host),
             pow_tip: Mutex::new(None),
             tips: tokio::sync::Notify::new(),
+            metrics: BridgeMetrics::default(),
+            outbox: None,
+        })
+    }
+
+    /// Wraps a host whose accepted items go to `outbox` (its batches show in `/metrics`).
+    pub fn with_outbox(host: ChainHost, outbox: Arc<Outbox>) -> Arc<Self> {
+        Arc::new(Shared {
+            host: Mutex::new(host),
+            pow_tip: Mutex::new(None),
+            tips: tokio::sync::Notify::new(),
+            metrics: BridgeMetrics::default(),
+            outbox: Some(outbox),
         })
     }
 
@@ -229,7 +248,17 @@ async fn post_header(
         Ok(shared.lock()?.submit_header(&chain, &bytes, now_ms())?)
     })
     .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let reply = match reply {
+        Ok(r) => {
+            add(&s.metrics.submissions_accepted, 1);
+            r
+        }
+        Err(e) => {
+            s.metrics.rejected(&e.code);
+            return Err(e);
+        }
+    };
     if reply.best {
         s.tips.notify_waiters();
     }
@@ -248,6 +277,7 @@ async fn post_evidence(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult {
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
+    add(&s.metrics.evidence_submitted, 1);
     s.tips.notify_waiters();
     to_json(&reply)
 }
@@ -269,6 +299,22 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {
         out.push_str(&format!(
             "# TYPE masspoc_pow_height gauge\nmasspoc_pow_height {h}\n"
         ));
+    }
+    drop(host);
+    s.metrics.render(&mut out);
+    if let Some(outbox) = &s.outbox {
+        let mut by_state = std::collections::BTreeMap::new();
+        for b in outbox
+            .batches()
+            .map_err(|e| ApiError::internal(e.to_string()))?
+        {
+            let state = serde_json::to_value(b.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *by_state.entry(state).or_insert(0u64) += 1;
+        }
+        render_batches(&mut out, &by_state);
     }
     Ok(out)
 }

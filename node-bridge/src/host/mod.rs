@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod http;
 pub mod log;
+pub mod metrics;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::HostError;
