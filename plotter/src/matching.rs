@@ -45,9 +45,33 @@ struct ChunkItems {
     offsets: Vec<u32>,
 }
 
+/// Large buffers handed from one round to the next, so that rounds reuse their memory instead of
+/// faulting in fresh pages (and the allocator never holds two rounds' worth).
+#[derive(Default)]
+pub struct Buffers {
+    /// Buffers for chunk items.
+    pub items: Vec<Vec<u64>>,
+    /// Buffers for part records.
+    pub records: Vec<Vec<Record>>,
+}
+
+impl Buffers {
+    /// Takes back the record buffers of a round whose output is no longer needed.
+    pub fn recycle(&mut self, out: RoundOutput) {
+        self.records
+            .extend(out.parts.into_iter().map(|p| p.records));
+    }
+}
+
 /// Runs round `round` of `2^rounds_log2` (in the current rayon pool).
 #[must_use]
-pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> RoundOutput {
+pub fn match_round(
+    plot_id: &PlotId,
+    k: K,
+    round: u64,
+    rounds_log2: u32,
+    bufs: &mut Buffers,
+) -> RoundOutput {
     let kk = u32::from(k.get());
     let span_bits = kk - 1 - rounds_log2;
     let sub_bits = SUB_BITS.min(span_bits);
@@ -63,10 +87,14 @@ pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> Roun
     let chunk_count = (threads * 8).clamp(1, k.domain() / P_BLOCK);
     let chunk_len = k.domain() / chunk_count;
     let t0 = std::time::Instant::now();
-    let chunks: Vec<ChunkItems> = (0..chunk_count)
+    let item_bufs: Vec<Vec<u64>> = (0..chunk_count)
+        .map(|_| bufs.items.pop().unwrap_or_default())
+        .collect();
+    let chunks: Vec<ChunkItems> = (0..chunk_count as usize)
         .into_par_iter()
-        .map_init(Vec::new, |raw, c| {
-            chunk_items(plot_id, &g, c * chunk_len, chunk_len, raw)
+        .zip(item_bufs)
+        .map_init(Vec::new, |raw, (c, items)| {
+            chunk_items(plot_id, &g, c as u64 * chunk_len, chunk_len, raw, items)
         })
         .collect();
     let t1 = t0.elapsed();
@@ -74,17 +102,22 @@ pub fn match_round(plot_id: &PlotId, k: K, round: u64, rounds_log2: u32) -> Roun
     let per_group = g.subs.div_ceil(groups);
     let sb_shift = kk + SUPERBLOCK_BITS;
     let superblocks = 1usize << (kk - SUPERBLOCK_BITS);
+    let record_bufs: Vec<Vec<Record>> = (0..groups)
+        .map(|_| bufs.records.pop().unwrap_or_default())
+        .collect();
     let parts: Vec<Part> = (0..groups)
         .into_par_iter()
-        .map_init(Vec::new, |unsorted, gi| {
+        .zip(record_bufs)
+        .map_init(Vec::new, |unsorted, (gi, out)| {
             let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
             unsorted.clear();
             pair_subs(plot_id, &g, &chunks, subs, unsorted);
             let (records, offsets) =
-                partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize);
+                partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize, out);
             Part { records, offsets }
         })
         .collect();
+    bufs.items.extend(chunks.into_iter().map(|c| c.items));
     tracing::debug!(
         round,
         items_s = t1.as_secs_f64(),
@@ -100,6 +133,7 @@ fn chunk_items(
     x0: u64,
     len: u64,
     raw: &mut Vec<u64>,
+    mut items: Vec<u64>,
 ) -> ChunkItems {
     let mask = g.k.mask();
     let top = g.kk - 1;
@@ -121,9 +155,11 @@ fn chunk_items(
         x += n as u64;
     }
     if g.subs == 1 {
+        items.clear();
+        items.extend_from_slice(raw);
         return ChunkItems {
             offsets: vec![0, raw.len() as u32],
-            items: raw.clone(),
+            items,
         };
     }
     let shift = g.kk + 1 + g.sub_bits;
@@ -135,7 +171,8 @@ fn chunk_items(
         offsets[i + 1] += offsets[i];
     }
     let mut next = offsets.clone();
-    let mut items = vec![0u64; raw.len()];
+    items.clear();
+    items.resize(raw.len(), 0);
     for &it in raw.iter() {
         let s = (it >> shift) as usize;
         items[next[s] as usize] = it;

@@ -58,3 +58,12 @@ pub fn peak_rss_bytes() -> u64 {
     }
     (ru.ru_maxrss.max(0) as u64) * 1024
 }
+
+/// Returns freed heap memory to the kernel (glibc `malloc_trim`).
+pub fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -263,6 +263,7 @@ fn matching_phase(
 ) -> Result<Vec<Run>, PlotError> {
     let rounds = 1u64 << journal.rounds_log2;
     let superblocks = superblock_count(req.k) as usize;
+    let mut bufs = crate::matching::Buffers::default();
     let plot_id = req.plot_id();
     progress.phase(Phase::Matching, rounds);
     let mut runs = Vec::with_capacity(rounds as usize);
@@ -275,9 +276,10 @@ fn matching_phase(
                 continue;
             }
         }
-        let out = match_round(&plot_id, req.k, r, journal.rounds_log2);
+        let out = match_round(&plot_id, req.k, r, journal.rounds_log2, &mut bufs);
         if journal.runs_on_disk {
-            runs.push(Run::spill(out, &path)?);
+            runs.push(Run::spill(&out, &path)?);
+            bufs.recycle(out);
             if r >= journal.rounds_done {
                 journal.rounds_done = r + 1;
                 journal.save(journal_path)?;
@@ -290,6 +292,8 @@ fn matching_phase(
         }
         progress.set(r + 1);
     }
+    drop(bufs);
+    crate::memory::trim();
     Ok(runs)
 }
 

@@ -29,7 +29,7 @@ pub enum Run {
 
 impl Run {
     /// Writes a round's output to `path` (fsync'd) and returns the file-backed run.
-    pub fn spill(out: RoundOutput, path: &Path) -> Result<Run, PlotError> {
+    pub fn spill(out: &RoundOutput, path: &Path) -> Result<Run, PlotError> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -52,7 +52,7 @@ impl Run {
                     .sum::<u64>();
             }
         }
-        for r in gather(&out, 0..superblocks) {
+        for r in gather(out, 0..superblocks) {
             w.write_all(&r[0].to_le_bytes()).at(path)?;
             w.write_all(&r[1].to_le_bytes()).at(path)?;
         }
