@@ -1,28 +1,7 @@
-//! Memory helpers: transparent huge pages for the big arrays, the machine's RAM, peak RSS.
-
-use std::mem::MaybeUninit;
-
-/// Asks the kernel to back a large buffer with transparent huge pages (`madvise`); radix
-/// scatters into huge arrays run 1.5–2.5× faster with them on this machine kind.
-pub fn advise_huge<T>(buf: &mut [MaybeUninit<T>]) {
-    let bytes = std::mem::size_of_val(buf);
-    if bytes < (8 << 20) {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let start = (buf.as_mut_ptr() as usize).next_multiple_of(HUGE);
-        let end = (buf.as_mut_ptr() as usize + bytes) & !(HUGE - 1);
-        if end > start {
-            // SAFETY: the range lies inside `buf`, which we own mutably; MADV_HUGEPAGE only
-            // changes how the kernel backs the pages, never their contents.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-}
+//! Memory helpers: the machine's RAM, the default bound, peak RSS, returning freed memory.
+//!
+//! (Transparent huge pages via `madvise` were measured on the round buffers and made plotting
+//! slower here, with THP defrag in `madvise` mode; buffers are reused across rounds instead.)
 
 /// Total RAM of the machine in bytes (`sysconf`), or 4 GiB when unknown.
 #[must_use]
