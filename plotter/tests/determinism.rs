@@ -52,16 +52,20 @@ fn interrupted_runs_resume_to_the_same_bytes() {
     };
     // Stop points: after rounds 1 and 3 (run files), after superblocks 2 and 6; then resume,
     // possibly with another thread count and memory bound.
+    // The last case keeps its rounds in memory, so its resume recomputes them and continues
+    // writing after the journaled superblocks.
+    let small = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files, 16 rounds
     let stops = [
-        (StopAt::Round(1), 1usize),
-        (StopAt::Round(3), 2),
-        (StopAt::Superblocks(2), 1),
-        (StopAt::Superblocks(6), 2),
+        (StopAt::Round(1), 1usize, small),
+        (StopAt::Round(3), 2, small),
+        (StopAt::Superblocks(2), 1, small),
+        (StopAt::Superblocks(6), 2, small),
+        (StopAt::Superblocks(4), 2, 1 << 34),
     ];
-    for (stop, resume_threads) in stops {
+    for (stop, resume_threads, memory) in stops {
         let dir = tempfile::tempdir().unwrap();
         let mut req = request(19, 9, dir.path());
-        req.memory = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files, 16 rounds
+        req.memory = memory;
         req.checkpoint_bytes = 0; // checkpoint after every batch of superblocks
         req.threads = 1;
         req.stop_at = Some(stop);
