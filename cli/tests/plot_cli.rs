@@ -144,6 +144,12 @@ fn sigkill_at_several_points_then_resume_gives_the_same_bytes() {
 #[test]
 fn prove_verify_check_and_list() {
     let dir = scratch("pvc");
+    // An unfinished plot of another k, without a journal, is reported as stale and left alone.
+    let stale = dir.join(format!("plot-k17-{}.plot.tmp", "ab".repeat(32)));
+    std::fs::write(&stale, b"half a plot").unwrap();
+    let (code, _, text) = run(&mut plot_cmd(18, &dir));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("stale") && stale.exists(), "{text}");
     let (path, bytes) = plot_once(18, &dir);
     // Find challenges with proofs; verify each proof; tamper with one.
     let mut verified = 0;
@@ -258,5 +264,8 @@ fn prove_verify_check_and_list() {
     assert_eq!(ok.len(), 2, "{statuses:?}"); // the plot and its bit-flipped copy (header intact)
     assert!(statuses.contains(&("truncated.plot".into(), "damaged".into())));
     assert!(statuses.contains(&("garbage.plot".into(), "damaged".into())));
+    assert!(statuses
+        .iter()
+        .any(|(n, s)| n.ends_with(".plot.tmp") && s == "partial"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
