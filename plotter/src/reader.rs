@@ -12,6 +12,9 @@ use masspoc_proof::{f_value, probe, Challenge, Proof, Quality, Score, K};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+/// Pairs `(x, x')` read from a plot.
+type Pairs = Vec<(u64, u64)>;
+
 /// A proof found in a plot, with its quality hash and score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FoundProof {
@@ -160,6 +163,11 @@ impl PlotReader {
     /// Three reads: two superblock offsets, the group's offsets and the group's entries. Each
     /// returned pair is confirmed with `F`; an entry that fails is reported as corruption.
     pub fn lookup(&self, z: u64) -> Result<Vec<(u64, u64)>, ReadError> {
+        self.lookup_at(z).map(|(pairs, _)| pairs)
+    }
+
+    /// [`PlotReader::lookup`], with the byte range the pairs were read from.
+    fn lookup_at(&self, z: u64) -> Result<(Pairs, Range<u64>), ReadError> {
         let k = self.header.k;
         if z > k.mask() {
             return Err(ReadError::InvalidArgument(format!(
@@ -200,7 +208,7 @@ impl PlotReader {
             ));
         }
         if first == end {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), g_range));
         }
         debug_assert!(superblock_bytes(k, count) <= sb_end - sb_start);
         let byte_lo = first * w / 8;
@@ -226,7 +234,7 @@ impl PlotReader {
             }
             out.push((e.x, e.x_prime));
         }
-        Ok(out)
+        Ok((out, e_range))
     }
 
     /// All proofs this plot holds for a challenge (none when the filter does not pass), each
@@ -245,7 +253,8 @@ impl PlotReader {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
-        for (x, x_prime) in self.lookup(p.z)? {
+        let (pairs, range) = self.lookup_at(p.z)?;
+        for (x, x_prime) in pairs {
             let proof = Proof {
                 farmer_pk: h.farmer_pk,
                 k: h.k,
@@ -254,10 +263,9 @@ impl PlotReader {
                 x_prime,
             };
             let v = proof.verify(challenge, filter_bits).map_err(|e| {
-                let (off, len) = h.layout.section(Section::Entries);
                 self.corrupt(
                     Section::Entries,
-                    off..off + len,
+                    range.clone(),
                     format!("stored pair ({x}, {x_prime}) is not a valid proof: {e}"),
                 )
             })?;
