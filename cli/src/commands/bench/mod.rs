@@ -1,6 +1,7 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
 mod farm;
+mod plot;
 mod pow;
 mod verify;
 
@@ -17,6 +18,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Challenge-to-best-proof latency over N plots for M chains beside one raw random read.
     Farm(farm::Args),
+    /// Plotting wall time beside the machine's lower bound (P, F, one sequential write).
+    Plot(plot::Args),
 }
 
 impl Command {
@@ -26,6 +29,7 @@ impl Command {
             Command::Pow(a) => a.run(),
             Command::Verify(a) => a.run(),
             Command::Farm(a) => a.run(),
+            Command::Plot(a) => a.run(),
         }
     }
 }
