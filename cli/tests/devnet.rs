@@ -7,10 +7,14 @@ use std::process::Command;
 #[test]
 fn devnet_farms_two_chains_and_anchors_everything() {
     let dir = tempfile::tempdir().unwrap();
+    // A relative --dir, as the README's command uses (paths in the written configs must still
+    // resolve from the farmer's and bridge's point of view).
     let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args(["devnet", "--chains", "2", "--blocks", "3", "--k", "17", "--json"])
-        .arg("--dir")
-        .arg(dir.path().join("devnet"))
+        .current_dir(dir.path())
+        .args([
+            "devnet", "--chains", "2", "--blocks", "3", "--k", "17", "--json",
+        ])
+        .args(["--dir", "devnet"])
         .args(["--timeout-secs", "300"])
         .output()
         .expect("runs masspoc devnet");
@@ -28,7 +32,11 @@ fn devnet_farms_two_chains_and_anchors_everything() {
     for c in chains {
         let blocks = c["blocks"].as_u64().unwrap();
         assert!(blocks >= 3, "{c}");
-        assert_eq!(c["anchored"].as_u64().unwrap(), blocks, "every block anchored: {c}");
+        assert_eq!(
+            c["anchored"].as_u64().unwrap(),
+            blocks,
+            "every block anchored: {c}"
+        );
         assert!(c["confirmations"].as_u64().unwrap() >= 2, "{c}");
         assert_eq!(c["verified"], true, "{c}");
         assert!(c["proofs_found"].as_u64().unwrap() >= blocks, "{c}");

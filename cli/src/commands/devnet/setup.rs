@@ -33,9 +33,10 @@ impl Layout {
         std::fs::create_dir_all(root.join("logs"))
             .with_context(|| format!("creating {}", root.display()))?;
         std::fs::write(root.join(MARKER), "made by masspoc devnet\n")?;
-        let layout = Layout {
-            root: root.to_path_buf(),
-        };
+        // Absolute, so the paths written into config files mean the same from any directory.
+        let root =
+            std::fs::canonicalize(root).with_context(|| format!("resolving {}", root.display()))?;
+        let layout = Layout { root };
         for stale in [layout.bridge_dir(), layout.rogue_dir()] {
             if stale.exists() {
                 std::fs::remove_dir_all(&stale)
