@@ -64,6 +64,67 @@ fn params(name: &str, plots: u64) -> ChainParams {
     }
 }
 
+fn identity_of(key: &FarmerKey) -> (Arc<MemSigner>, Arc<Identity>) {
+    let signer = Arc::new(MemSigner {
+        key: key.signing_key().clone(),
+        signed: Mutex::new(HashMap::new()),
+    });
+    let identity = Arc::new(Identity {
+        farmer_pk: key.public_key(),
+        vrf: key.vrf_secret(),
+        signer: signer.clone(),
+    });
+    (signer, identity)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_bridge_does_not_delay_the_other_chains() {
+    let key = FarmerKey::from_seed(&[8; 32]);
+    let tmp = tempfile::tempdir().unwrap();
+    plot_for_key(&tmp.path().join("disk1"), key.public_key(), 16, 1);
+    let (bridge, url) = MockBridge::start(vec![params("gamma", 1)]).await;
+    // A "bridge" that accepts connections and never answers.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung_url = format!("http://{}", hung.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hung.accept().await {
+            held.push(s);
+        }
+    });
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'unused.key'\nplot_dirs = ['disk1']\n\
+             [[chain]]\nname = 'stuck'\nbridge = '{hung_url}'\n\
+             [[chain]]\nchain_id = '{}'\nbridge = '{hung_url}'\n\
+             [[chain]]\nname = 'gamma'\nbridge = '{url}'\n",
+            "11".repeat(32)
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    let (_, identity) = identity_of(&key);
+    let id = *bridge.chains.lock().unwrap().keys().next().unwrap();
+    let b = Arc::clone(&bridge);
+    let started = Instant::now();
+    let done = async move {
+        while b.height(&id) < 2 && started.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    run_farm(&config, identity, done).await.unwrap();
+    assert!(
+        bridge.height(&id) >= 2,
+        "the healthy chain stalled behind the hung bridge"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    hold.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
     let key = FarmerKey::from_seed(&[7; 32]);
