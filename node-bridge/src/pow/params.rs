@@ -90,7 +90,7 @@ impl PowParams {
         if self.allow_min_difficulty && target == self.pow_limit {
             return Ok(());
         }
-        if height % self.retarget_interval != 0 && !self.allow_min_difficulty {
+        if !height.is_multiple_of(self.retarget_interval) && !self.allow_min_difficulty {
             return Err(bad(format!("{parent_bits:#010x} (not a retarget height)")));
         }
         let old = Target::from_compact(parent_bits)?;
