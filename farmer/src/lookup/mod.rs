@@ -11,7 +11,7 @@
 mod job;
 
 use crate::plots::{FoundProof, PlotDir, PlotEntry, PlotSnapshot};
-use job::{lock, run_job, Job, JobMsg, Progress};
+use job::{lock, run_job, Job, Progress};
 use masspoc_proof::{probe, Challenge};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -88,21 +88,7 @@ pub async fn run_round(
     let mut pending = jobs.len();
     while pending > 0 {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(JobMsg::Plot(j, i, answer))) => {
-                let entry = &jobs[j].plots[i];
-                match answer {
-                    Ok(found) => {
-                        out.passing += 1;
-                        out.proofs += found.len();
-                        out.all.extend(found.into_iter().map(|f| BestProof {
-                            found: f,
-                            path: entry.path.clone(),
-                        }));
-                    }
-                    Err(e) => out.errors.push((entry.path.clone(), e)),
-                }
-            }
-            Ok(Some(JobMsg::Done)) => pending -= 1,
+            Ok(Some(_job)) => pending -= 1,
             Ok(None) => break, // a job died without saying so; its plots are missing
             Err(_) => {
                 out.over_budget = true;
@@ -111,8 +97,23 @@ pub async fn run_round(
         }
     }
     drop(rx);
-    if out.over_budget {
-        for job in &jobs {
+    for job in &jobs {
+        let answers = std::mem::take(&mut lock(&job.progress).answers);
+        for (i, answer) in answers {
+            let entry = &job.plots[i];
+            match answer {
+                Ok(found) => {
+                    out.passing += 1;
+                    out.proofs += found.len();
+                    out.all.extend(found.into_iter().map(|f| BestProof {
+                        found: f,
+                        path: entry.path.clone(),
+                    }));
+                }
+                Err(e) => out.errors.push((entry.path.clone(), e)),
+            }
+        }
+        if out.over_budget {
             mark_stalled(job, dirs, budget, &mut out);
         }
     }
