@@ -71,7 +71,7 @@ pub(crate) async fn farm_height(
         let now = r.now_ms();
         if let Some(c) = &best {
             if now >= c.earliest_ms {
-                submit_candidate(ctx, r, c, difficulty, now).await;
+                submit_candidate(ctx, r, c, difficulty).await;
                 return Outcome::Done;
             }
         }

@@ -46,14 +46,18 @@ pub(crate) fn build_header(
 }
 
 /// Builds, signs (through the guard) and submits the candidate's header.
+///
+/// The timestamp is the candidate's earliest allowed time, not the clock: the header is then a
+/// pure function of the work and the proof (the VRF proof is deterministic too), so a farmer that
+/// restarts after signing but before the bridge got the header rebuilds the identical header,
+/// which the signing history allows to be sent again.
 pub(crate) async fn submit_candidate(
     ctx: &ChainContext,
     r: &Received,
     c: &Candidate,
     difficulty: u64,
-    now_ms: u64,
 ) {
-    let mut header = build_header(ctx, r, c, difficulty, now_ms.max(c.earliest_ms));
+    let mut header = build_header(ctx, r, c, difficulty, c.earliest_ms);
     let hash = header.hash();
     let message = header.signing_message();
     let signer = Arc::clone(&ctx.identity.signer);
