@@ -69,12 +69,6 @@ pub(crate) async fn farm_height(
     let mut slot: u32 = 0;
     loop {
         let now = r.now_ms();
-        if let Some(c) = &best {
-            if now >= c.earliest_ms {
-                submit_candidate(ctx, r, c, difficulty).await;
-                return Outcome::Done;
-            }
-        }
         let opens = w
             .parent_timestamp_ms
             .saturating_add(u64::from(slot).saturating_mul(slot_ms));
@@ -108,6 +102,14 @@ pub(crate) async fn farm_height(
             }
             slot += 1;
             continue;
+        }
+        // Submit only once no open slot can beat the candidate: a farmer catching up (after a
+        // restart) then picks the same candidate it would have picked live.
+        if let Some(c) = &best {
+            if now >= c.earliest_ms {
+                submit_candidate(ctx, r, c, difficulty).await;
+                return Outcome::Done;
+            }
         }
         let wake_at = match (&best, can_improve) {
             (Some(c), true) => c.earliest_ms.min(opens),
