@@ -18,6 +18,8 @@ pub struct MockBridge {
     pub chains: Mutex<BTreeMap<ChainId, ChainState>>,
     /// Every submitted header with the answer's error code (`None` when accepted).
     pub submissions: Mutex<Vec<(Header, Option<String>)>>,
+    /// While set, header submissions are answered 503 (a bridge failing after the farmer signed).
+    pub refuse_posts: std::sync::atomic::AtomicBool,
     tip_changed: Notify,
 }
 
@@ -39,6 +41,7 @@ impl MockBridge {
         let bridge = Arc::new(MockBridge {
             chains: Mutex::new(chains),
             submissions: Mutex::new(Vec::new()),
+            refuse_posts: std::sync::atomic::AtomicBool::new(false),
             tip_changed: Notify::new(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -154,6 +157,13 @@ impl MockBridge {
                 let Ok(header) = Header::from_hex(v["header"].as_str().unwrap_or("")) else {
                     return err("400 Bad Request", "bad_encoding");
                 };
+                if self.refuse_posts.load(std::sync::atomic::Ordering::SeqCst) {
+                    self.submissions
+                        .lock()
+                        .unwrap()
+                        .push((header, Some("unavailable".into())));
+                    return err("503 Service Unavailable", "unavailable");
+                }
                 let result = {
                     let mut chains = self.chains.lock().unwrap();
                     let Some(c) = chains.get_mut(&id) else {
