@@ -1,0 +1,72 @@
+//! `masspoc plot --fill` on a real, small file system: a tmpfs sized for three k=16 plots plus the
+//! plotter's 64 MiB safety margin must end up holding exactly three complete plots.
+//! (Mounting needs root, which every machine of this project, CI's included, runs as.)
+
+use masspoc_plotter::expected_plot_len;
+use masspoc_proof::K;
+use std::path::Path;
+use std::process::Command;
+
+struct Tmpfs<'a>(&'a Path);
+
+impl Drop for Tmpfs<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0).status();
+    }
+}
+
+#[test]
+fn fill_plots_until_the_disk_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("disk");
+    std::fs::create_dir(&mnt).unwrap();
+    let plot_len = expected_plot_len(K::new(16).unwrap());
+    let size = (64 << 20) + 3 * plot_len + plot_len / 2;
+    let status = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}")])
+        .arg("tmpfs")
+        .arg(&mnt)
+        .status()
+        .expect("runs mount");
+    assert!(status.success(), "mounting a tmpfs needs root ({status})");
+    let _mounted = Tmpfs(&mnt);
+
+    let pk = "11".repeat(32);
+    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
+        .args([
+            "plot",
+            "--farmer-pk",
+            &pk,
+            "--k",
+            "16",
+            "--fill",
+            "--json",
+            "--out",
+        ])
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(made["plots"].as_array().unwrap().len(), 3, "{made}");
+
+    let listed = Command::new(env!("CARGO_BIN_EXE_masspoc"))
+        .args(["plots", "list", "--json"])
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let plots = listed["plots"].as_array().unwrap();
+    assert_eq!(plots.len(), 3, "{listed}");
+    assert!(plots.iter().all(|p| p["status"] == "ok"), "{listed}");
+    // Nothing else was left on the disk (no temporary or run files).
+    let names: Vec<String> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".plot")), "{names:?}");
+}
