@@ -1,0 +1,173 @@
+//! `masspoc bridge run` SIGKILLed at several moments while it anchors, against a real regtest
+//! litecoind: after restarts every queued item is anchored, every batch's root stands in exactly one
+//! OP_RETURN on the best chain, and every item's anchor proof verifies against the node.
+
+use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
+use serde_json::Value;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn masspoc(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_masspoc"));
+    c.args(["--log", "warn"]).args(args);
+    c
+}
+
+fn ok(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn node_args(node: &RegtestNode) -> Vec<String> {
+    vec![
+        "--rpc-url".into(),
+        node.url(),
+        "--rpc-cookie".into(),
+        node.cookie_path().display().to_string(),
+        "--wallet".into(),
+        WALLET.into(),
+    ]
+}
+
+fn with_node<'a>(base: &[&'a str], node: &'a [String], data: &'a str) -> Vec<&'a str> {
+    let mut v = base.to_vec();
+    v.extend(node.iter().map(String::as_str));
+    v.extend(["--data", data]);
+    v
+}
+
+fn list(node: &[String], data: &str) -> Value {
+    let out = masspoc(&with_node(&["anchors", "list", "--json"], node, data))
+        .output()
+        .unwrap();
+    serde_json::from_str(&ok(out, "anchors list")).unwrap()
+}
+
+/// Counts, over the whole best chain, the OP_RETURN outputs whose script contains `root_hex`.
+fn op_returns_with(node: &RegtestNode, root_hex: &str) -> usize {
+    let rpc = node.rpc();
+    let tip = rpc.block_count().unwrap();
+    let mut n = 0;
+    for h in 0..=tip {
+        let block = rpc.block_verbose(&rpc.block_hash(h).unwrap()).unwrap();
+        for tx in block["tx"].as_array().unwrap() {
+            for out in tx["vout"].as_array().unwrap() {
+                let script = &out["scriptPubKey"];
+                if script["type"] == "nulldata"
+                    && script["hex"].as_str().unwrap_or("").contains(root_hex)
+                {
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn bridge_killed_while_anchoring_anchors_each_batch_exactly_once() {
+    let mut node = RegtestNode::start().expect("litecoind starts");
+    node.fund_wallet().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bridge").display().to_string();
+    let nargs = node_args(&node);
+    let mut items = Vec::new();
+
+    for (round, delay_ms) in [150u64, 500, 1200].into_iter().enumerate() {
+        let new: Vec<String> = (0..3)
+            .map(|i| {
+                hex::encode(blake3::hash(format!("round {round} item {i}").as_bytes()).as_bytes())
+            })
+            .collect();
+        let mut add = vec!["anchors", "add", "--data", &data, "--kind", "header"];
+        add.extend(new.iter().map(String::as_str));
+        ok(masspoc(&add).output().unwrap(), "anchors add");
+        items.extend(new);
+
+        let run = with_node(
+            &[
+                "bridge",
+                "run",
+                "--network",
+                "regtest",
+                "--confirmations",
+                "2",
+                "--poll-ms",
+                "50",
+            ],
+            &nargs,
+            &data,
+        );
+        let mut child = masspoc(&run)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        node.mine(1).unwrap();
+    }
+
+    // Restarted passes (with blocks mined between them) finish the job.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let listed = loop {
+        let once = with_node(
+            &[
+                "bridge",
+                "run",
+                "--network",
+                "regtest",
+                "--confirmations",
+                "2",
+                "--once",
+            ],
+            &nargs,
+            &data,
+        );
+        ok(masspoc(&once).output().unwrap(), "bridge run --once");
+        let listed = list(&nargs, &data);
+        let batches = listed["batches"].as_array().unwrap();
+        if listed["pending_items"] == 0 && batches.iter().all(|b| b["state"] == "final") {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "not final in time: {listed}");
+        node.mine(1).unwrap();
+    };
+
+    let batches = listed["batches"].as_array().unwrap();
+    let batched: usize = batches
+        .iter()
+        .map(|b| b["items"].as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(batched, items.len(), "every item batched once: {listed}");
+    for b in batches {
+        let root = b["root"].as_str().unwrap();
+        assert_eq!(
+            op_returns_with(&node, root),
+            1,
+            "batch {b} anchored exactly once"
+        );
+    }
+    for item in &items {
+        let proof = ok(
+            masspoc(&with_node(&["anchors", "prove", item], &nargs, &data))
+                .output()
+                .unwrap(),
+            "anchors prove",
+        );
+        let mut verify: Vec<String> = vec!["anchors".into(), "verify".into()];
+        verify.extend(nargs.iter().cloned());
+        verify.push(proof.trim().to_string());
+        verify.push("--json".into());
+        let refs: Vec<&str> = verify.iter().map(String::as_str).collect();
+        let check: Value =
+            serde_json::from_str(&ok(masspoc(&refs).output().unwrap(), "anchors verify")).unwrap();
+        assert_eq!(check["valid"], true, "{item}: {check}");
+    }
+}
