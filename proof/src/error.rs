@@ -41,3 +41,9 @@ pub enum ProofError {
         z: u64,
     },
 }
+
+impl From<crate::newtype::HexBytesError> for ProofError {
+    fn from(e: crate::newtype::HexBytesError) -> Self {
+        ProofError::BadEncoding(e.to_string())
+    }
+}

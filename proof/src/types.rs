@@ -68,79 +68,24 @@ impl fmt::Display for K {
     }
 }
 
-macro_rules! bytes32 {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub struct $name(pub [u8; 32]);
-
-        impl $name {
-            /// The raw bytes.
-            #[must_use]
-            pub fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
-            }
-
-            /// Lowercase hex of the bytes.
-            #[must_use]
-            pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
-            }
-
-            /// Parses exactly 64 hex digits.
-            pub fn from_hex(s: &str) -> Result<Self, ProofError> {
-                let mut out = [0u8; 32];
-                hex::decode_to_slice(s.trim(), &mut out).map_err(|e| {
-                    ProofError::BadEncoding(format!(
-                        concat!(stringify!($name), " must be 64 hex digits: {}"),
-                        e
-                    ))
-                })?;
-                Ok($name(out))
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self.to_hex())
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_hex())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                $name::from_hex(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-bytes32!(
+crate::bytes32_newtype!(
     /// `BLAKE3("masspoc/v1/plot" || farmer_pk || [k] || plot_seed)`: names a plot and keys P, F,
     /// the challenge probe and the quality hash.
-    PlotId
+    PlotId,
+    ProofError
 );
-bytes32!(
+crate::bytes32_newtype!(
     /// 32 random bytes chosen when a plot is made.
-    PlotSeed
+    PlotSeed,
+    ProofError
 );
-bytes32!(
+crate::bytes32_newtype!(
     /// A farmer's ed25519 public key (the compressed Edwards point, as ed25519 encodes it).
-    FarmerPublicKey
+    FarmerPublicKey,
+    ProofError
 );
-bytes32!(
+crate::bytes32_newtype!(
     /// A 32-byte challenge, derived by the chain rules for one height.
-    Challenge
+    Challenge,
+    ProofError
 );

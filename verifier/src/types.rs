@@ -30,73 +30,23 @@ impl fmt::Display for Height {
     }
 }
 
-macro_rules! hash32 {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub struct $name(pub [u8; 32]);
-
-        impl $name {
-            /// The raw bytes.
-            #[must_use]
-            pub fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
-            }
-
-            /// Lowercase hex of the bytes.
-            #[must_use]
-            pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
-            }
-
-            /// Parses exactly 64 hex digits.
-            pub fn from_hex(s: &str) -> Result<Self, hex::FromHexError> {
-                let mut out = [0u8; 32];
-                hex::decode_to_slice(s.trim(), &mut out)?;
-                Ok($name(out))
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self.to_hex())
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_hex())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                $name::from_hex(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-hash32!(
+masspoc_proof::bytes32_newtype!(
     /// A chain instance's 32-byte id: the BLAKE3 hash of its tagged parameters (`docs/protocol.md`).
-    ChainId
+    ChainId,
+    masspoc_proof::HexBytesError
 );
-hash32!(
+masspoc_proof::bytes32_newtype!(
     /// A header's hash: BLAKE3 of the tagged header encoding without the signature.
-    HeaderHash
+    HeaderHash,
+    masspoc_proof::HexBytesError
 );
-hash32!(
+masspoc_proof::bytes32_newtype!(
     /// The opaque 32-byte payload root a header commits to.
-    PayloadRoot
+    PayloadRoot,
+    masspoc_proof::HexBytesError
 );
-hash32!(
+masspoc_proof::bytes32_newtype!(
     /// A proof-of-work block hash used as a genesis beacon, in RPC display order.
-    Beacon
+    Beacon,
+    masspoc_proof::HexBytesError
 );
