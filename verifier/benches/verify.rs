@@ -7,27 +7,14 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use masspoc_proof::Score;
 use masspoc_verifier::batch::{verify_headers, HeaderJob};
-use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
 use masspoc_verifier::{
-    check_header, deadline_ms, derive_challenge, Beacon, ChainParams, ChainSpec, ChainState,
-    Height, Slot,
+    check_header, deadline_ms, derive_challenge, ChainSpec, ChainState, Height, Slot,
 };
 use std::hint::black_box;
 
 fn fixtures() -> (ChainSpec, Vec<HeaderJob>) {
-    let spec = ChainSpec::new(ChainParams {
-        name: "bench".into(),
-        beacon: Beacon([1; 32]),
-        genesis_time_ms: 0,
-        target_interval_ms: 1_000,
-        slot_ms: 6_000,
-        filter_bits: 0,
-        min_k: 16,
-        initial_difficulty: 20_000,
-        retarget_window: 64,
-        max_future_drift_ms: 15_000,
-    })
-    .expect("valid params");
+    let spec = ChainSpec::new(bench_params()).expect("valid params");
     let farmers: Vec<TestFarmer> = (1u8..=2)
         .map(|i| TestFarmer::new([i; 32], &[16; 4]))
         .collect();

@@ -7,8 +7,9 @@
 use crate::challenge::{derive_challenge, Slot};
 use crate::deadline::deadline_ms;
 use crate::header::Header;
-use crate::params::ChainSpec;
+use crate::params::{ChainParams, ChainSpec};
 use crate::rules::{earliest_timestamp, ParentInfo};
+use crate::types::Beacon;
 use crate::types::{HeaderHash, Height, PayloadRoot};
 use ed25519_dalek::{Signer, SigningKey};
 use masspoc_proof::vrf::{self, derive_vrf_seed, VrfSecretKey};
@@ -257,4 +258,22 @@ pub fn grow_chain(
         out.push(h);
     }
     out
+}
+
+/// The chain parameters of the benchmarks (`cargo bench -p masspoc-verifier` and
+/// `masspoc bench verify`): filter 0 and k = 16 plots, so every plot answers every challenge.
+#[must_use]
+pub fn bench_params() -> ChainParams {
+    ChainParams {
+        name: "bench".into(),
+        beacon: Beacon([1; 32]),
+        genesis_time_ms: 0,
+        target_interval_ms: 1_000,
+        slot_ms: 6_000,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: 20_000,
+        retarget_window: 64,
+        max_future_drift_ms: 15_000,
+    }
 }

@@ -8,8 +8,8 @@ use ed25519_dalek::{Signer, SigningKey};
 use masspoc_proof::vrf::{self, VrfSecretKey};
 use masspoc_proof::{Challenge, Proof};
 use masspoc_verifier::batch::{verify_headers, verify_proofs, HeaderJob};
-use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState};
+use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
+use masspoc_verifier::{ChainSpec, ChainState};
 use serde_json::json;
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -78,21 +78,6 @@ fn rate(secs: f64, n: usize, cpu: fn() -> Option<f64>, mut f: impl FnMut()) -> R
         _ => f64::NAN,
     };
     Rate { wall, cpu }
-}
-
-fn bench_params() -> ChainParams {
-    ChainParams {
-        name: "bench".into(),
-        beacon: Beacon([1; 32]),
-        genesis_time_ms: 0,
-        target_interval_ms: 1_000,
-        slot_ms: 6_000,
-        filter_bits: 0,
-        min_k: 16,
-        initial_difficulty: 20_000,
-        retarget_window: 64,
-        max_future_drift_ms: 15_000,
-    }
 }
 
 impl Args {
