@@ -5,7 +5,9 @@
 //! Writing ([`plot`]) keeps memory under a bound by cutting the work into rounds and spilling
 //! their output to run files; it checkpoints a journal so an interrupted run resumes, and its
 //! bytes depend only on the farmer key, k and seed. Reading ([`PlotReader`]) memory-maps the file,
-//! validates the header and never panics on damaged input.
+//! validates the header and never panics on damaged input; the map is guarded
+//! ([`guarded_map`]), so a file truncated in place or a failing disk gives read errors naming the
+//! file instead of a SIGBUS that ends the process.
 
 const _: () = assert!(usize::BITS >= 64, "plots need 64-bit offsets");
 
@@ -15,6 +17,7 @@ pub mod checksum;
 pub mod disk;
 pub mod error;
 pub mod format;
+pub mod guarded_map;
 pub mod journal;
 pub mod layout_writer;
 pub mod matching;
@@ -30,6 +33,7 @@ pub mod write_phase;
 
 pub use error::{PlotError, ReadError};
 pub use format::{expected_plot_len, Header, Layout, Section};
+pub use guarded_map::{GuardedMap, MapPoisoned};
 pub use plan::Plan;
 pub use plotter::{plot, NoProgress, Phase, PlotRequest, PlotSummary, Progress, StopAt};
 pub use reader::{FoundProof, PlotReader};

@@ -7,6 +7,7 @@ use crate::format::{
     entry_bits, superblock_bytes, Header, Section, GROUPS_PER_SUPERBLOCK_BITS, G_BITS, HEADER_LEN,
     SUPERBLOCK_BITS,
 };
+use crate::guarded_map::GuardedMap;
 use crate::source::{Empty, ReadAt};
 use masspoc_proof::{f_value, probe, Challenge, Proof, Quality, Score, K};
 use std::ops::Range;
@@ -27,7 +28,7 @@ pub struct FoundProof {
 }
 
 /// An open plot. Its memory use does not depend on the plot's size: the bytes stay in the
-/// source (a memory map of the file), and only the 256-byte header is decoded.
+/// source (a guarded memory map of the file), and only the 256-byte header is decoded.
 pub struct PlotReader {
     path: PathBuf,
     header: Header,
@@ -55,16 +56,26 @@ impl PlotReader {
         if len == 0 {
             return Self::from_source(Box::new(Empty), path);
         }
-        // SAFETY: the map is read-only; plots are never modified in place once finished (they are
-        // written under a temporary name and renamed). Truncating a plot while it is open is
-        // outside the contract, as for every memory-mapped file.
+        // SAFETY: the map is read-only and only ever read through `GuardedMap`, which copies out
+        // of it with raw pointers (no reference into the map outlives a read). Plots are never
+        // modified in place once finished (they are written under a temporary name and renamed);
+        // if one is truncated in place anyway, or its disk fails, the SIGBUS is caught by the
+        // guard and the reads fail with an error naming this file.
         let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(io)?;
         #[cfg(unix)]
         {
             // Lookups touch a few hundred random bytes: no read-ahead.
             let _ = map.advise(memmap2::Advice::Random);
         }
+        let map = GuardedMap::new(map).map_err(|e| io(std::io::Error::other(e)))?;
         Self::from_source(Box::new(map), path)
+    }
+
+    /// Whether the plot became unreadable for good while open (its memory map took a SIGBUS: the
+    /// file shrank or its device failed). Every lookup fails from then on; open the file again.
+    #[must_use]
+    pub fn is_poisoned(&self) -> bool {
+        self.source.is_poisoned()
     }
 
     /// Reads a plot from any byte source (`name` is used in error messages).

@@ -15,6 +15,13 @@ pub trait ReadAt: Send + Sync {
 
     /// Fills `buf` from `offset`; fails with `UnexpectedEof` if the range is not inside the source.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+
+    /// Whether the source became unreadable for good (a guarded memory map that took a SIGBUS:
+    /// the file shrank or its device failed); every read of it fails and the file must be
+    /// opened again. Sources in memory never are.
+    fn is_poisoned(&self) -> bool {
+        false
+    }
 }
 
 fn read_slice(src: &[u8], offset: u64, buf: &mut [u8]) -> io::Result<()> {

@@ -1,5 +1,7 @@
 //! The plotter's memory-mapped [`PlotReader`] as a farmer plot, and the opener that refuses plots
-//! of another farmer key.
+//! of another farmer key. The map is guarded: a plot truncated in place or a failing disk makes
+//! its lookups fail with the plot's path (the plot is then [`PlotLookup::is_broken`]) instead of
+//! ending the process.
 
 use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener};
 use masspoc_plotter::format::PLOT_EXT;
@@ -55,6 +57,10 @@ impl PlotLookup for PlotReader {
 
     fn reads_per_lookup(&self) -> u32 {
         READS_PER_LOOKUP
+    }
+
+    fn is_broken(&self) -> bool {
+        self.is_poisoned()
     }
 }
 

@@ -1,5 +1,6 @@
 //! Scanning one plot directory: list plot files, keep plots that did not change, open new or
-//! changed ones, and remember why a file was skipped so it is reported once, not every rescan.
+//! changed ones (and ones that became unreadable while open), and remember why a file was skipped
+//! so it is reported once, not every rescan.
 //!
 //! Non-regular files (a FIFO, a device) are skipped without being opened, so a scan never blocks
 //! on them.
@@ -69,6 +70,8 @@ pub(crate) struct DirScan {
     pub added: Vec<PathBuf>,
     /// Files newly skipped in this scan, with the reason.
     pub newly_skipped: Vec<(PathBuf, String)>,
+    /// Plots dropped because they became unreadable while open (reopened in this scan).
+    pub broken: Vec<PathBuf>,
 }
 
 /// Scans `dir`, reusing `old` entries whose files did not change and not retrying files in
@@ -120,7 +123,11 @@ pub(crate) fn scan_dir(
             continue;
         }
         if let Some(e) = by_path.get(path.as_path()) {
-            if e.key == key {
+            if e.plot.is_broken() {
+                // Its map took a SIGBUS: never reused, opened again below (a file that shrank is
+                // then skipped as truncated; one whose disk recovered is farmed again).
+                out.broken.push(path.clone());
+            } else if e.key == key {
                 out.entries.push(Arc::clone(e));
                 continue;
             }

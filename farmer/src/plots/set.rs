@@ -50,6 +50,10 @@ pub struct ScanReport {
     pub skipped: Vec<(PathBuf, String)>,
     /// Directories that could not be listed, with the reason.
     pub unavailable: Vec<(PathBuf, String)>,
+    /// Plots that became unreadable while open (the file shrank or its disk failed under the
+    /// memory map): dropped and opened again; they are also in `added` if they open again, or
+    /// in `removed` and `skipped` if not.
+    pub broken: Vec<PathBuf>,
 }
 
 /// All plots of the configured directories.
@@ -162,6 +166,7 @@ impl PlotSet {
                     .collect();
                 part.added = scan.added;
                 part.skipped = scan.newly_skipped;
+                part.broken = scan.broken;
                 *lock(&dir.entries) = scan.entries;
                 *lock(&dir.skipped) = scan.skipped;
             }
@@ -204,6 +209,9 @@ impl PlotSet {
         *dups = still_dup;
         report.plots = all.len();
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(all);
+        for p in &report.broken {
+            warn!(plot = %p.display(), "plot became unreadable while open (file shrank or disk failed); dropped and opened again");
+        }
         for p in &report.added {
             info!(plot = %p.display(), "plot added");
         }
@@ -224,4 +232,5 @@ fn merge_part(report: &mut ScanReport, part: ScanReport) {
     report.removed.extend(part.removed);
     report.skipped.extend(part.skipped);
     report.unavailable.extend(part.unavailable);
+    report.broken.extend(part.broken);
 }

@@ -39,6 +39,13 @@ pub trait PlotLookup: Send + Sync + 'static {
 
     /// How many random reads of the plot one lookup makes (for the benchmark's raw-read bound).
     fn reads_per_lookup(&self) -> u32;
+
+    /// Whether this open plot can no longer be read at all (its memory map took a SIGBUS: the
+    /// file shrank or its disk failed while mapped). Every lookup then fails; the next rescan
+    /// drops this handle and opens the file again, even if the file looks unchanged.
+    fn is_broken(&self) -> bool {
+        false
+    }
 }
 
 /// Opens plot files: validates the header and refuses plots of another farmer key.
