@@ -2,20 +2,24 @@
 //! beside the latency of one random read of the same plot files measured in the same run.
 //!
 //! Each chain is a task that issues challenges at exponentially distributed intervals (mean
-//! `interval`), as independent chains do, and times [`run_round`] from challenge to best proof.
+//! `interval`), as independent chains do, and times [`crate::lookup::run_round`] from challenge to best proof.
 //! The raw bound of one challenge is `plots passing × reads per lookup × one random read`; the
 //! ratio is p99 over that bound.
 
+mod measure;
 mod memory;
+mod plots;
 mod raw_read;
 
+pub use measure::{
+    bench_challenge, bench_runtime, lookup_one, measure_yardstick, median, median_lookup_us,
+    median_round_us, round, warm_mappings, Yardstick, ROUND_BUDGET,
+};
 pub use memory::{open_fds, rss, Rss};
-pub use raw_read::{median_pread_us, warm, RAW_READ_LEN};
+pub use plots::{ensure_plot, BenchPlots, BENCH_FARMER};
+pub use raw_read::{median_pread_us, warm, RawReads, RAW_READ_LEN};
 
-use crate::lookup::run_round;
-use crate::plots::{PlotSet, ReaderOpener, READS_PER_LOOKUP};
-use masspoc_plotter::{plot, NoProgress, PlotRequest};
-use masspoc_proof::{Challenge, FarmerPublicKey, PlotSeed, K};
+use crate::plots::READS_PER_LOOKUP;
 use rand::Rng;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -84,6 +88,9 @@ pub struct FarmBenchReport {
     pub p99_us: f64,
     /// Median latency of one random 64-byte pread of the plot files, µs.
     pub raw_read_us: f64,
+    /// Median latency of one plot lookup alone (probe, reads, F check, quality, score; filter 0)
+    /// on one thread, µs: what a round spends per passing plot before any scheduling.
+    pub lookup_us: f64,
     /// Random reads one plot lookup makes.
     pub reads_per_lookup: u32,
     /// `passing_mean × reads_per_lookup × raw_read_us`.
@@ -104,97 +111,30 @@ pub struct FarmBenchReport {
     pub open_fds: u64,
 }
 
-/// The fixed farmer key of benchmark plots.
-pub const BENCH_FARMER: FarmerPublicKey = FarmerPublicKey([0xbe; 32]);
-
-/// Makes (or finds, from an earlier run) plot `i` of the benchmark set.
-pub fn ensure_plot(dir: &std::path::Path, k: K, i: usize) -> Result<PathBuf, BenchError> {
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
-    let req = PlotRequest::new(BENCH_FARMER, k, PlotSeed(seed), dir);
-    Ok(plot(&req, &NoProgress)?.path)
-}
-
 /// Runs the benchmark (blocking; starts its own runtime with two worker threads).
 pub fn run_farm_bench(
     opts: &FarmBenchOptions,
     progress: &dyn Fn(usize, usize),
 ) -> Result<FarmBenchReport, BenchError> {
-    let k = K::new(opts.k).map_err(|e| BenchError::Open(e.to_string()))?;
-    let mut paths = Vec::with_capacity(opts.plots);
-    for i in 0..opts.plots {
-        paths.push(ensure_plot(&opts.dir, k, i)?);
-        progress(i + 1, opts.plots);
-    }
-    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
-    let plot_bytes = warm(&refs)?;
-    let rss_before_open = rss();
-    let set = PlotSet::new(
-        std::slice::from_ref(&opts.dir),
-        Arc::new(ReaderOpener {
-            farmer_pk: Some(BENCH_FARMER),
-        }),
-    );
-    // One "plot added" line per plot is noise here.
-    let scan =
-        tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
-            set.rescan_blocking()
-        });
-    let snapshot = set.snapshot();
-    let ours: Vec<_> = snapshot
-        .iter()
-        .filter(|e| paths.contains(&e.path))
-        .cloned()
-        .collect();
-    if ours.len() != opts.plots {
-        return Err(BenchError::Open(format!(
-            "{} of {} plots opened: {:?}",
-            ours.len(),
-            opts.plots,
-            scan.skipped
-        )));
-    }
-    let snapshot = Arc::new(ours);
-    let rss_after_open = rss();
-    let fds = open_fds();
-    let raw_read_us = median_pread_us(&refs, opts.raw_samples.max(1))?;
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| BenchError::Runtime(e.to_string()))?;
+    let plots = Arc::new(BenchPlots::open(&opts.dir, opts.k, opts.plots, progress)?);
+    let raw_read_us = median_pread_us(&plots.paths, opts.raw_samples.max(1))?;
+    let rt = bench_runtime()?;
+    // Warm-up: fault the plots' pages into the mappings (steady state of a running farmer).
+    warm_mappings(&rt, &plots, opts.warmup_rounds);
+    let lookup_us = median_lookup_us(&plots, opts.raw_samples.max(1), 0);
     let samples = rt.block_on(async {
-        // Warm-up: fault the plots' pages into the mappings (steady state of a running farmer).
-        for r in 0..opts.warmup_rounds as u64 {
-            let _ = run_round(
-                &snapshot,
-                set.dirs(),
-                challenge(u64::MAX, r),
-                0,
-                Duration::from_secs(10),
-            )
-            .await;
-        }
         let mut tasks = Vec::new();
         for c in 0..opts.chains {
-            let (snapshot, set) = (Arc::clone(&snapshot), Arc::clone(&set));
+            let plots = Arc::clone(&plots);
             let (rounds, interval, filter_bits) = (opts.rounds, opts.interval, opts.filter_bits);
             tasks.push(tokio::spawn(async move {
                 let mut out = Vec::with_capacity(rounds);
                 for r in 0..rounds {
                     let pause = exp_sample(interval);
                     tokio::time::sleep(pause).await;
-                    let ch = challenge(c as u64, r as u64);
+                    let ch = bench_challenge(c as u64, r as u64);
                     let t = Instant::now();
-                    let o = run_round(
-                        &snapshot,
-                        set.dirs(),
-                        ch,
-                        filter_bits,
-                        Duration::from_secs(10),
-                    )
-                    .await;
+                    let o = round(&plots, ch, filter_bits).await;
                     out.push((t.elapsed(), o.passing, o.best.is_some()));
                 }
                 out
@@ -231,6 +171,7 @@ pub fn run_farm_bench(
         p50_us: pct(0.5),
         p99_us,
         raw_read_us,
+        lookup_us,
         reads_per_lookup: READS_PER_LOOKUP,
         raw_bound_us,
         ratio: if raw_bound_us > 0.0 {
@@ -239,24 +180,12 @@ pub fn run_farm_bench(
             0.0
         },
         rounds_with_proof: samples.iter().filter(|s| s.2).count(),
-        plot_bytes,
-        rss_before_open,
-        rss_after_open,
+        plot_bytes: plots.plot_bytes,
+        rss_before_open: plots.rss_before_open,
+        rss_after_open: plots.rss_after_open,
         rss_after,
-        open_fds: fds,
+        open_fds: plots.open_fds,
     })
-}
-
-fn challenge(chain: u64, round: u64) -> Challenge {
-    let mut m = [0u8; 16];
-    m[..8].copy_from_slice(&chain.to_le_bytes());
-    m[8..].copy_from_slice(&round.to_le_bytes());
-    let mut h = [0u8; 32];
-    h[..16].copy_from_slice(&m);
-    // Spread the bits: the proof crate's probe hashes the challenge anyway, any distinct bytes do.
-    h[16..24].copy_from_slice(&chain.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
-    h[24..32].copy_from_slice(&round.wrapping_mul(0xc2b2_ae3d_27d4_eb4f).to_le_bytes());
-    Challenge(h)
 }
 
 fn exp_sample(mean: Duration) -> Duration {

@@ -94,6 +94,10 @@ fn print_table(r: &FarmBenchReport) {
         "  one random 64-byte pread      {:>10.2} µs (median, warm cache)",
         r.raw_read_us
     );
+    println!(
+        "  one plot lookup, one thread   {:>10.2} µs (median)",
+        r.lookup_us
+    );
     println!("  reads per lookup              {:>10}", r.reads_per_lookup);
     println!(
         "  raw bound (passing×reads×read){:>10.1} µs",
