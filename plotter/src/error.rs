@@ -89,6 +89,17 @@ pub enum PlotError {
         /// What is wrong.
         detail: String,
     },
+    /// The checkpoint journal was written by a plotter with another journal format; the plot is
+    /// restarted rather than resumed from files it may lay out differently.
+    #[error("{path}: journal format {format}, this plotter writes {current}")]
+    OldJournal {
+        /// The journal file.
+        path: PathBuf,
+        /// Its format number.
+        format: u64,
+        /// The format this plotter reads and writes.
+        current: u32,
+    },
     /// A superblock holds more entries than its 16-bit group offsets can address.
     #[error("superblock {0} holds more than 65535 entries before its last group")]
     SuperblockOverflow(u64),

@@ -8,7 +8,11 @@ use std::io::Write;
 use std::path::Path;
 
 /// Journal format version.
-pub const JOURNAL_FORMAT: u32 = 1;
+///
+/// 2: run files hold packed records of `ceil((16 + 2k) / 8)` bytes and are fsync'd in the
+/// background, `rounds_done` counting the leading rounds whose run file is durable; the last
+/// rounds may keep their output in memory and never have a run file.
+pub const JOURNAL_FORMAT: u32 = 2;
 
 /// The state of an unfinished plot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,24 +42,70 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Loads a journal; `Ok(None)` when there is none.
+    /// Loads a journal; `Ok(None)` when there is none, [`PlotError::OldJournal`] when it was
+    /// written in another format (checked before anything else is read from it).
     pub fn load(path: &Path) -> Result<Option<Journal>, PlotError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).at(path),
         };
-        let j: Journal = serde_json::from_str(&text).map_err(|e| PlotError::BadJournal {
+        let bad = |detail: String| PlotError::BadJournal {
             path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
-        if j.format != JOURNAL_FORMAT {
-            return Err(PlotError::BadJournal {
-                path: path.to_path_buf(),
-                detail: format!("journal format {}", j.format),
-            });
+            detail,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let format = value.get("format").and_then(serde_json::Value::as_u64);
+        match format {
+            Some(f) if f == u64::from(JOURNAL_FORMAT) => {}
+            Some(f) => {
+                return Err(PlotError::OldJournal {
+                    path: path.to_path_buf(),
+                    format: f,
+                    current: JOURNAL_FORMAT,
+                })
+            }
+            None => return Err(bad("no format number".into())),
         }
-        Ok(Some(j))
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| bad(e.to_string()))
+    }
+
+    /// For listings and resuming: a journal of this format as [`Journal::load`] reads it, or of
+    /// another format reduced to what identifies its plot (`format` is the old number, progress
+    /// is zero: the plotter restarts such a plot). `None` if there is none or it is unreadable.
+    #[must_use]
+    pub fn load_identity(path: &Path) -> Option<Journal> {
+        match Journal::load(path) {
+            Ok(j) => j,
+            Err(PlotError::OldJournal { format, .. }) => {
+                #[derive(Deserialize)]
+                struct Identity {
+                    plot_id: PlotId,
+                    k: u8,
+                    farmer_pk: FarmerPublicKey,
+                    plot_seed: PlotSeed,
+                }
+                let text = std::fs::read_to_string(path).ok()?;
+                let id: Identity = serde_json::from_str(&text).ok()?;
+                Some(Journal {
+                    format: u32::try_from(format).unwrap_or(u32::MAX),
+                    plot_id: id.plot_id,
+                    k: id.k,
+                    farmer_pk: id.farmer_pk,
+                    plot_seed: id.plot_seed,
+                    rounds_log2: 0,
+                    runs_on_disk: false,
+                    rounds_done: 0,
+                    superblocks_done: 0,
+                    entries_len: 0,
+                    pair_count: 0,
+                })
+            }
+            Err(_) => None,
+        }
     }
 
     /// Saves the journal atomically and durably.

@@ -10,11 +10,16 @@ use crate::format::SUPERBLOCK_BITS;
 use crate::partition::{partition_one, Record};
 use masspoc_proof::{f_many, p_fill, PlotId, F_BATCH, K};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// x values per `p_fill` call.
 const P_BLOCK: u64 = 1 << 14;
 /// Bits of c per sub-bucket.
 const SUB_BITS: u32 = 15;
+/// At most 2^CHUNK_X_BITS x per chunk of the P pass.
+const CHUNK_X_BITS: u32 = 22;
+/// About 2^GROUP_PAIR_BITS pairs (or fewer) per group of sub-buckets.
+const GROUP_PAIR_BITS: u32 = 21;
 
 /// Some of the pairs of one round, grouped by superblock of z.
 pub struct Part {
@@ -53,6 +58,44 @@ pub struct Buffers {
     pub items: Vec<Vec<u64>>,
     /// Buffers for part records.
     pub records: Vec<Vec<Record>>,
+    /// Per-worker scratch: items of a chunk before they are sorted by sub-bucket.
+    raw: Pool<u64>,
+    /// Per-worker scratch: records of a group before they are partitioned.
+    unsorted: Pool<Record>,
+}
+
+/// Scratch vectors shared by the workers of a round and kept from round to round, so that the
+/// allocator does not hold freed scratch of every round besides the live buffers.
+struct Pool<T>(Mutex<Vec<Vec<T>>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool(Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Pool<T> {
+    fn take(&self) -> Pooled<'_, T> {
+        let v = self.0.lock().map(|mut p| p.pop()).ok().flatten();
+        Pooled {
+            v: v.unwrap_or_default(),
+            pool: self,
+        }
+    }
+}
+
+/// A scratch vector that goes back to its pool when dropped.
+struct Pooled<'a, T> {
+    v: Vec<T>,
+    pool: &'a Pool<T>,
+}
+
+impl<T> Drop for Pooled<'_, T> {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.pool.0.lock() {
+            p.push(std::mem::take(&mut self.v));
+        }
+    }
 }
 
 impl Buffers {
@@ -84,7 +127,11 @@ pub fn match_round(
         round,
     };
     let threads = rayon::current_num_threads() as u64;
-    let chunk_count = (threads * 8).clamp(1, k.domain() / P_BLOCK);
+    // Chunks of at most 2^22 x and groups of about 2^21 pairs keep the per-worker scratch
+    // (a chunk's items before sorting, a group's records before partitioning) near 32 MB.
+    let chunk_count = (threads * 8)
+        .max(k.domain() >> CHUNK_X_BITS)
+        .clamp(1, k.domain() / P_BLOCK);
     let chunk_len = k.domain() / chunk_count;
     let t0 = std::time::Instant::now();
     let item_bufs: Vec<Vec<u64>> = (0..chunk_count)
@@ -93,12 +140,24 @@ pub fn match_round(
     let chunks: Vec<ChunkItems> = (0..chunk_count as usize)
         .into_par_iter()
         .zip(item_bufs)
-        .map_init(Vec::new, |raw, (c, items)| {
-            chunk_items(plot_id, &g, c as u64 * chunk_len, chunk_len, raw, items)
-        })
+        .map_init(
+            || bufs.raw.take(),
+            |raw, (c, items)| {
+                chunk_items(
+                    plot_id,
+                    &g,
+                    c as u64 * chunk_len,
+                    chunk_len,
+                    &mut raw.v,
+                    items,
+                )
+            },
+        )
         .collect();
     let t1 = t0.elapsed();
-    let groups = (threads as usize * 8).min(g.subs);
+    let items_rss = crate::memory::anon_rss_bytes();
+    let pairs_expected = (k.domain() >> 1) >> rounds_log2;
+    let groups = ((threads * 8).max(pairs_expected >> GROUP_PAIR_BITS) as usize).min(g.subs);
     let per_group = g.subs.div_ceil(groups);
     let sb_shift = kk + SUPERBLOCK_BITS;
     let superblocks = 1usize << (kk - SUPERBLOCK_BITS);
@@ -108,20 +167,26 @@ pub fn match_round(
     let parts: Vec<Part> = (0..groups)
         .into_par_iter()
         .zip(record_bufs)
-        .map_init(Vec::new, |unsorted, (gi, out)| {
-            let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
-            unsorted.clear();
-            pair_subs(plot_id, &g, &chunks, subs, unsorted);
-            let (records, offsets) =
-                partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize, out);
-            Part { records, offsets }
-        })
+        .map_init(
+            || bufs.unsorted.take(),
+            |unsorted, (gi, out)| {
+                let subs = gi * per_group..((gi + 1) * per_group).min(g.subs);
+                let unsorted = &mut unsorted.v;
+                unsorted.clear();
+                pair_subs(plot_id, &g, &chunks, subs, unsorted);
+                let (records, offsets) =
+                    partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize, out);
+                Part { records, offsets }
+            },
+        )
         .collect();
     bufs.items.extend(chunks.into_iter().map(|c| c.items));
     tracing::debug!(
         round,
         items_s = t1.as_secs_f64(),
         total_s = t0.elapsed().as_secs_f64(),
+        items_rss_mb = items_rss >> 20,
+        rss_mb = crate::memory::anon_rss_bytes() >> 20,
         "matching round"
     );
     RoundOutput { parts }
@@ -138,20 +203,24 @@ fn chunk_items(
     let mask = g.k.mask();
     let top = g.kk - 1;
     let mut pv = vec![0u64; P_BLOCK as usize];
+    let mut kept = vec![0u64; P_BLOCK as usize];
     let mut scratch = Vec::new();
     raw.clear();
+    let span_mask = (1u64 << g.span_bits) - 1;
     let mut x = x0;
     while x < x0 + len {
         let n = P_BLOCK.min(x0 + len - x) as usize;
         p_fill(plot_id, g.k, x, &mut pv[..n], &mut scratch);
+        // Branch-free: every item is written, the cursor only advances for the round's ones
+        // (a round keeps 1 in 2^rounds_log2, which a branch would mispredict).
+        let mut m = 0usize;
         for (i, &p) in pv[..n].iter().enumerate() {
             let side = p >> top;
-            let c = if side == 0 { p } else { p ^ mask };
-            if c >> g.span_bits == g.round {
-                let c_local = c & ((1 << g.span_bits) - 1);
-                raw.push((c_local << (g.kk + 1)) | (side << g.kk) | (x + i as u64));
-            }
+            let c = p ^ (mask & side.wrapping_neg());
+            kept[m] = ((c & span_mask) << (g.kk + 1)) | (side << g.kk) | (x + i as u64);
+            m += usize::from(c >> g.span_bits == g.round);
         }
+        raw.extend_from_slice(&kept[..m]);
         x += n as u64;
     }
     if g.subs == 1 {

@@ -46,3 +46,17 @@ pub fn trim() {
         libc::malloc_trim(0);
     }
 }
+
+/// Anonymous resident memory of this process now (`RssAnon` of `/proc/self/status`), in bytes;
+/// 0 where unknown. For the per-round debug log.
+#[must_use]
+pub fn anon_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("RssAnon:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}

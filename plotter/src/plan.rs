@@ -17,6 +17,23 @@ pub struct Plan {
     pub rounds_log2: u32,
     /// Whether round outputs go to run files in `--tmp` (otherwise they stay in memory).
     pub runs_on_disk: bool,
+    /// With run files: how many of the last rounds keep their output in memory instead (it is
+    /// read straight from memory by the writing phase, and recomputed if a run is resumed).
+    pub memory_rounds: u32,
+}
+
+impl Plan {
+    /// Number of rounds.
+    #[must_use]
+    pub fn rounds(&self) -> u64 {
+        1 << self.rounds_log2
+    }
+
+    /// Whether round `r` writes a run file.
+    #[must_use]
+    pub fn spills(&self, r: u64) -> bool {
+        self.runs_on_disk && r + u64::from(self.memory_rounds) < self.rounds()
+    }
 }
 
 /// Bytes of all records of a plot (16 per pair, 5% margin).
@@ -42,6 +59,7 @@ pub fn plan(k: K, memory: u64) -> Plan {
             return Plan {
                 rounds_log2: r,
                 runs_on_disk: false,
+                memory_rounds: 1 << r,
             };
         }
     }
@@ -51,5 +69,55 @@ pub fn plan(k: K, memory: u64) -> Plan {
     Plan {
         rounds_log2: r,
         runs_on_disk: true,
+        memory_rounds: memory_rounds(k, r, budget),
+    }
+}
+
+/// How many of the last rounds can keep their output in memory: while the last one runs, the
+/// outputs of the others are held beside its own peak.
+#[must_use]
+pub fn memory_rounds(k: K, rounds_log2: u32, budget: u64) -> u32 {
+    let peak = round_peak(k, rounds_log2);
+    let held = records_bytes(k) >> rounds_log2;
+    let mut m = 0u32;
+    while u64::from(m) < (1u64 << rounds_log2) - 1 && peak + u64::from(m) * held <= budget {
+        m += 1;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(v: u8) -> K {
+        K::new(v).unwrap()
+    }
+
+    #[test]
+    fn k28_in_one_gib_spills_six_rounds_of_eight() {
+        let p = plan(k(28), 1 << 30);
+        assert_eq!(p.rounds(), 8);
+        assert!(p.runs_on_disk);
+        assert_eq!(p.memory_rounds, 2);
+        assert!(p.spills(5) && !p.spills(6) && !p.spills(7));
+        // Peak: one round plus the held outputs stays within the bound.
+        let held = u64::from(p.memory_rounds - 1) * (records_bytes(k(28)) >> 3);
+        assert!(OVERHEAD + round_peak(k(28), 3) + held <= 1 << 30);
+    }
+
+    #[test]
+    fn generous_bounds_keep_everything_in_memory() {
+        let p = plan(k(24), 16 << 30);
+        assert_eq!((p.rounds(), p.runs_on_disk), (1, false));
+        assert!(!p.spills(0));
+    }
+
+    #[test]
+    fn tiny_bounds_still_spill_at_least_one_round() {
+        let p = plan(k(20), OVERHEAD + (600 << 10));
+        assert!(p.runs_on_disk && p.rounds() > 1);
+        assert!(u64::from(p.memory_rounds) < p.rounds());
+        assert!(p.spills(0));
     }
 }

@@ -6,9 +6,10 @@ use crate::error::{IoContext, PlotError};
 use crate::format::{plot_file_name, superblock_count, Header, Layout, Section};
 use crate::journal::{sync_dir, Journal, JOURNAL_FORMAT};
 use crate::matching::match_round;
-use crate::plan::{plan, Plan};
+use crate::plan::{memory_rounds, plan, Plan};
 use crate::reader::PlotReader;
-use crate::runs::Run;
+use crate::runs::{Run, Syncer};
+use crate::source::ReadAt;
 use crate::write_phase::{write_superblocks, Target};
 use masspoc_proof::{derive_plot_id, FarmerPublicKey, PlotId, PlotSeed, K};
 use serde::Serialize;
@@ -177,11 +178,26 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         (req.final_path(), req.tmp_path(), req.journal_path());
     std::fs::create_dir_all(&req.out_dir).at(&req.out_dir)?;
     std::fs::create_dir_all(&req.tmp_dir).at(&req.tmp_dir)?;
-    let existing = Journal::load(&journal_path)?;
+    let existing = match Journal::load(&journal_path) {
+        Err(PlotError::OldJournal { format, .. }) => {
+            // Written by another version of the plotter: its run files and partial plot may be
+            // laid out differently, so nothing of it is reused.
+            tracing::warn!(
+                journal = %journal_path.display(),
+                format,
+                "journal of another plotter version: restarting this plot"
+            );
+            remove_run_files(req);
+            let _ = std::fs::remove_file(&tmp_path);
+            let _ = std::fs::remove_file(&journal_path);
+            None
+        }
+        other => other?,
+    };
     if final_path.exists() {
         let reader = PlotReader::open(&final_path)?;
-        if let Some(j) = existing {
-            cleanup(req, &j, &journal_path);
+        if existing.is_some() {
+            cleanup(req, &journal_path);
         }
         return Ok(summary(req, &reader, start, true, plan(req.k, req.memory)));
     }
@@ -215,6 +231,15 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     let the_plan = Plan {
         rounds_log2: journal.rounds_log2,
         runs_on_disk: journal.runs_on_disk,
+        memory_rounds: if journal.runs_on_disk {
+            memory_rounds(
+                req.k,
+                journal.rounds_log2,
+                req.memory.saturating_sub(crate::plan::OVERHEAD),
+            )
+        } else {
+            1 << journal.rounds_log2
+        },
     };
     let file = OpenOptions::new()
         .read(true)
@@ -228,7 +253,15 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     let mut times = [0f64; 3];
     if journal.superblocks_done < superblocks {
         let t = Instant::now();
-        let runs = matching_phase(req, &mut journal, &journal_path, progress)?;
+        let mut syncer = Syncer::new(the_plan.rounds());
+        let runs = matching_phase(
+            req,
+            &mut journal,
+            &journal_path,
+            &the_plan,
+            &mut syncer,
+            progress,
+        )?;
         times[0] = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let target = Target {
@@ -236,7 +269,8 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
             path: &tmp_path,
             journal_path: &journal_path,
         };
-        write_superblocks(req, &runs, &mut journal, &target, progress)?;
+        write_superblocks(req, &runs, &mut journal, &target, &mut syncer, progress)?;
+        drop(syncer);
         runs.into_iter().for_each(Run::remove);
         times[1] = t.elapsed().as_secs_f64();
     }
@@ -246,7 +280,7 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     drop(file);
     std::fs::rename(&tmp_path, &final_path).at(&final_path)?;
     sync_dir(&final_path)?;
-    cleanup(req, &journal, &journal_path);
+    cleanup(req, &journal_path);
     progress.set(1);
     times[2] = t.elapsed().as_secs_f64();
     let reader = PlotReader::open(&final_path)?;
@@ -259,42 +293,69 @@ fn matching_phase(
     req: &PlotRequest,
     journal: &mut Journal,
     journal_path: &Path,
+    the_plan: &Plan,
+    syncer: &mut Syncer,
     progress: &dyn Progress,
 ) -> Result<Vec<Run>, PlotError> {
-    let rounds = 1u64 << journal.rounds_log2;
+    let rounds = the_plan.rounds();
     let superblocks = superblock_count(req.k) as usize;
-    let mut bufs = crate::matching::Buffers::default();
     let plot_id = req.plot_id();
     progress.phase(Phase::Matching, rounds);
-    let mut runs = Vec::with_capacity(rounds as usize);
+    // Run files the journal counts as done, when they are still whole.
+    let mut runs: Vec<Option<Run>> = (0..rounds)
+        .map(|r| {
+            let on_disk = the_plan.runs_on_disk && r < journal.rounds_done;
+            let run = on_disk
+                .then(|| Run::open(req.k, &req.run_path(r), superblocks))
+                .flatten();
+            if run.is_some() {
+                syncer.mark_durable(r);
+            }
+            run
+        })
+        .collect();
+    if syncer.durable_prefix() < journal.rounds_done {
+        journal.rounds_done = syncer.durable_prefix();
+        journal.save(journal_path)?;
+    }
+    let stop_round = match req.stop_at {
+        Some(StopAt::Round(n)) => Some(n),
+        _ => None,
+    };
+    let mut bufs = crate::matching::Buffers::default();
+    let mut spill_buf = Vec::new();
     for r in 0..rounds {
-        let path = req.run_path(r);
-        if journal.runs_on_disk && r < journal.rounds_done {
-            if let Some(run) = Run::open(&path, superblocks) {
-                runs.push(run);
-                progress.set(r + 1);
-                continue;
-            }
-        }
-        let out = match_round(&plot_id, req.k, r, journal.rounds_log2, &mut bufs);
-        if journal.runs_on_disk {
-            runs.push(Run::spill(&out, &path)?);
-            bufs.recycle(out);
-            if r >= journal.rounds_done {
-                journal.rounds_done = r + 1;
-                journal.save(journal_path)?;
-            }
-            if req.stop_at == Some(StopAt::Round(r + 1)) {
-                return Err(PlotError::Interrupted(format!("round {}", r + 1)));
-            }
-        } else {
-            runs.push(Run::Memory(out));
+        if runs[r as usize].is_none() {
+            let out = match_round(&plot_id, req.k, r, journal.rounds_log2, &mut bufs);
+            let run = if the_plan.spills(r) {
+                let t = Instant::now();
+                let run = Run::spill(req.k, &out, &req.run_path(r), &mut spill_buf)?;
+                bufs.recycle(out);
+                syncer.push(r, &run)?;
+                tracing::debug!(round = r, spill_s = t.elapsed().as_secs_f64(), "run file");
+                run
+            } else {
+                Run::Memory(out)
+            };
+            runs[r as usize] = Some(run);
         }
         progress.set(r + 1);
+        // The test hook waits for the round it names to be journaled.
+        let wait = stop_round.is_some_and(|n| r + 1 >= n);
+        if syncer.poll(journal, wait)? {
+            journal.save(journal_path)?;
+        }
+        if stop_round.is_some_and(|n| journal.rounds_done >= n) {
+            return Err(PlotError::Interrupted(format!(
+                "round {}",
+                journal.rounds_done
+            )));
+        }
     }
     drop(bufs);
+    drop(spill_buf);
     crate::memory::trim();
-    Ok(runs)
+    Ok(runs.into_iter().map(|r| r.expect("every round")).collect())
 }
 
 /// Writes the superblock sentinel, the checksum table and the header, then fsyncs.
@@ -305,10 +366,9 @@ fn finish(req: &PlotRequest, j: &Journal, file: &File, path: &Path) -> Result<()
         .at(path)?;
     let (sum_off, _) = layout.section(Section::Checksums);
     file.set_len(sum_off).at(path)?;
-    // SAFETY: read-only map of our own temporary file, which nothing else writes while mapped.
-    let map = unsafe { memmap2::Mmap::map(file) }.at(path)?;
-    let table = compute_table(&map, &layout).at(path)?;
-    drop(map);
+    // Positional reads rather than a map: a map of the whole file would count the plot's size
+    // as resident memory.
+    let table = compute_table(&FileSource(file), &layout).at(path)?;
     file.write_all_at(&table, sum_off).at(path)?;
     let header = Header {
         k: req.k,
@@ -323,11 +383,40 @@ fn finish(req: &PlotRequest, j: &Journal, file: &File, path: &Path) -> Result<()
     file.sync_all().at(path)
 }
 
-fn cleanup(req: &PlotRequest, j: &Journal, journal_path: &Path) {
-    for r in 0..(1u64 << j.rounds_log2) {
-        let _ = std::fs::remove_file(req.run_path(r));
+/// The `.tmp` plot file as a [`ReadAt`] source.
+struct FileSource<'a>(&'a File);
+
+impl ReadAt for FileSource<'_> {
+    fn len(&self) -> u64 {
+        self.0.metadata().map_or(0, |m| m.len())
     }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.0.read_exact_at(buf, offset)
+    }
+}
+
+fn cleanup(req: &PlotRequest, journal_path: &Path) {
+    remove_run_files(req);
     let _ = std::fs::remove_file(journal_path);
+}
+
+/// Removes every run file of this plot in `--tmp` (whatever the number of rounds).
+fn remove_run_files(req: &PlotRequest) {
+    let prefix = format!("{}.run", plot_file_name(req.k, &req.plot_id()));
+    let Ok(dir) = std::fs::read_dir(&req.tmp_dir) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name
+            .strip_prefix(&prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn summary(

@@ -52,7 +52,7 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<Vec<PlotListing>> {
             out.push(listing_of_plot(&path, bytes));
         } else if name.ends_with(&format!(".{PLOT_EXT}.tmp")) {
             let journal = path.with_extension("journal");
-            let j = Journal::load(&journal).ok().flatten();
+            let j = Journal::load_identity(&journal);
             out.push(PlotListing {
                 plot_id: j.as_ref().map(|j| j.plot_id),
                 path,
@@ -61,6 +61,11 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<Vec<PlotListing>> {
                 farmer_pk: j.as_ref().map(|j| j.farmer_pk),
                 status: PlotStatus::Partial,
                 detail: Some(match &j {
+                    Some(j) if j.format != crate::journal::JOURNAL_FORMAT => format!(
+                        "unfinished by another plotter version (journal format {}); rerun the \
+                         plot command to restart it",
+                        j.format
+                    ),
                     Some(j) => format!(
                         "unfinished: {} rounds and {} superblocks done; rerun the plot command to resume",
                         j.rounds_done, j.superblocks_done
@@ -121,9 +126,7 @@ pub fn unfinished(dir: &Path) -> Vec<(PathBuf, Option<Journal>)> {
         .into_iter()
         .filter(|l| l.status == PlotStatus::Partial)
         .map(|l| {
-            let j = Journal::load(&l.path.with_extension("journal"))
-                .ok()
-                .flatten();
+            let j = Journal::load_identity(&l.path.with_extension("journal"));
             (l.path, j)
         })
         .collect()

@@ -7,7 +7,7 @@ use crate::journal::Journal;
 use crate::layout_writer::{encode_superblock, EncodedSuperblock};
 use crate::partition::Record;
 use crate::plotter::{Phase, PlotRequest, Progress, StopAt};
-use crate::runs::Run;
+use crate::runs::{Run, Syncer};
 use masspoc_proof::K;
 use rayon::prelude::*;
 use std::fs::File;
@@ -30,6 +30,7 @@ pub fn write_superblocks(
     runs: &[Run],
     journal: &mut Journal,
     target: &Target<'_>,
+    syncer: &mut Syncer,
     progress: &dyn Progress,
 ) -> Result<(), PlotError> {
     let k = req.k;
@@ -43,12 +44,14 @@ pub fn write_superblocks(
     progress.phase(Phase::Writing, superblocks);
     let mut last_checkpoint = journal.entries_len;
     let mut s0 = journal.superblocks_done;
+    let mut fetched: Vec<Vec<Record>> = runs.iter().map(|_| Vec::new()).collect();
+    let mut raw = Vec::new();
     while s0 < superblocks {
         let s1 = (s0 + batch).min(superblocks);
-        let fetched: Vec<Vec<Record>> = runs
-            .iter()
-            .map(|r| r.records(s0 as usize..s1 as usize))
-            .collect::<Result<_, _>>()?;
+        for (run, got) in runs.iter().zip(fetched.iter_mut()) {
+            got.clear();
+            run.records_into(s0 as usize..s1 as usize, got, &mut raw)?;
+        }
         let encoded: Vec<EncodedSuperblock> = (s0..s1)
             .into_par_iter()
             .map_init(Vec::new, |counts, sb| {
@@ -61,7 +64,6 @@ pub fn write_superblocks(
                 encode_superblock(k, sb, recs, counts)
             })
             .collect::<Result<_, _>>()?;
-        drop(fetched);
         let mut sb_table = Vec::with_capacity(8 * encoded.len());
         let mut groups = Vec::with_capacity((group_bytes * (s1 - s0)) as usize);
         let mut entries = Vec::new();
@@ -84,6 +86,7 @@ pub fn write_superblocks(
         progress.set(s1);
         if journal.entries_len - last_checkpoint >= req.checkpoint_bytes || s1 == superblocks {
             f.sync_data().at(target.path)?;
+            syncer.poll(journal, false)?;
             journal.save(target.journal_path)?;
             last_checkpoint = journal.entries_len;
             if let Some(StopAt::Superblocks(n)) = req.stop_at {

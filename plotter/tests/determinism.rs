@@ -93,3 +93,72 @@ fn a_finished_plot_is_found_again() {
     assert_eq!(again.path, first.path);
     assert_eq!(std::fs::read(&again.path).unwrap(), bytes);
 }
+
+#[test]
+fn a_journal_of_another_format_restarts_the_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = request(18, 4, dir.path());
+    req.memory = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files
+    req.checkpoint_bytes = 0;
+    req.threads = 1;
+    let reference = {
+        let d = tempfile::tempdir().unwrap();
+        plot_bytes(&request(18, 4, d.path())).1
+    };
+    req.stop_at = Some(StopAt::Superblocks(2));
+    assert!(matches!(
+        plot(&req, &NoProgress),
+        Err(PlotError::Interrupted(_))
+    ));
+    // Rewrite the journal as format 1 (whose run files had 16-byte records) claiming progress.
+    let text = std::fs::read_to_string(req.journal_path()).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    j["format"] = 1.into();
+    std::fs::write(req.journal_path(), j.to_string()).unwrap();
+    // Listings still know whose plot it is, and say it will restart.
+    let unfinished = masspoc_plotter::scan::unfinished(dir.path());
+    assert_eq!(unfinished.len(), 1);
+    assert_eq!(unfinished[0].1.as_ref().unwrap().plot_seed, req.plot_seed);
+    let listing = masspoc_plotter::scan::scan_dir(dir.path()).unwrap();
+    assert!(listing[0]
+        .detail
+        .as_ref()
+        .unwrap()
+        .contains("journal format 1"));
+    req.stop_at = None;
+    let s = plot(&req, &NoProgress).unwrap();
+    assert!(!s.resumed, "an old journal is not resumed");
+    assert!(std::fs::read(&s.path).unwrap() == reference);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
+#[test]
+fn a_damaged_run_file_is_recomputed_on_resume() {
+    let reference = {
+        let dir = tempfile::tempdir().unwrap();
+        plot_bytes(&request(19, 9, dir.path())).1
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = request(19, 9, dir.path());
+    req.memory = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files, 16 rounds
+    req.threads = 1;
+    req.stop_at = Some(StopAt::Round(3));
+    assert!(matches!(
+        plot(&req, &NoProgress),
+        Err(PlotError::Interrupted(_))
+    ));
+    // The journal counts rounds 0..3 as durable; cut one of their files short.
+    let run1 = req.run_path(1);
+    let len = std::fs::metadata(&run1).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&run1)
+        .unwrap()
+        .set_len(len - 5)
+        .unwrap();
+    req.stop_at = None;
+    let s = plot(&req, &NoProgress).unwrap();
+    assert!(s.resumed);
+    assert!(std::fs::read(&s.path).unwrap() == reference);
+}
