@@ -75,6 +75,12 @@ impl<T> Default for Pool<T> {
 }
 
 impl<T> Pool<T> {
+    fn clear(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.clear();
+        }
+    }
+
     fn take(&self) -> Pooled<'_, T> {
         let v = self.0.lock().map(|mut p| p.pop()).ok().flatten();
         Pooled {
@@ -155,6 +161,11 @@ pub fn match_round(
         )
         .collect();
     let t1 = t0.elapsed();
+    // No round follows the last one: its scratch is freed as soon as it is done with.
+    let last = round + 1 == 1 << rounds_log2;
+    if last {
+        bufs.raw.clear();
+    }
     let items_rss = crate::memory::anon_rss_bytes();
     let pairs_expected = (k.domain() >> 1) >> rounds_log2;
     let groups = ((threads * 8).max(pairs_expected >> GROUP_PAIR_BITS) as usize).min(g.subs);
@@ -181,6 +192,9 @@ pub fn match_round(
         )
         .collect();
     bufs.items.extend(chunks.into_iter().map(|c| c.items));
+    if last {
+        bufs.unsorted.clear();
+    }
     tracing::debug!(
         round,
         items_s = t1.as_secs_f64(),
