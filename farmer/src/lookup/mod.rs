@@ -1,28 +1,31 @@
 //! Lookups off the async runtime, with a time budget per round and stall detection.
 //!
 //! A round answers one challenge from every plot of a snapshot: plots are grouped by directory
-//! (one directory is one disk), each group split into one chunk per core (of [`MIN_CHUNK`] to [`CHUNK`] plots), and each
-//! chunk runs on tokio's blocking pool. The round collects answers until every chunk is done or
-//! the budget is spent. A chunk still running then is stuck on one plot: that plot is reported
-//! with its path and marked stalled, and later rounds skip it until its read returns. When
+//! (one directory is one disk), and each group is shared by one thread per core (as many as
+//! chunks of [`MIN_CHUNK`] to [`CHUNK`] plots) on tokio's blocking pool, each taking the group's
+//! next plot until none is left. The round collects answers until every plot has answered or the
+//! budget is spent. A thread still reading then is stuck on one plot: that plot is reported with
+//! its path and marked stalled, and later rounds skip it until its read returns. When
 //! [`MAX_STALLED_PER_DIR`] lookups of one directory are stuck, the whole directory is taken for a
 //! hung disk and skipped, so a dead disk holds at most that many blocking threads.
 
 mod job;
+mod plan;
+#[cfg(test)]
+mod tests;
 
-use crate::plots::{FoundProof, PlotDir, PlotEntry, PlotSnapshot};
-use job::{lock, run_job, Job, Progress};
-use masspoc_proof::{probe, Challenge};
-use std::collections::BTreeMap;
+use crate::plots::{FoundProof, PlotDir, PlotSnapshot};
+use job::{lock, Round, Worker};
+use masspoc_proof::Challenge;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::warn;
 
-/// Most plots one blocking job looks up.
+/// Plots per lookup thread of a directory beyond which it gets another thread.
 pub const CHUNK: usize = 128;
-/// Fewest plots worth a job of their own when a directory's plots are shared among cores.
+/// Fewest plots worth a thread of their own when a directory's plots are shared among cores.
 pub const MIN_CHUNK: usize = 16;
 /// Stuck lookups after which a whole directory is skipped.
 pub const MAX_STALLED_PER_DIR: usize = 2;
@@ -75,51 +78,80 @@ pub async fn run_round(
         plots: snapshot.len(),
         ..RoundOutcome::default()
     };
-    let jobs = plan_jobs(snapshot, dirs, &challenge, filter_bits, &mut out);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let dirs_owned: Arc<[Arc<PlotDir>]> = dirs.iter().cloned().collect();
-    for job in &jobs {
-        let job = Arc::clone(job);
-        let tx = tx.clone();
-        let dirs = Arc::clone(&dirs_owned);
-        tokio::task::spawn_blocking(move || run_job(&job, &dirs, &challenge, filter_bits, &tx));
-    }
-    drop(tx);
-    let mut pending = jobs.len();
-    while pending > 0 {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(_job)) => pending -= 1,
-            Ok(None) => break, // a job died without saying so; its plots are missing
-            Err(_) => {
-                out.over_budget = true;
-                break;
-            }
+    let plan = plan::plan(snapshot, dirs, &challenge, filter_bits, &mut out);
+    let round = Arc::new(Round::new(
+        plan,
+        dirs,
+        Arc::clone(snapshot),
+        challenge,
+        filter_bits,
+    ));
+    // Whatever happens to this future (the budget, or the caller dropping it), the threads stop
+    // taking plots once it is over.
+    let _close = CloseOnDrop(Arc::clone(&round));
+    let mut slot = 0;
+    for (g, group) in round.plan.groups.iter().enumerate() {
+        for _ in 0..group.workers {
+            let worker = Worker::new(Arc::clone(&round), g, slot);
+            tokio::task::spawn_blocking(move || worker.run());
+            slot += 1;
         }
     }
-    drop(rx);
-    for job in &jobs {
-        let answers = std::mem::take(&mut lock(&job.progress).answers);
-        for (i, answer) in answers {
-            let entry = &job.plots[i];
-            match answer {
-                Ok(found) => {
-                    out.passing += 1;
-                    out.proofs += found.len();
-                    out.all.extend(found.into_iter().map(|f| BestProof {
-                        found: f,
-                        path: entry.path.clone(),
-                    }));
-                }
-                Err(e) => out.errors.push((entry.path.clone(), e)),
-            }
+    while !round.finished() {
+        if tokio::time::timeout_at(deadline, round.wake.notified())
+            .await
+            .is_err()
+        {
+            out.over_budget = !round.finished();
+            break;
+        }
+    }
+    round.close();
+    let mut found = Vec::with_capacity(round.slots.len());
+    for slot in &round.slots {
+        {
+            let mut s = lock(slot);
+            out.passing += s.passing;
+            out.proofs += s.found.len();
+            found.push(std::mem::take(&mut s.found));
+            let errors = s.errors.drain(..);
+            out.errors
+                .extend(errors.map(|(i, e)| (snapshot[i].path.clone(), e)));
         }
         if out.over_budget {
-            mark_stalled(job, dirs, budget, &mut out);
+            mark_stalled(&round, slot, budget, &mut out);
         }
     }
-    out.all.sort_by_key(|a| a.found.score);
+    out.all = merge_best_first(found);
     out.best = verified_best(&mut out, &challenge, filter_bits);
     out.elapsed = started.elapsed();
+    out
+}
+
+/// Every thread's proofs in one list, best first: by score, then (equal scores are not seen in
+/// practice) by plot in snapshot order and, within a plot, in the plot's order, so a round's
+/// outcome does not depend on which thread answered which plot. Threads that finished have
+/// sorted their own proofs already (in parallel); this only merges.
+fn merge_best_first(mut lists: Vec<Vec<(usize, BestProof)>>) -> Vec<BestProof> {
+    for l in &mut lists {
+        if !job::is_best_first(l) {
+            job::sort_best_first(l); // a thread cut short by the budget
+        }
+    }
+    let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut heads: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    // Each plot is answered by one thread, so two heads never have the same (score, plot).
+    while let Some((_, h)) = heads
+        .iter()
+        .enumerate()
+        .filter_map(|(h, l)| {
+            let (i, p) = l.as_slice().first()?;
+            Some(((p.found.score, *i), h))
+        })
+        .min()
+    {
+        out.extend(heads[h].next().map(|(_, p)| p));
+    }
     out
 }
 
@@ -144,67 +176,33 @@ fn verified_best(
     None
 }
 
-/// Cores available to this process, read once: `available_parallelism` reads cgroup files on
-/// every call, which would cost more than a small round.
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+/// Closes the round when the round's future ends or is dropped.
+struct CloseOnDrop(Arc<Round>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
-/// Splits the snapshot into jobs, leaving out (and reporting) plots known to be stuck.
-fn plan_jobs(
-    snapshot: &PlotSnapshot,
-    dirs: &[Arc<PlotDir>],
-    challenge: &Challenge,
-    filter_bits: u32,
+/// After the budget: the plot an unfinished lookup thread is reading is declared stalled.
+fn mark_stalled(
+    round: &Round,
+    slot: &std::sync::Mutex<job::Slot>,
+    budget: Duration,
     out: &mut RoundOutcome,
-) -> Vec<Arc<Job>> {
-    let mut groups: BTreeMap<usize, Vec<Arc<PlotEntry>>> = BTreeMap::new();
-    for e in snapshot.iter() {
-        let dir_stuck = dirs
-            .get(e.dir_index)
-            .is_some_and(|d| d.stalled_lookups.load(Ordering::Acquire) >= MAX_STALLED_PER_DIR);
-        if dir_stuck || e.stalled.load(Ordering::Acquire) {
-            // Only worth a report when the plot would have been asked this round.
-            if probe(&e.info.plot_id, e.info.k, challenge)
-                .passes(filter_bits)
-                .unwrap_or(false)
-            {
-                out.skipped.push(e.path.clone());
-            }
-            continue;
-        }
-        groups.entry(e.dir_index).or_default().push(Arc::clone(e));
-    }
-    // Large groups are split so every core takes a share; small ones are not worth a thread.
-    let cores = cores();
-    let mut jobs = Vec::new();
-    for (_, plots) in groups {
-        let size = plots.len().div_ceil(cores).clamp(MIN_CHUNK, CHUNK);
-        for chunk in plots.chunks(size) {
-            jobs.push(Arc::new(Job {
-                id: jobs.len(),
-                plots: chunk.to_vec(),
-                progress: Arc::new(Mutex::new(Progress::default())),
-            }));
-        }
-    }
-    jobs
-}
-
-/// After the budget: the plot each unfinished job is reading is declared stalled.
-fn mark_stalled(job: &Job, dirs: &[Arc<PlotDir>], budget: Duration, out: &mut RoundOutcome) {
-    let mut p = lock(&job.progress);
+) {
+    let mut p = lock(slot);
     let Some(i) = p.current else { return };
     if p.stalled_at.is_some() {
         return;
     }
-    let e = &job.plots[i];
-    // Only the job that flips the flag owns it (and clears it when its read returns): two
+    let e = &round.snapshot[i];
+    // Only the thread that flips the flag owns it (and clears it when its read returns): two
     // chains' rounds stuck on the same plot count once.
     if !e.stalled.swap(true, Ordering::AcqRel) {
         p.stalled_at = Some(i);
-        if let Some(d) = dirs.get(e.dir_index) {
+        if let Some(d) = round.dirs.get(e.dir_index) {
             d.stalled_lookups.fetch_add(1, Ordering::AcqRel);
         }
     }
