@@ -138,7 +138,9 @@ pub fn match_round(
     let chunk_count = (threads * 8)
         .max(k.domain() >> CHUNK_X_BITS)
         .clamp(1, k.domain() / P_BLOCK);
-    let chunk_len = k.domain() / chunk_count;
+    // Chunk c covers [c * domain / count, (c + 1) * domain / count): every x, whatever the count.
+    let chunk_start =
+        |c: u64| (u128::from(c) * u128::from(k.domain()) / u128::from(chunk_count)) as u64;
     let t0 = std::time::Instant::now();
     let item_bufs: Vec<Vec<u64>> = (0..chunk_count)
         .map(|_| bufs.items.pop().unwrap_or_default())
@@ -152,8 +154,8 @@ pub fn match_round(
                 chunk_items(
                     plot_id,
                     &g,
-                    c as u64 * chunk_len,
-                    chunk_len,
+                    chunk_start(c as u64),
+                    chunk_start(c as u64 + 1) - chunk_start(c as u64),
                     &mut raw.v,
                     items,
                 )

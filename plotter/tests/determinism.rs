@@ -20,6 +20,8 @@ fn same_bytes_across_threads_and_memory_bounds() {
     let o = masspoc_plotter::plan::OVERHEAD;
     for (threads, memory) in [
         (2, 1 << 34),
+        (3, 1 << 34), // not a power of two: every x is still in exactly one chunk
+        (3, o + (3 << 20)),
         (2, o + (5 << 20)),
         (1, o + (3 << 20)),
         (2, o + (600 << 10)),
