@@ -76,7 +76,11 @@ pub async fn run_farm(
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    // A round found a broken plot: drop or reopen it now.
+                    () = plots.rescan_requested() => {}
+                }
                 let report = plots.rescan(SCAN_TIMEOUT).await;
                 record_scan(&metrics, &plots, &report);
             }

@@ -91,11 +91,17 @@ async fn a_plot_truncated_while_farming_is_reported_and_dropped_at_the_next_resc
     let snap = set.snapshot();
     let r = run_round(&snap, set.dirs(), challenge(0), 0, BUDGET).await;
     assert_eq!((r.passing, r.errors.len()), (4, 0), "{r:?}");
+    assert!(!set.request_rescan_if_broken(), "nothing is broken yet");
 
     truncate_in_place(&bad);
     let next = farm_until_it_fails(&set, &bad, 1).await;
     let broken = snap.iter().find(|e| e.path == bad).unwrap();
     assert!(broken.plot.is_broken());
+    // The farm's rescan loop is woken at once (the request is kept until someone waits).
+    assert!(set.request_rescan_if_broken());
+    tokio::time::timeout(Duration::from_secs(5), set.rescan_requested())
+        .await
+        .expect("the rescan request wakes the waiting rescan loop");
     // Until the rescan, every round still answers from the three others and names the bad plot.
     for round in next..next + 8 {
         let ch = challenge(round);

@@ -177,5 +177,8 @@ async fn round(
     for (path, e) in &out.errors {
         warn!(chain = %ctx.label, plot = %path.display(), error = %e, "plot lookup failed");
     }
+    if !out.errors.is_empty() && ctx.plots.request_rescan_if_broken() {
+        info!(chain = %ctx.label, "a plot went bad while mapped: rescanning the plot directories now");
+    }
     candidate
 }

@@ -62,6 +62,7 @@ pub struct PlotSet {
     dirs: Vec<Arc<PlotDir>>,
     current: RwLock<PlotSnapshot>,
     duplicates: Mutex<HashSet<PathBuf>>,
+    rescan_wanted: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -88,6 +89,7 @@ impl PlotSet {
                 .collect(),
             current: RwLock::new(Arc::new(Vec::new())),
             duplicates: Mutex::new(HashSet::new()),
+            rescan_wanted: tokio::sync::Notify::new(),
         })
     }
 
@@ -95,6 +97,25 @@ impl PlotSet {
     #[must_use]
     pub fn snapshot(&self) -> PlotSnapshot {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Asks for a rescan now, instead of at the next periodic one, when a plot of the current
+    /// snapshot is broken (its map was poisoned: truncated in place, or its disk failed), so the
+    /// bad plot leaves the rounds at once instead of failing in every round until then. Returns
+    /// whether it asked. Cheap when nothing is broken (one flag per plot); callers use it after a
+    /// round that reported errors.
+    pub fn request_rescan_if_broken(&self) -> bool {
+        let broken = self.snapshot().iter().any(|e| e.plot.is_broken());
+        if broken {
+            self.rescan_wanted.notify_one();
+        }
+        broken
+    }
+
+    /// Waits until [`PlotSet::request_rescan_if_broken`] asks for a rescan (a request made while
+    /// nobody waits is kept for the next wait).
+    pub async fn rescan_requested(&self) {
+        self.rescan_wanted.notified().await;
     }
 
     /// The plot directories, in configuration order (`PlotEntry::dir_index` indexes this).
