@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::bridge::{now_ms, MockBridge};
+use common::bridge::{fast_params, MockBridge};
 use common::plot_for_key;
 use ed25519_dalek::Signer;
 use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signer::{HeaderSigner, Identity, SignRefusal};
-use masspoc_proof::{weight, K};
-use masspoc_verifier::{difficulty_for_weight, Beacon, ChainId, ChainParams, HeaderHash, Height};
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,26 +43,6 @@ impl HeaderSigner for MemSigner {
     }
 }
 
-fn params(name: &str, plots: u64) -> ChainParams {
-    let k = K::new(16).unwrap();
-    ChainParams {
-        name: name.into(),
-        beacon: Beacon([9; 32]),
-        genesis_time_ms: now_ms(),
-        target_interval_ms: 300,
-        slot_ms: 300,
-        filter_bits: 0,
-        min_k: 16,
-        initial_difficulty: difficulty_for_weight(
-            u128::from(weight(k)) * u128::from(plots),
-            300,
-            0,
-        ),
-        retarget_window: 100,
-        max_future_drift_ms: 2_000,
-    }
-}
-
 fn identity_of(key: &FarmerKey) -> (Arc<MemSigner>, Arc<Identity>) {
     let signer = Arc::new(MemSigner {
         key: key.signing_key().clone(),
@@ -82,7 +61,7 @@ async fn a_hung_bridge_does_not_delay_the_other_chains() {
     let key = FarmerKey::from_seed(&[8; 32]);
     let tmp = tempfile::tempdir().unwrap();
     plot_for_key(&tmp.path().join("disk1"), key.public_key(), 16, 1);
-    let (bridge, url) = MockBridge::start(vec![params("gamma", 1)]).await;
+    let (bridge, url) = MockBridge::start(vec![fast_params("gamma", 9, 1)]).await;
     // A "bridge" that accepts connections and never answers.
     let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hung_url = format!("http://{}", hung.local_addr().unwrap());
@@ -132,7 +111,8 @@ async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
     for seed in 1..=2 {
         plot_for_key(&tmp.path().join("disk1"), key.public_key(), 16, seed);
     }
-    let (bridge, url) = MockBridge::start(vec![params("alpha", 2), params("beta", 2)]).await;
+    let (bridge, url) =
+        MockBridge::start(vec![fast_params("alpha", 9, 2), fast_params("beta", 9, 2)]).await;
     let config = FarmerConfig::parse(
         &format!(
             "key_file = 'unused.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bridge::now_ms;
+use common::bridge::fast_params;
 use common::plot_for_key;
 use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
@@ -13,31 +13,9 @@ use masspoc_farmer::signer::open_identity;
 use masspoc_farmer::signing_history::SigningHistory;
 use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
-use masspoc_proof::{weight, K};
-use masspoc_verifier::{difficulty_for_weight, Beacon, ChainParams, ChainSpec};
+use masspoc_verifier::ChainSpec;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn spec(name: &str, plots: u64) -> ChainSpec {
-    let k = K::new(16).unwrap();
-    ChainSpec::new(ChainParams {
-        name: name.into(),
-        beacon: Beacon([3; 32]),
-        genesis_time_ms: now_ms(),
-        target_interval_ms: 300,
-        slot_ms: 300,
-        filter_bits: 0,
-        min_k: 16,
-        initial_difficulty: difficulty_for_weight(
-            u128::from(weight(k)) * u128::from(plots),
-            300,
-            0,
-        ),
-        retarget_window: 100,
-        max_future_drift_ms: 2_000,
-    })
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history() {
@@ -49,7 +27,10 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
         plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
     }
 
-    let specs = vec![spec("alpha", 2), spec("beta", 2)];
+    let specs = vec![
+        ChainSpec::new(fast_params("alpha", 3, 2)).unwrap(),
+        ChainSpec::new(fast_params("beta", 3, 2)).unwrap(),
+    ];
     let host = ChainHost::open(&tmp.path().join("host"), specs.clone(), None).unwrap();
     let shared = Shared::new(host);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

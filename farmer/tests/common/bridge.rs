@@ -2,8 +2,9 @@
 //! long-poll, header submission) over the verifier's real `ChainState`, so every header the
 //! farmer submits is checked by the chain rules.
 
+use masspoc_proof::{weight, K};
 use masspoc_verifier::state::ChainState;
-use masspoc_verifier::{ChainId, ChainParams, ChainSpec, Header};
+use masspoc_verifier::{difficulty_for_weight, Beacon, ChainId, ChainParams, ChainSpec, Header};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,28 @@ pub struct MockBridge {
     /// While set, header submissions are answered 503 (a bridge failing after the farmer signed).
     pub refuse_posts: std::sync::atomic::AtomicBool,
     tip_changed: Notify,
+}
+
+/// A fast chain for farming tests: 300 ms blocks and slots from now on, filter 0, its initial
+/// difficulty set for `plots` plots of k = 16, beacon `[beacon; 32]`.
+pub fn fast_params(name: &str, beacon: u8, plots: u64) -> ChainParams {
+    let k = K::new(16).unwrap();
+    ChainParams {
+        name: name.into(),
+        beacon: Beacon([beacon; 32]),
+        genesis_time_ms: now_ms(),
+        target_interval_ms: 300,
+        slot_ms: 300,
+        filter_bits: 0,
+        min_k: 16,
+        initial_difficulty: difficulty_for_weight(
+            u128::from(weight(k)) * u128::from(plots),
+            300,
+            0,
+        ),
+        retarget_window: 100,
+        max_future_drift_ms: 2_000,
+    }
 }
 
 pub fn now_ms() -> u64 {
