@@ -186,6 +186,8 @@ fn a_plot_whose_tail_reads_as_zeros_never_panics() {
 
 /// Set in a child process to the way SIGBUS is set up before the guard is installed.
 const CHILD_ENV: &str = "MASSPOC_SIGBUS_CHILD";
+/// The directory (made and removed by the parent: the child dies with its files) for the child's files.
+const CHILD_DIR_ENV: &str = "MASSPOC_SIGBUS_CHILD_DIR";
 /// The exit code of the custom SIGBUS handler a child installs in mode `custom`.
 const CUSTOM_EXIT: i32 = 42;
 
@@ -229,8 +231,8 @@ fn child_faults_outside_any_guarded_map() {
             other => panic!("unknown child mode {other}"),
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let guarded_file = dir.path().join("guarded");
+    let dir = PathBuf::from(std::env::var(CHILD_DIR_ENV).expect("the parent names the directory"));
+    let guarded_file = dir.join("guarded");
     std::fs::write(&guarded_file, vec![1u8; 1 << 16]).unwrap();
     let f = std::fs::File::open(&guarded_file).unwrap();
     // SAFETY: a private file, read only through the guard.
@@ -239,7 +241,7 @@ fn child_faults_outside_any_guarded_map() {
     let mut b = [0u8; 1];
     guarded.read_at(0, &mut b).unwrap();
 
-    let plain_file = dir.path().join("plain");
+    let plain_file = dir.join("plain");
     std::fs::write(&plain_file, vec![2u8; 4 * CUT_ALIGN as usize]).unwrap();
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -260,6 +262,7 @@ fn child_faults_outside_any_guarded_map() {
 /// has not ended after 60 s (a handler that swallows the fault makes it fault forever) is killed
 /// and the test fails.
 fn run_child(mode: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -268,6 +271,7 @@ fn run_child(mode: &str) -> std::process::Output {
             "--test-threads=1",
         ])
         .env(CHILD_ENV, mode)
+        .env(CHILD_DIR_ENV, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
