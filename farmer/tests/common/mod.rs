@@ -23,9 +23,12 @@ fn cache() -> &'static Cache {
     C.get_or_init(Default::default)
 }
 
+/// Where the cached plots live: a fresh directory per test binary run, under cargo's scratch
+/// directory for integration tests (a static is never dropped, so a directory in /tmp would be
+/// left behind by every run; `cargo clean` removes this one).
 fn cache_dir() -> &'static tempfile::TempDir {
     static D: OnceLock<tempfile::TempDir> = OnceLock::new();
-    D.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+    D.get_or_init(|| tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir"))
 }
 
 /// A finished plot of farmer `pk`, parameter `k` and seed `[seed; 32]`, made once and copied into
