@@ -16,33 +16,56 @@ pub struct Entry {
 }
 
 /// Packs entries into bytes (the buffer is extended; it must end on a byte boundary).
-pub fn encode_entries(k: K, entries: impl IntoIterator<Item = Entry>, out: &mut Vec<u8>) {
-    let w = entry_bits(k);
+pub fn encode_entries(k: K, entries: &[Entry], out: &mut Vec<u8>) {
     let kk = u32::from(k.get());
-    let mut acc: u128 = 0; // pending bits, LSB first; fewer than 64 between pushes
+    encode_values(
+        k,
+        entries.iter().map(|e| {
+            u128::from(e.z_low)
+                | (u128::from(e.x) << G_BITS)
+                | (u128::from(e.x_prime) << (G_BITS + kk))
+        }),
+        out,
+    );
+}
+
+/// Packs entry values `z_low | x << 4 | x' << (4 + k)` (each below `2^w`) into bytes (the buffer
+/// is extended by exactly `ceil(n * w / 8)` bytes).
+#[inline]
+pub fn encode_values(k: K, values: impl ExactSizeIterator<Item = u128>, out: &mut Vec<u8>) {
+    let w = entry_bits(k) as u32;
+    let start = out.len();
+    let total = (values.len() as u64 * u64::from(w)).div_ceil(8) as usize;
+    out.resize(start + total + 16, 0);
+    let buf = &mut out[start..];
+    let mut pos = 0usize;
+    // Pending bits, LSB first: fewer than 64 before each value is added; a value wider than 64
+    // bits is added in two steps.
+    let mut acc: u128 = 0;
     let mut acc_bits: u32 = 0;
-    let mut push = |val: u64, n: u32, out: &mut Vec<u8>| {
-        acc |= u128::from(val) << acc_bits;
-        acc_bits += n;
+    for v in values {
+        if w <= 64 {
+            // The value has no high half: a 64-bit operand shifts cheaper.
+            acc |= u128::from(v as u64) << acc_bits;
+            acc_bits += w;
+        } else {
+            acc |= u128::from(v as u64) << acc_bits;
+            buf[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
+            pos += 8;
+            acc >>= 64;
+            acc |= (v >> 64) << acc_bits;
+            acc_bits += w - 64;
+        }
         if acc_bits >= 64 {
-            out.extend_from_slice(&(acc as u64).to_le_bytes());
+            buf[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
+            pos += 8;
             acc >>= 64;
             acc_bits -= 64;
         }
-    };
-    for e in entries {
-        let v = u128::from(e.z_low)
-            | (u128::from(e.x) << G_BITS)
-            | (u128::from(e.x_prime) << (G_BITS + kk));
-        if w > 64 {
-            push(v as u64, 64, out);
-            push((v >> 64) as u64, (w - 64) as u32, out);
-        } else {
-            push(v as u64, w as u32, out);
-        }
     }
     let tail = acc_bits.div_ceil(8) as usize;
-    out.extend_from_slice(&acc.to_le_bytes()[..tail]);
+    buf[pos..pos + tail].copy_from_slice(&acc.to_le_bytes()[..tail]);
+    out.truncate(start + pos + tail);
 }
 
 /// Decodes entry `i` from a byte string that starts where entry `first` starts, i.e. at bit
@@ -86,7 +109,7 @@ mod tests {
                 z_low: z & 15, x: x & k.mask(), x_prime: xp & k.mask(),
             }).collect();
             let mut bytes = vec![0xAA];
-            encode_entries(k, entries.iter().copied(), &mut bytes);
+            encode_entries(k, &entries, &mut bytes);
             let body = &bytes[1..];
             prop_assert_eq!(body.len() as u64, (entries.len() as u64 * entry_bits(k)).div_ceil(8));
             for (i, e) in entries.iter().enumerate() {

@@ -1,10 +1,10 @@
 //! Phase 2: for each superblock of z, gather its pairs from every run, sort them by
 //! `(z, x, x')`, build its group offsets and bit-pack its entries.
 
-use crate::bits::{encode_entries, Entry};
+use crate::bits::encode_values;
 use crate::error::PlotError;
 use crate::format::{GROUPS_PER_SUPERBLOCK_BITS, G_BITS, SUPERBLOCK_BITS};
-use crate::partition::Record;
+use crate::partition::{x_of, x_prime_of, z_of, Record};
 use masspoc_proof::K;
 
 /// One encoded superblock.
@@ -19,19 +19,19 @@ pub struct EncodedSuperblock {
 
 /// Sorts the records of superblock `sb` (their z all in it) and encodes them.
 ///
-/// `counts` is scratch of `2^16 + 1` slots.
+/// `records` are the superblock's records in any order; `counts` is scratch of `2^16 + 1` slots.
 pub fn encode_superblock(
     k: K,
     sb: u64,
-    mut records: Vec<Record>,
+    records: &[Record],
     counts: &mut Vec<u32>,
 ) -> Result<EncodedSuperblock, PlotError> {
     let kk = u32::from(k.get());
     let zl_mask = (1u64 << SUPERBLOCK_BITS) - 1;
-    let zl = |r: &Record| ((r[0] >> kk) & zl_mask) as usize;
+    let zl = |r: &Record| (z_of(k, *r) & zl_mask) as usize;
     counts.clear();
     counts.resize((1 << SUPERBLOCK_BITS) + 1, 0);
-    for r in &records {
+    for r in records {
         counts[zl(r) + 1] += 1;
     }
     for i in 0..(1usize << SUPERBLOCK_BITS) {
@@ -45,32 +45,30 @@ pub fn encode_superblock(
         let first = u16::try_from(first).map_err(|_| PlotError::SuperblockOverflow(sb))?;
         groups.extend_from_slice(&first.to_le_bytes());
     }
-    let mut sorted = vec![[0u64; 2]; records.len()];
-    for r in records.drain(..) {
-        let z = zl(&r);
-        sorted[counts[z] as usize] = r;
+    let mut sorted = vec![0 as Record; records.len()];
+    for r in records {
+        let z = zl(r);
+        sorted[counts[z] as usize] = *r;
         counts[z] += 1;
     }
-    // Within one z, order by (x, x'): records compare as (z << k | x, x').
+    // Within one z, order by (x, x'): records compare as (z, x, x'). After the scatter,
+    // counts[z] is where z's records end.
     let mut i = 0;
     while i < sorted.len() {
-        let mut j = i + 1;
-        while j < sorted.len() && sorted[j][0] >> kk == sorted[i][0] >> kk {
-            j += 1;
+        let end = counts[zl(&sorted[i])] as usize;
+        if end - i > 1 {
+            sorted[i..end].sort_unstable();
         }
-        if j - i > 1 {
-            sorted[i..j].sort_unstable();
-        }
-        i = j;
+        i = end;
     }
-    let mask = k.mask();
     let mut bytes = Vec::with_capacity(sorted.len() * (2 * kk as usize + 4) / 8 + 16);
-    encode_entries(
+    encode_values(
         k,
-        sorted.iter().map(|r| Entry {
-            z_low: (r[0] >> kk) & ((1 << G_BITS) - 1),
-            x: r[0] & mask,
-            x_prime: r[1],
+        sorted.iter().map(|&r| {
+            let z_low = z_of(k, r) & ((1 << G_BITS) - 1);
+            u128::from(z_low)
+                | (u128::from(x_of(k, r)) << G_BITS)
+                | (u128::from(x_prime_of(k, r)) << (G_BITS + kk))
         }),
         &mut bytes,
     );

@@ -1,13 +1,17 @@
 //! Phase 1, one round: P for every x, keep the x whose canonical key `c` (P or P XOR mask, the
 //! one with the top bit clear) falls in this round's range, group them by `c`, pair every
 //! `P = c` member with every `P = c XOR mask` member, compute F in SIMD batches and partition
-//! the pairs by superblock of z.
+//! the pairs by bin of z (a bin is `2^bin_bits` superblocks, see [`crate::plan::bin_bits`]).
 //!
 //! Grouping is two counting sorts: per x-chunk by sub-bucket (2^15 values of c), then per
 //! sub-bucket by c. Both keep their working set in cache.
+//!
+//! An item is `c_local << (k+1) | side << k | x` (2k - rounds_log2 bits): a u64 for every plan
+//! of k ≤ 32, a u128 where that does not fit ([`Word`]); both give the same pairs.
 
-use crate::format::SUPERBLOCK_BITS;
-use crate::partition::{partition_one, Record};
+use crate::partition::{partition_one, record, Record};
+use crate::plan::{chunk_count, group_count};
+use crate::runs::Bins;
 use masspoc_proof::{f_many, p_fill, PlotId, F_BATCH, K};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -16,16 +20,52 @@ use std::sync::Mutex;
 const P_BLOCK: u64 = 1 << 14;
 /// Bits of c per sub-bucket.
 const SUB_BITS: u32 = 15;
-/// At most 2^CHUNK_X_BITS x per chunk of the P pass.
-const CHUNK_X_BITS: u32 = 22;
-/// About 2^GROUP_PAIR_BITS pairs (or fewer) per group of sub-buckets.
-const GROUP_PAIR_BITS: u32 = 21;
 
-/// Some of the pairs of one round, grouped by superblock of z.
+/// The integer an item is held in.
+pub trait Word: Copy + Default + Send + Sync + 'static {
+    /// `c_local << (kk+1) | side << kk | x`.
+    fn item(c_local: u64, side: u64, x: u64, kk: u32) -> Self;
+    /// `item >> shift`, truncated to 64 bits (callers mask what they need).
+    fn shr(self, shift: u32) -> u64;
+    /// The low 64 bits.
+    fn low(self) -> u64;
+}
+
+impl Word for u64 {
+    #[inline]
+    fn item(c_local: u64, side: u64, x: u64, kk: u32) -> Self {
+        (c_local << (kk + 1)) | (side << kk) | x
+    }
+    #[inline]
+    fn shr(self, shift: u32) -> u64 {
+        self >> shift
+    }
+    #[inline]
+    fn low(self) -> u64 {
+        self
+    }
+}
+
+impl Word for u128 {
+    #[inline]
+    fn item(c_local: u64, side: u64, x: u64, kk: u32) -> Self {
+        (u128::from(c_local) << (kk + 1)) | (u128::from(side) << kk) | u128::from(x)
+    }
+    #[inline]
+    fn shr(self, shift: u32) -> u64 {
+        (self >> shift) as u64
+    }
+    #[inline]
+    fn low(self) -> u64 {
+        self as u64
+    }
+}
+
+/// Some of the pairs of one round, grouped by bin of z.
 pub struct Part {
-    /// Records `[z << k | x, x']`, grouped by superblock.
+    /// Records (`z << 2k | x << k | x'`), grouped by bin.
     pub records: Vec<Record>,
-    /// `superblocks + 1` offsets into `records`.
+    /// `bins + 1` offsets into `records`.
     pub offsets: Vec<u64>,
 }
 
@@ -45,23 +85,33 @@ struct Geometry {
 }
 
 /// Items of one x-chunk, `c_local << (k+1) | side << k | x`, sorted by sub-bucket.
-struct ChunkItems {
-    items: Vec<u64>,
+struct ChunkItems<W> {
+    items: Vec<W>,
     offsets: Vec<u32>,
 }
 
 /// Large buffers handed from one round to the next, so that rounds reuse their memory instead of
 /// faulting in fresh pages (and the allocator never holds two rounds' worth).
-#[derive(Default)]
-pub struct Buffers {
+pub struct Buffers<W> {
     /// Buffers for chunk items.
-    pub items: Vec<Vec<u64>>,
+    pub items: Vec<Vec<W>>,
     /// Buffers for part records.
     pub records: Vec<Vec<Record>>,
     /// Per-worker scratch: items of a chunk before they are sorted by sub-bucket.
-    raw: Pool<u64>,
+    raw: Pool<W>,
     /// Per-worker scratch: records of a group before they are partitioned.
     unsorted: Pool<Record>,
+}
+
+impl<W> Default for Buffers<W> {
+    fn default() -> Self {
+        Buffers {
+            items: Vec::new(),
+            records: Vec::new(),
+            raw: Pool::default(),
+            unsorted: Pool::default(),
+        }
+    }
 }
 
 /// Scratch vectors shared by the workers of a round and kept from round to round, so that the
@@ -104,7 +154,7 @@ impl<T> Drop for Pooled<'_, T> {
     }
 }
 
-impl Buffers {
+impl<W> Buffers<W> {
     /// Takes back the record buffers of a round whose output is no longer needed.
     pub fn recycle(&mut self, out: RoundOutput) {
         self.records
@@ -112,16 +162,24 @@ impl Buffers {
     }
 }
 
-/// Runs round `round` of `2^rounds_log2` (in the current rayon pool).
+/// Runs round `round` of `2^rounds_log2` (in the current rayon pool), its output indexed by
+/// `bins`, with items held in `W`
+/// (`u64` needs `2k - rounds_log2 <= 64`, see [`crate::plan::wide_items`]).
 #[must_use]
-pub fn match_round(
+pub fn match_round<W: Word>(
     plot_id: &PlotId,
-    k: K,
+    bins: Bins,
     round: u64,
     rounds_log2: u32,
-    bufs: &mut Buffers,
+    bufs: &mut Buffers<W>,
 ) -> RoundOutput {
+    let k = bins.k;
     let kk = u32::from(k.get());
+    assert!(
+        std::mem::size_of::<W>() * 8 >= (2 * kk - rounds_log2) as usize,
+        "items of k={kk} in 2^{rounds_log2} rounds do not fit in {} bits",
+        std::mem::size_of::<W>() * 8
+    );
     let span_bits = kk - 1 - rounds_log2;
     let sub_bits = SUB_BITS.min(span_bits);
     let g = Geometry {
@@ -133,19 +191,17 @@ pub fn match_round(
         round,
     };
     let threads = rayon::current_num_threads() as u64;
-    // Chunks of at most 2^22 x and groups of about 2^21 pairs keep the per-worker scratch
-    // (a chunk's items before sorting, a group's records before partitioning) near 32 MB.
-    let chunk_count = (threads * 8)
-        .max(k.domain() >> CHUNK_X_BITS)
-        .clamp(1, k.domain() / P_BLOCK);
+    // Chunk and group counts (plan.rs) keep the per-worker scratch (a chunk's items before
+    // sorting, a group's records before partitioning) near 32 MB.
+    let chunk_count = chunk_count(k, rounds_log2, threads);
     // Chunk c covers [c * domain / count, (c + 1) * domain / count): every x, whatever the count.
     let chunk_start =
         |c: u64| (u128::from(c) * u128::from(k.domain()) / u128::from(chunk_count)) as u64;
     let t0 = std::time::Instant::now();
-    let item_bufs: Vec<Vec<u64>> = (0..chunk_count)
+    let item_bufs: Vec<Vec<W>> = (0..chunk_count)
         .map(|_| bufs.items.pop().unwrap_or_default())
         .collect();
-    let chunks: Vec<ChunkItems> = (0..chunk_count as usize)
+    let chunks: Vec<ChunkItems<W>> = (0..chunk_count as usize)
         .into_par_iter()
         .zip(item_bufs)
         .map_init(
@@ -169,11 +225,9 @@ pub fn match_round(
         bufs.raw.clear();
     }
     let items_rss = crate::memory::anon_rss_bytes();
-    let pairs_expected = (k.domain() >> 1) >> rounds_log2;
-    let groups = ((threads * 8).max(pairs_expected >> GROUP_PAIR_BITS) as usize).min(g.subs);
+    let groups = group_count(k, rounds_log2, threads) as usize;
     let per_group = g.subs.div_ceil(groups);
-    let sb_shift = kk + SUPERBLOCK_BITS;
-    let superblocks = 1usize << (kk - SUPERBLOCK_BITS);
+    let bin_count = bins.count();
     let record_bufs: Vec<Vec<Record>> = (0..groups)
         .map(|_| bufs.records.pop().unwrap_or_default())
         .collect();
@@ -188,7 +242,7 @@ pub fn match_round(
                 unsorted.clear();
                 pair_subs(plot_id, &g, &chunks, subs, unsorted);
                 let (records, offsets) =
-                    partition_one(unsorted, superblocks, |r| (r[0] >> sb_shift) as usize, out);
+                    partition_one(unsorted, bin_count, |&r| bins.bin_of(r), out);
                 Part { records, offsets }
             },
         )
@@ -208,18 +262,18 @@ pub fn match_round(
     RoundOutput { parts }
 }
 
-fn chunk_items(
+fn chunk_items<W: Word>(
     plot_id: &PlotId,
     g: &Geometry,
     x0: u64,
     len: u64,
-    raw: &mut Vec<u64>,
-    mut items: Vec<u64>,
-) -> ChunkItems {
+    raw: &mut Vec<W>,
+    mut items: Vec<W>,
+) -> ChunkItems<W> {
     let mask = g.k.mask();
     let top = g.kk - 1;
     let mut pv = vec![0u64; P_BLOCK as usize];
-    let mut kept = vec![0u64; P_BLOCK as usize];
+    let mut kept = vec![W::default(); P_BLOCK as usize];
     let mut scratch = Vec::new();
     raw.clear();
     let span_mask = (1u64 << g.span_bits) - 1;
@@ -233,7 +287,7 @@ fn chunk_items(
         for (i, &p) in pv[..n].iter().enumerate() {
             let side = p >> top;
             let c = p ^ (mask & side.wrapping_neg());
-            kept[m] = ((c & span_mask) << (g.kk + 1)) | (side << g.kk) | (x + i as u64);
+            kept[m] = W::item(c & span_mask, side, x + i as u64, g.kk);
             m += usize::from(c >> g.span_bits == g.round);
         }
         raw.extend_from_slice(&kept[..m]);
@@ -250,16 +304,16 @@ fn chunk_items(
     let shift = g.kk + 1 + g.sub_bits;
     let mut offsets = vec![0u32; g.subs + 1];
     for &it in raw.iter() {
-        offsets[(it >> shift) as usize + 1] += 1;
+        offsets[it.shr(shift) as usize + 1] += 1;
     }
     for i in 0..g.subs {
         offsets[i + 1] += offsets[i];
     }
     let mut next = offsets.clone();
     items.clear();
-    items.resize(raw.len(), 0);
+    items.resize(raw.len(), W::default());
     for &it in raw.iter() {
-        let s = (it >> shift) as usize;
+        let s = it.shr(shift) as usize;
         items[next[s] as usize] = it;
         next[s] += 1;
     }
@@ -267,10 +321,10 @@ fn chunk_items(
 }
 
 /// Pairs and F values of a range of sub-buckets, as records.
-fn pair_subs(
+fn pair_subs<W: Word>(
     plot_id: &PlotId,
     g: &Geometry,
-    chunks: &[ChunkItems],
+    chunks: &[ChunkItems<W>],
     subs: std::ops::Range<usize>,
     out: &mut Vec<Record>,
 ) {
@@ -282,6 +336,8 @@ fn pair_subs(
     let mut sorted = Vec::new();
     let mut pairs: Vec<(u64, u64)> = Vec::new();
     let mut zs = vec![0u64; F_BATCH];
+    let c_of = |it: W| it.shr(kk + 1);
+    let side_of = |it: W| (it.low() >> kk) & 1;
     for s in subs {
         gathered.clear();
         for ch in chunks {
@@ -291,32 +347,32 @@ fn pair_subs(
         // Counting sort by the low bits of c.
         counts.iter_mut().for_each(|c| *c = 0);
         for &it in &gathered {
-            counts[((it >> (kk + 1)) & c_mask) as usize + 1] += 1;
+            counts[(c_of(it) & c_mask) as usize + 1] += 1;
         }
         for i in 0..(1usize << g.sub_bits) {
             counts[i + 1] += counts[i];
         }
         sorted.clear();
-        sorted.resize(gathered.len(), 0);
+        sorted.resize(gathered.len(), W::default());
         for &it in &gathered {
-            let c = ((it >> (kk + 1)) & c_mask) as usize;
+            let c = (c_of(it) & c_mask) as usize;
             sorted[counts[c] as usize] = it;
             counts[c] += 1;
         }
         // Runs of equal c: pair side-0 members with side-1 members.
         let mut i = 0;
         while i < sorted.len() {
-            let c = sorted[i] >> (kk + 1);
+            let c = c_of(sorted[i]);
             let mut j = i + 1;
-            while j < sorted.len() && sorted[j] >> (kk + 1) == c {
+            while j < sorted.len() && c_of(sorted[j]) == c {
                 j += 1;
             }
             if j - i >= 2 {
                 for &a in &sorted[i..j] {
-                    if (a >> kk) & 1 == 0 {
+                    if side_of(a) == 0 {
                         for &b in &sorted[i..j] {
-                            if (b >> kk) & 1 == 1 {
-                                pairs.push((a & xmask, b & xmask));
+                            if side_of(b) == 1 {
+                                pairs.push((a.low() & xmask, b.low() & xmask));
                             }
                         }
                     }
@@ -338,12 +394,36 @@ fn flush(
     zs: &mut [u64],
     out: &mut Vec<Record>,
 ) {
-    let kk = u32::from(k.get());
     for batch in pairs.chunks(F_BATCH) {
         f_many(plot_id, k, batch, &mut zs[..batch.len()]);
         for (&(x, xp), &z) in batch.iter().zip(zs.iter()) {
-            out.push([(z << kk) | x, xp]);
+            out.push(record(k, z, x, xp));
         }
     }
     pairs.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_at_k40_edges() {
+        let kk = 40u32;
+        let m = (1u64 << kk) - 1;
+        // Round 0 of 1: c_local has 39 bits, the item 80.
+        for (c, side, x) in [(0, 0, 0), ((1 << 39) - 1, 1, m), (1 << 38, 0, m), (5, 1, 0)] {
+            let it = <u128 as Word>::item(c, side, x, kk);
+            assert_eq!(it.shr(kk + 1), c);
+            assert_eq!((it.low() >> kk) & 1, side);
+            assert_eq!(it.low() & m, x);
+            assert!(it >> 80 == 0);
+        }
+        // k = 40 in 2^16 rounds fits 64 bits: c_local has 23 bits.
+        let it = <u64 as Word>::item((1 << 23) - 1, 1, m, kk);
+        assert_eq!(
+            (it.shr(kk + 1), (it >> kk) & 1, it & m),
+            ((1 << 23) - 1, 1, m)
+        );
+    }
 }

@@ -5,10 +5,10 @@ use crate::checksum::compute_table;
 use crate::error::{IoContext, PlotError};
 use crate::format::{plot_file_name, superblock_count, Header, Layout, Section};
 use crate::journal::{sync_dir, Journal, JOURNAL_FORMAT};
-use crate::matching::match_round;
-use crate::plan::{memory_rounds, plan, Plan};
+use crate::matching::{match_round, Buffers, Word};
+use crate::plan::{bin_bits, memory_rounds, plan, wide_items, Plan};
 use crate::reader::PlotReader;
-use crate::runs::{Run, Syncer};
+use crate::runs::{Bins, Run, Syncer};
 use crate::source::ReadAt;
 use crate::write_phase::{write_superblocks, Target};
 use masspoc_proof::{derive_plot_id, FarmerPublicKey, PlotId, PlotSeed, K};
@@ -18,8 +18,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Largest k this plotter writes (records pack `z << k | x` into 64 bits).
-pub const MAX_PLOT_K: u8 = 32;
+/// Largest k this plotter writes (the largest of DESIGN section 1: records are
+/// `z << 2k | x << k | x'` in 128 bits).
+pub const MAX_PLOT_K: u8 = 40;
 
 /// A test hook: stop (as a crash would) right after a checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,9 @@ pub struct PlotRequest {
     pub checkpoint_bytes: u64,
     /// Test hook: stop after a checkpoint.
     pub stop_at: Option<StopAt>,
+    /// Test hook: take the path of large k even where it is not needed: P items in 128 bits and
+    /// round outputs indexed per bin of 4 superblocks (must be the same when resuming).
+    pub large_k_path: bool,
 }
 
 impl PlotRequest {
@@ -67,7 +71,19 @@ impl PlotRequest {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             checkpoint_bytes: 256 << 20,
             stop_at: None,
+            large_k_path: false,
         }
+    }
+
+    /// The plan a new plot of this request gets (a resumed plot keeps its journal's rounds),
+    /// or why this plotter cannot write it.
+    pub fn plan(&self) -> Result<Plan, PlotError> {
+        if self.k.get() > MAX_PLOT_K {
+            return Err(PlotError::Unsupported(format!(
+                "this plotter writes k up to {MAX_PLOT_K}"
+            )));
+        }
+        Ok(plan(self.k, self.memory))
     }
 
     /// The plot id.
@@ -160,11 +176,7 @@ pub struct PlotSummary {
 
 /// Makes (or resumes, or finds finished) the plot of `req`.
 pub fn plot(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummary, PlotError> {
-    if req.k.get() > MAX_PLOT_K {
-        return Err(PlotError::Unsupported(format!(
-            "this plotter writes k up to {MAX_PLOT_K}"
-        )));
-    }
+    req.plan()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(req.threads.max(1))
         .build()
@@ -269,7 +281,16 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
             path: &tmp_path,
             journal_path: &journal_path,
         };
-        write_superblocks(req, &runs, &mut journal, &target, &mut syncer, progress)?;
+        let bins = bins_of(req, journal.rounds_log2);
+        write_superblocks(
+            req,
+            &runs,
+            bins,
+            &mut journal,
+            &target,
+            &mut syncer,
+            progress,
+        )?;
         drop(syncer);
         runs.into_iter().for_each(Run::remove);
         times[1] = t.elapsed().as_secs_f64();
@@ -297,17 +318,42 @@ fn matching_phase(
     syncer: &mut Syncer,
     progress: &dyn Progress,
 ) -> Result<Vec<Run>, PlotError> {
+    if req.large_k_path || wide_items(req.k, journal.rounds_log2) {
+        matching_rounds::<u128>(req, journal, journal_path, the_plan, syncer, progress)
+    } else {
+        matching_rounds::<u64>(req, journal, journal_path, the_plan, syncer, progress)
+    }
+}
+
+/// How the round outputs of a plot are indexed (fixed by k and the journal's rounds).
+fn bins_of(req: &PlotRequest, rounds_log2: u32) -> Bins {
+    let mut b = bin_bits(req.k, rounds_log2);
+    if req.large_k_path {
+        b = b.max(2.min(u32::from(req.k.get()) - crate::format::SUPERBLOCK_BITS));
+    }
+    Bins {
+        k: req.k,
+        bin_bits: b,
+    }
+}
+
+fn matching_rounds<W: Word>(
+    req: &PlotRequest,
+    journal: &mut Journal,
+    journal_path: &Path,
+    the_plan: &Plan,
+    syncer: &mut Syncer,
+    progress: &dyn Progress,
+) -> Result<Vec<Run>, PlotError> {
     let rounds = the_plan.rounds();
-    let superblocks = superblock_count(req.k) as usize;
+    let bins = bins_of(req, journal.rounds_log2);
     let plot_id = req.plot_id();
     progress.phase(Phase::Matching, rounds);
     // Run files the journal counts as done, when they are still whole.
     let mut runs: Vec<Option<Run>> = (0..rounds)
         .map(|r| {
             let on_disk = the_plan.runs_on_disk && r < journal.rounds_done;
-            let run = on_disk
-                .then(|| Run::open(req.k, &req.run_path(r), superblocks))
-                .flatten();
+            let run = on_disk.then(|| Run::open(bins, &req.run_path(r))).flatten();
             if run.is_some() {
                 syncer.mark_durable(r);
             }
@@ -322,14 +368,14 @@ fn matching_phase(
         Some(StopAt::Round(n)) => Some(n),
         _ => None,
     };
-    let mut bufs = crate::matching::Buffers::default();
+    let mut bufs = Buffers::<W>::default();
     let mut spill_buf = Vec::new();
     for r in 0..rounds {
         if runs[r as usize].is_none() {
-            let out = match_round(&plot_id, req.k, r, journal.rounds_log2, &mut bufs);
+            let out = match_round(&plot_id, bins, r, journal.rounds_log2, &mut bufs);
             let run = if the_plan.spills(r) {
                 let t = Instant::now();
-                let run = Run::spill(req.k, &out, &req.run_path(r), &mut spill_buf)?;
+                let run = Run::spill(bins, &out, &req.run_path(r), &mut spill_buf)?;
                 bufs.recycle(out);
                 syncer.push(r, &run)?;
                 tracing::debug!(round = r, spill_s = t.elapsed().as_secs_f64(), "run file");

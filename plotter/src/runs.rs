@@ -1,32 +1,84 @@
 //! The output of each matching round, kept in memory or spilled to a run file in `--tmp`.
 //!
-//! A run file is `(superblocks + 1)` little-endian u64 offsets (in records) followed by the
-//! records, grouped by superblock of z. A record is `w = ceil((16 + 2k) / 8)` bytes, the
-//! little-endian integer `z mod 2^16 | x << 16 | x' << (16 + k)` (the superblock `z >> 16` is
-//! implied by where the record is): 9 bytes at k = 28 where the in-memory record has 16.
+//! Records are indexed per bin of `2^b` superblocks (`b` = [`crate::plan::bin_bits`], 0 for
+//! every k ≤ 32). A run file is `(bins + 1)` little-endian u64 offsets (in records) followed by
+//! the records, grouped by bin. A record is `w = ceil((16 + b + 2k) / 8)` bytes, the
+//! little-endian integer `z mod 2^(16+b) | x << (16+b) | x' << (16+b+k)` (the bin `z >> (16+b)`
+//! is implied by where the record is): 9 bytes at k = 28 where the in-memory record has 16.
 //!
 //! A run file is written without fsync; [`Syncer`] makes it durable in the background and only
 //! then is its round counted as done in the journal. [`Run::open`] checks that a run file's
-//! offsets are ordered and its length is exactly what they imply.
+//! offsets are ordered and its length is exactly what they imply. Offsets are read from the
+//! file when needed, not held in memory.
 
 use crate::error::{IoContext, PlotError};
 use crate::format::SUPERBLOCK_BITS;
 use crate::journal::{sync_dir, Journal};
 use crate::matching::RoundOutput;
-use crate::partition::Record;
+use crate::partition::{record, x_of, x_prime_of, z_of, Record};
 use masspoc_proof::K;
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::Write;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-/// Bytes of one record in a run file.
-#[must_use]
-pub fn record_width(k: K) -> usize {
-    (16 + 2 * usize::from(k.get())).div_ceil(8)
+/// How a plot's round outputs are indexed: per bin of `2^bin_bits` superblocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bins {
+    /// Plot size parameter.
+    pub k: K,
+    /// Superblocks per bin (log2).
+    pub bin_bits: u32,
+}
+
+impl Bins {
+    /// Number of bins.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        (crate::format::superblock_count(self.k) >> self.bin_bits) as usize
+    }
+
+    /// Low bits of z a packed record keeps.
+    fn z_bits(&self) -> u32 {
+        SUPERBLOCK_BITS + self.bin_bits
+    }
+
+    /// Bytes of one record in a run file.
+    #[must_use]
+    pub fn record_width(&self) -> usize {
+        (self.z_bits() as usize + 2 * usize::from(self.k.get())).div_ceil(8)
+    }
+
+    /// The bin of a record.
+    #[inline]
+    #[must_use]
+    pub fn bin_of(&self, r: Record) -> usize {
+        (z_of(self.k, r) >> self.z_bits()) as usize
+    }
+
+    /// Packs a record as `z mod 2^(16+b) | x << (16+b) | x' << (16+b+k)`.
+    #[inline]
+    #[must_use]
+    pub fn pack(&self, r: Record) -> u128 {
+        let (k, zb) = (self.k, self.z_bits());
+        let z_low = z_of(k, r) & ((1 << zb) - 1);
+        u128::from(z_low)
+            | (u128::from(x_of(k, r)) << zb)
+            | (u128::from(x_prime_of(k, r)) << (zb + u32::from(k.get())))
+    }
+
+    /// Unpacks a record of bin `bin` packed by [`Bins::pack`].
+    #[inline]
+    #[must_use]
+    pub fn unpack(&self, bin: u64, v: u128) -> Record {
+        let (k, zb) = (self.k, self.z_bits());
+        let z = (bin << zb) | (v as u64 & ((1 << zb) - 1));
+        let x = (v >> zb) as u64 & k.mask();
+        let xp = (v >> (zb + u32::from(k.get()))) as u64 & k.mask();
+        record(k, z, x, xp)
+    }
 }
 
 /// Bytes of records encoded per write (about).
@@ -42,39 +94,16 @@ pub enum Run {
         path: PathBuf,
         /// The open file.
         file: File,
-        /// Superblock offsets (in records).
-        offsets: Vec<u64>,
-        /// Plot size parameter.
-        k: K,
+        /// How its records are indexed.
+        bins: Bins,
     },
-}
-
-/// Packs the record `[z << k | x, x']` as `z mod 2^16 | x << 16 | x' << (16 + k)`.
-#[inline]
-#[must_use]
-pub fn pack(k: K, r: &Record) -> u128 {
-    let kk = u32::from(k.get());
-    let z_low = (r[0] >> kk) & ((1 << SUPERBLOCK_BITS) - 1);
-    let x = r[0] & k.mask();
-    u128::from(z_low) | (u128::from(x) << 16) | (u128::from(r[1]) << (16 + kk))
-}
-
-/// Unpacks a record of superblock `sb` packed by [`pack`].
-#[inline]
-#[must_use]
-pub fn unpack(k: K, sb: u64, v: u128) -> Record {
-    let kk = u32::from(k.get());
-    let z = (sb << SUPERBLOCK_BITS) | (v as u64 & ((1 << SUPERBLOCK_BITS) - 1));
-    let x = (v >> 16) as u64 & k.mask();
-    let xp = (v >> (16 + kk)) as u64 & k.mask();
-    [(z << kk) | x, xp]
 }
 
 impl Run {
     /// Writes a round's output to `path` (not fsync'd: see [`Syncer`]) and returns the
     /// file-backed run. `buf` is scratch reused between rounds.
     pub fn spill(
-        k: K,
+        bins: Bins,
         out: &RoundOutput,
         path: &Path,
         buf: &mut Vec<u8>,
@@ -86,48 +115,43 @@ impl Run {
             .truncate(true)
             .open(path)
             .at(path)?;
-        let w = record_width(k);
-        let superblocks = out.parts.first().map_or(0, |p| p.offsets.len() - 1);
-        let mut offsets = Vec::with_capacity(superblocks + 1);
+        let w = bins.record_width();
+        let n = bins.count();
+        let mut offsets = Vec::with_capacity(n + 1);
         let mut total = 0u64;
-        for sb in 0..=superblocks {
+        for b in 0..=n {
             offsets.push(total);
-            if sb < superblocks {
-                total += count_in(out, sb..sb + 1);
+            if b < n {
+                total += count_in(out, b..b + 1);
             }
         }
-        let mut head = Vec::with_capacity(8 * offsets.len());
-        for o in &offsets {
-            head.extend_from_slice(&o.to_le_bytes());
-        }
-        let mut f = &file;
-        f.write_all(&head).at(path)?;
-        // Blocks of whole superblocks, each encoded in parallel (one slice per superblock).
-        let mut sb0 = 0usize;
-        while sb0 < superblocks {
-            let mut sb1 = sb0 + 1;
-            while sb1 < superblocks
-                && ((offsets[sb1 + 1] - offsets[sb0]) as usize) * w <= WRITE_BLOCK
-            {
-                sb1 += 1;
+        let head: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        file.write_all_at(&head, 0).at(path)?;
+        let mut at = head.len() as u64;
+        drop(head);
+        // Blocks of whole bins, each encoded in parallel (one slice per bin).
+        let mut b0 = 0usize;
+        while b0 < n {
+            let mut b1 = b0 + 1;
+            while b1 < n && ((offsets[b1 + 1] - offsets[b0]) as usize) * w <= WRITE_BLOCK {
+                b1 += 1;
             }
-            let base = offsets[sb0];
-            let len = (offsets[sb1] - base) as usize * w;
+            let len = (offsets[b1] - offsets[b0]) as usize * w;
             buf.clear();
             buf.resize(len + 16, 0);
-            let mut slices = Vec::with_capacity(sb1 - sb0);
+            let mut slices = Vec::with_capacity(b1 - b0);
             let mut rest = &mut buf[..];
-            for sb in sb0..sb1 {
-                let n = (offsets[sb + 1] - offsets[sb]) as usize * w;
-                let (a, b) = rest.split_at_mut(n);
-                slices.push((sb, a));
-                rest = b;
+            for b in b0..b1 {
+                let n = (offsets[b + 1] - offsets[b]) as usize * w;
+                let (a, r) = rest.split_at_mut(n);
+                slices.push((b, a));
+                rest = r;
             }
-            slices.into_par_iter().for_each(|(sb, dst)| {
+            slices.into_par_iter().for_each(|(b, dst)| {
                 let mut at = 0;
                 let mut tail = [0u8; 16];
-                for r in gather(out, sb..sb + 1) {
-                    let v = pack(k, r).to_le_bytes();
+                for &r in gather(out, b..b + 1) {
+                    let v = bins.pack(r).to_le_bytes();
                     if at + 16 <= dst.len() {
                         dst[at..at + 16].copy_from_slice(&v);
                     } else {
@@ -137,85 +161,98 @@ impl Run {
                     at += w;
                 }
             });
-            f.write_all(&buf[..len]).at(path)?;
-            sb0 = sb1;
+            file.write_all_at(&buf[..len], at).at(path)?;
+            at += len as u64;
+            b0 = b1;
         }
         Ok(Run::File {
             path: path.to_path_buf(),
             file,
-            offsets,
-            k,
+            bins,
         })
     }
 
-    /// Opens a run file written by [`Run::spill`] for `superblocks` superblocks; `None` if it is
-    /// missing or incomplete.
-    pub fn open(k: K, path: &Path, superblocks: usize) -> Option<Run> {
+    /// Opens a run file written by [`Run::spill`]; `None` if it is missing or incomplete.
+    pub fn open(bins: Bins, path: &Path) -> Option<Run> {
         let file = File::open(path).ok()?;
         let len = file.metadata().ok()?.len();
-        let mut raw = vec![0u8; 8 * (superblocks + 1)];
-        file.read_exact_at(&mut raw, 0).ok()?;
-        let offsets: Vec<u64> = raw
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect();
-        let ok = offsets.windows(2).all(|w| w[0] <= w[1])
-            && offsets[0] == 0
-            && offsets[superblocks]
-                .checked_mul(record_width(k) as u64)
-                .and_then(|n| n.checked_add(raw.len() as u64))
-                == Some(len);
-        ok.then(|| Run::File {
+        let n = bins.count();
+        // The offsets, a slice at a time: ordered, starting at 0, the last one the length.
+        let mut prev = 0u64;
+        let mut raw = Vec::new();
+        let mut i = 0usize;
+        while i <= n {
+            let m = (n + 1 - i).min(1 << 17);
+            raw.resize(8 * m, 0);
+            file.read_exact_at(&mut raw, 8 * i as u64).ok()?;
+            for c in raw.chunks_exact(8) {
+                let o = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+                if o < prev || (i == 0 && o != 0) {
+                    return None;
+                }
+                prev = o;
+            }
+            i += m;
+        }
+        let head = 8 * (n as u64 + 1);
+        let expect = prev
+            .checked_mul(bins.record_width() as u64)
+            .and_then(|r| r.checked_add(head));
+        (expect == Some(len)).then(|| Run::File {
             path: path.to_path_buf(),
             file,
-            offsets,
-            k,
+            bins,
         })
     }
 
-    /// Appends the records of a range of superblocks to `out`, superblock by superblock
-    /// (`raw` is scratch).
+    /// Replaces `out` with the records of a range of bins, bin by bin, and `starts` with where
+    /// each bin starts in `out` (plus the end): `range.len() + 1` indexes. `raw` is scratch.
     pub fn records_into(
         &self,
-        sbs: Range<usize>,
+        range: Range<usize>,
         out: &mut Vec<Record>,
+        starts: &mut Vec<usize>,
         raw: &mut Vec<u8>,
     ) -> Result<(), PlotError> {
+        out.clear();
+        starts.clear();
         match self {
-            Run::Memory(o) => out.extend(gather(o, sbs)),
-            Run::File {
-                path,
-                file,
-                offsets,
-                k,
-            } => {
-                let w = record_width(*k);
-                let (lo, hi) = (offsets[sbs.start], offsets[sbs.end]);
-                let n = (hi - lo) as usize * w;
+            Run::Memory(o) => {
+                for b in range {
+                    starts.push(out.len());
+                    out.extend(gather(o, b..b + 1));
+                }
+                starts.push(out.len());
+            }
+            Run::File { path, file, bins } => {
+                let w = bins.record_width();
+                let nb = range.len();
+                let mut head = vec![0u8; 8 * (nb + 1)];
+                file.read_exact_at(&mut head, 8 * range.start as u64)
+                    .at(path)?;
+                let offsets: Vec<u64> = head
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+                    .collect();
+                let lo = offsets[0];
+                let n = (offsets[nb] - lo) as usize * w;
                 raw.clear();
                 raw.resize(n + 16, 0);
-                let at = 8 * offsets.len() as u64 + w as u64 * lo;
+                let at = 8 * (bins.count() as u64 + 1) + w as u64 * lo;
                 file.read_exact_at(&mut raw[..n], at).at(path)?;
                 let vmask = u128::MAX >> (128 - 8 * w);
-                for sb in sbs {
-                    let (a, b) = (offsets[sb] - lo, offsets[sb + 1] - lo);
-                    for i in a as usize..b as usize {
-                        let bytes: [u8; 16] = raw[i * w..i * w + 16].try_into().expect("16");
-                        out.push(unpack(*k, sb as u64, u128::from_le_bytes(bytes) & vmask));
+                for (i, b) in range.enumerate() {
+                    let (s, e) = (offsets[i] - lo, offsets[i + 1] - lo);
+                    starts.push(s as usize);
+                    for j in s as usize..e as usize {
+                        let bytes: [u8; 16] = raw[j * w..j * w + 16].try_into().expect("16");
+                        out.push(bins.unpack(b as u64, u128::from_le_bytes(bytes) & vmask));
                     }
                 }
+                starts.push(out.len());
             }
         }
         Ok(())
-    }
-
-    /// Number of records in a range of superblocks.
-    #[must_use]
-    pub fn count(&self, sbs: Range<usize>) -> u64 {
-        match self {
-            Run::Memory(o) => count_in(o, sbs),
-            Run::File { offsets, .. } => offsets[sbs.end] - offsets[sbs.start],
-        }
     }
 
     /// Deletes the run's file, if it has one.
@@ -226,19 +263,19 @@ impl Run {
     }
 }
 
-fn count_in(out: &RoundOutput, sbs: Range<usize>) -> u64 {
+fn count_in(out: &RoundOutput, bins: Range<usize>) -> u64 {
     out.parts
         .iter()
-        .map(|p| p.offsets[sbs.end] - p.offsets[sbs.start])
+        .map(|p| p.offsets[bins.end] - p.offsets[bins.start])
         .sum()
 }
 
-/// The records of a range of superblocks, superblock by superblock, parts in order.
-fn gather(out: &RoundOutput, sbs: Range<usize>) -> impl Iterator<Item = &Record> {
-    sbs.flat_map(move |sb| {
+/// The records of a range of bins, bin by bin, parts in order.
+fn gather(out: &RoundOutput, bins: Range<usize>) -> impl Iterator<Item = &Record> {
+    bins.flat_map(move |b| {
         out.parts
             .iter()
-            .flat_map(move |p| &p.records[p.offsets[sb] as usize..p.offsets[sb + 1] as usize])
+            .flat_map(move |p| &p.records[p.offsets[b] as usize..p.offsets[b + 1] as usize])
     })
 }
 
@@ -334,24 +371,47 @@ impl Drop for Syncer {
 mod tests {
     use super::*;
 
+    fn bins(k: u8, bin_bits: u32) -> Bins {
+        Bins {
+            k: K::new(k).unwrap(),
+            bin_bits,
+        }
+    }
+
     #[test]
     fn record_widths() {
-        let w = |k| record_width(K::new(k).unwrap());
-        assert_eq!((w(16), w(20), w(28), w(32), w(40)), (6, 7, 9, 10, 12));
+        let w = |k, b| bins(k, b).record_width();
+        assert_eq!((w(16, 0), w(20, 0), w(28, 0), w(32, 0)), (6, 7, 9, 10));
+        assert_eq!((w(40, 0), w(40, 6), w(40, 7), w(40, 24)), (12, 13, 13, 15));
     }
 
     #[test]
     fn pack_round_trips_at_edges() {
-        for kk in [16u8, 20, 28, 32] {
-            let k = K::new(kk).unwrap();
+        for (kk, b) in [
+            (16u8, 0u32),
+            (20, 0),
+            (28, 0),
+            (32, 0),
+            (40, 0),
+            (40, 6),
+            (40, 24),
+        ] {
+            let bins = bins(kk, b);
+            let k = bins.k;
             let m = k.mask();
-            let sbs = k.domain() >> SUPERBLOCK_BITS;
-            for (z, x, xp) in [(0, 0, 0), (m, m, m), (m, 0, m), (0x1_2345 & m, 1, m - 1)] {
-                let r = [(z << kk) | x, xp];
-                let v = pack(k, &r);
-                assert!(v >> (8 * record_width(k)) == 0);
-                assert_eq!(unpack(k, z >> SUPERBLOCK_BITS, v), r);
-                assert!(z >> SUPERBLOCK_BITS < sbs);
+            for (z, x, xp) in [
+                (0, 0, 0),
+                (m, m, m),
+                (m, 0, m),
+                (0, m, 0),
+                (0x1_2345 & m, 1, m - 1),
+            ] {
+                let r = record(k, z, x, xp);
+                let v = bins.pack(r);
+                assert!(v >> (8 * bins.record_width()) == 0, "k={kk} b={b}");
+                let bin = bins.bin_of(r);
+                assert!(bin < bins.count());
+                assert_eq!(bins.unpack(bin as u64, v), r, "k={kk} b={b}");
             }
         }
     }

@@ -2,13 +2,13 @@
 //! checkpointing the journal as it goes.
 
 use crate::error::{IoContext, PlotError};
+use crate::format::SUPERBLOCK_BITS;
 use crate::format::{Layout, Section, GROUPS_PER_SUPERBLOCK_BITS};
 use crate::journal::Journal;
 use crate::layout_writer::{encode_superblock, EncodedSuperblock};
-use crate::partition::Record;
+use crate::partition::{partition_one, z_of, Record};
 use crate::plotter::{Phase, PlotRequest, Progress, StopAt};
-use crate::runs::{Run, Syncer};
-use masspoc_proof::K;
+use crate::runs::{Bins, Run, Syncer};
 use rayon::prelude::*;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -24,10 +24,12 @@ pub struct Target<'a> {
     pub journal_path: &'a Path,
 }
 
-/// Writes every superblock from `journal.superblocks_done` on, updating `journal`.
+/// Writes every superblock from `journal.superblocks_done` on, updating `journal`; `bins` is how
+/// the runs index their records.
 pub fn write_superblocks(
     req: &PlotRequest,
     runs: &[Run],
+    bins: Bins,
     journal: &mut Journal,
     target: &Target<'_>,
     syncer: &mut Syncer,
@@ -39,31 +41,58 @@ pub fn write_superblocks(
     let (g_off, _) = layout.section(Section::Groups);
     let (e_off, _) = layout.section(Section::Entries);
     let superblocks = crate::format::superblock_count(k);
-    let batch = (rayon::current_num_threads() as u64 * 2).max(1);
+    // Batches of whole bins (every batch boundary is a multiple of a bin, also on resume).
+    let batch = (rayon::current_num_threads() as u64 * 2)
+        .max(1)
+        .next_multiple_of(1 << bins.bin_bits);
     let group_bytes = 2u64 << GROUPS_PER_SUPERBLOCK_BITS;
     progress.phase(Phase::Writing, superblocks);
     let mut last_checkpoint = journal.entries_len;
     let mut s0 = journal.superblocks_done;
-    let mut fetched: Vec<Vec<Record>> = runs.iter().map(|_| Vec::new()).collect();
+    let mut fetched: Vec<(Vec<Record>, Vec<usize>)> =
+        runs.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut raw = Vec::new();
+    let per_bin = 1u64 << bins.bin_bits;
     while s0 < superblocks {
         let s1 = (s0 + batch).min(superblocks);
-        for (run, got) in runs.iter().zip(fetched.iter_mut()) {
-            got.clear();
-            run.records_into(s0 as usize..s1 as usize, got, &mut raw)?;
+        let b0 = (s0 >> bins.bin_bits) as usize;
+        let bin_range = b0..(s1 >> bins.bin_bits) as usize;
+        for (run, (recs, starts)) in runs.iter().zip(fetched.iter_mut()) {
+            run.records_into(bin_range.clone(), recs, starts, &mut raw)?;
         }
-        let encoded: Vec<EncodedSuperblock> = (s0..s1)
+        // One task per bin: its records from every run, by superblock when a bin has several.
+        let encoded: Vec<Vec<EncodedSuperblock>> = bin_range
             .into_par_iter()
-            .map_init(Vec::new, |counts, sb| {
-                let mut recs = Vec::new();
-                for (run, got) in runs.iter().zip(&fetched) {
-                    let lo = run.count(s0 as usize..sb as usize) as usize;
-                    let n = run.count(sb as usize..sb as usize + 1) as usize;
-                    recs.extend_from_slice(&got[lo..lo + n]);
-                }
-                encode_superblock(k, sb, recs, counts)
-            })
+            .map_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(counts, recs, by_sb), b| {
+                    recs.clear();
+                    for (got, starts) in &fetched {
+                        let i = b - b0;
+                        recs.extend_from_slice(&got[starts[i]..starts[i + 1]]);
+                    }
+                    let sb0 = b as u64 * per_bin;
+                    if per_bin == 1 {
+                        return Ok(vec![encode_superblock(k, sb0, recs, counts)?]);
+                    }
+                    let (sorted, offsets) = partition_one(
+                        recs,
+                        per_bin as usize,
+                        |&r| ((z_of(k, r) >> SUPERBLOCK_BITS) - sb0) as usize,
+                        std::mem::take(by_sb),
+                    );
+                    let out = (0..per_bin as usize)
+                        .map(|i| {
+                            let one = &sorted[offsets[i] as usize..offsets[i + 1] as usize];
+                            encode_superblock(k, sb0 + i as u64, one, counts)
+                        })
+                        .collect();
+                    *by_sb = sorted;
+                    out
+                },
+            )
             .collect::<Result<_, _>>()?;
+        let encoded: Vec<EncodedSuperblock> = encoded.into_iter().flatten().collect();
         let mut sb_table = Vec::with_capacity(8 * encoded.len());
         let mut groups = Vec::with_capacity((group_bytes * (s1 - s0)) as usize);
         let mut entries = Vec::new();
@@ -98,11 +127,4 @@ pub fn write_superblocks(
         s0 = s1;
     }
     Ok(())
-}
-
-/// Total records over all runs (the pair count of the finished plot).
-#[must_use]
-pub fn total_records(k: K, runs: &[Run]) -> u64 {
-    let n = crate::format::superblock_count(k) as usize;
-    runs.iter().map(|r| r.count(0..n)).sum()
 }

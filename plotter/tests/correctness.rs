@@ -66,3 +66,77 @@ fn every_stored_pair_verifies_k18() {
     assert_eq!(n, summary.pairs);
     assert_eq!(n, brute_pairs(&req.plot_id(), req.k).len() as u64);
 }
+
+/// The path of large k (128-bit P items, round outputs indexed per bin of 4 superblocks),
+/// forced at small k, writes the same bytes: in memory, with run files, and resumed after a
+/// stop in either phase; and those bytes hold exactly the brute-force pairs.
+#[test]
+fn the_large_k_path_gives_the_same_plot() {
+    use masspoc_plotter::{plot, NoProgress, PlotError, StopAt};
+    let narrow = {
+        let dir = tempfile::tempdir().unwrap();
+        plot_bytes(&request(19, 6, dir.path())).1
+    };
+    let small = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files, 16 rounds
+    for (memory, stop) in [
+        (1u64 << 34, None),
+        (small, None),
+        (small, Some(StopAt::Round(2))),
+        (small, Some(StopAt::Superblocks(4))),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut req = request(19, 6, dir.path());
+        req.large_k_path = true;
+        req.memory = memory;
+        req.checkpoint_bytes = 0;
+        req.threads = 1;
+        if stop.is_some() {
+            req.stop_at = stop;
+            assert!(matches!(
+                plot(&req, &NoProgress),
+                Err(PlotError::Interrupted(_))
+            ));
+            req.stop_at = None;
+            req.threads = 2;
+        }
+        let (summary, bytes) = plot_bytes(&req);
+        assert!(
+            bytes == narrow,
+            "memory={memory} stop={stop:?} plan={:?}",
+            summary.plan
+        );
+        assert_eq!(summary.resumed, stop.is_some());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let req = request(19, 6, dir.path());
+    let reader = PlotReader::open(&plot_bytes(&req).0.path).unwrap();
+    assert_eq!(
+        reader.header().pair_count,
+        brute_pairs(&req.plot_id(), req.k).len() as u64
+    );
+}
+
+/// k = 33..40 are accepted and planned within the memory bound (not plotted: k = 33 alone
+/// would take hours here).
+#[test]
+fn k33_to_40_are_planned() {
+    use masspoc_plotter::plan::{bin_bits, records_bytes, round_peak, wide_items, OVERHEAD};
+    let dir = tempfile::tempdir().unwrap();
+    for kk in 33..=40u8 {
+        for memory in [1u64 << 30, 16 << 30] {
+            let mut req = request(kk, 1, dir.path());
+            req.memory = memory;
+            let p = req.plan().unwrap();
+            let k = req.k;
+            let held =
+                u64::from(p.memory_rounds.saturating_sub(1)) * (records_bytes(k) >> p.rounds_log2);
+            assert!(
+                OVERHEAD + round_peak(k, p.rounds_log2) + held <= memory,
+                "k={kk} memory={memory} {p:?}"
+            );
+            assert!(p.runs_on_disk);
+            // Larger k than 32 is where bins of several superblocks and 128-bit items appear.
+            let _ = (bin_bits(k, p.rounds_log2), wide_items(k, p.rounds_log2));
+        }
+    }
+}

@@ -25,7 +25,7 @@ pub struct Args {
     /// A farmer key file (only its public key is read; no passphrase needed).
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
-    /// Plot size parameter (16..=32 for this plotter).
+    /// Plot size parameter (16..=40).
     #[arg(long)]
     k: u8,
     /// Directory for the finished plots.
