@@ -84,6 +84,14 @@ impl Bins {
 /// Bytes of records encoded per write (about).
 const WRITE_BLOCK: usize = 16 << 20;
 
+/// What [`Run::load`] read of a file run for a batch of bins.
+#[derive(Default)]
+pub struct RunBatch {
+    first_bin: usize,
+    offsets: Vec<u64>,
+    raw: Vec<u8>,
+}
+
 /// One round's pairs.
 pub enum Run {
     /// Kept in memory.
@@ -205,54 +213,48 @@ impl Run {
         })
     }
 
-    /// Replaces `out` with the records of a range of bins, bin by bin, and `starts` with where
-    /// each bin starts in `out` (plus the end): `range.len() + 1` indexes. `raw` is scratch.
-    pub fn records_into(
-        &self,
-        range: Range<usize>,
-        out: &mut Vec<Record>,
-        starts: &mut Vec<usize>,
-        raw: &mut Vec<u8>,
-    ) -> Result<(), PlotError> {
-        out.clear();
-        starts.clear();
-        match self {
-            Run::Memory(o) => {
-                for b in range {
-                    starts.push(out.len());
-                    out.extend(gather(o, b..b + 1));
-                }
-                starts.push(out.len());
-            }
-            Run::File { path, file, bins } => {
-                let w = bins.record_width();
-                let nb = range.len();
-                let mut head = vec![0u8; 8 * (nb + 1)];
-                file.read_exact_at(&mut head, 8 * range.start as u64)
-                    .at(path)?;
-                let offsets: Vec<u64> = head
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-                    .collect();
-                let lo = offsets[0];
-                let n = (offsets[nb] - lo) as usize * w;
-                raw.clear();
-                raw.resize(n + 16, 0);
-                let at = 8 * (bins.count() as u64 + 1) + w as u64 * lo;
-                file.read_exact_at(&mut raw[..n], at).at(path)?;
-                let vmask = u128::MAX >> (128 - 8 * w);
-                for (i, b) in range.enumerate() {
-                    let (s, e) = (offsets[i] - lo, offsets[i + 1] - lo);
-                    starts.push(s as usize);
-                    for j in s as usize..e as usize {
-                        let bytes: [u8; 16] = raw[j * w..j * w + 16].try_into().expect("16");
-                        out.push(bins.unpack(b as u64, u128::from_le_bytes(bytes) & vmask));
-                    }
-                }
-                starts.push(out.len());
-            }
+    /// Reads what a file run holds for a range of bins into `batch` (its bin offsets and packed
+    /// records); nothing for a memory run. The records are then taken bin by bin, in parallel,
+    /// with [`Run::extend_bin`].
+    pub fn load(&self, range: Range<usize>, batch: &mut RunBatch) -> Result<(), PlotError> {
+        batch.first_bin = range.start;
+        batch.offsets.clear();
+        batch.raw.clear();
+        if let Run::File { path, file, bins } = self {
+            let w = bins.record_width();
+            let nb = range.len();
+            let mut head = vec![0u8; 8 * (nb + 1)];
+            file.read_exact_at(&mut head, 8 * range.start as u64)
+                .at(path)?;
+            batch.offsets.extend(
+                head.chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+            );
+            let lo = batch.offsets[0];
+            let n = (batch.offsets[nb] - lo) as usize * w;
+            batch.raw.resize(n + 16, 0);
+            let at = 8 * (bins.count() as u64 + 1) + w as u64 * lo;
+            file.read_exact_at(&mut batch.raw[..n], at).at(path)?;
         }
         Ok(())
+    }
+
+    /// Appends the records of bin `b` (inside the range last [`Run::load`]ed into `batch`).
+    pub fn extend_bin(&self, batch: &RunBatch, b: usize, out: &mut Vec<Record>) {
+        match self {
+            Run::Memory(o) => out.extend(gather(o, b..b + 1)),
+            Run::File { bins, .. } => {
+                let w = bins.record_width();
+                let i = b - batch.first_bin;
+                let lo = batch.offsets[0];
+                let (s, e) = (batch.offsets[i] - lo, batch.offsets[i + 1] - lo);
+                let vmask = u128::MAX >> (128 - 8 * w);
+                out.extend((s as usize..e as usize).map(|j| {
+                    let bytes: [u8; 16] = batch.raw[j * w..j * w + 16].try_into().expect("16");
+                    bins.unpack(b as u64, u128::from_le_bytes(bytes) & vmask)
+                }));
+            }
+        }
     }
 
     /// Deletes the run's file, if it has one.

@@ -6,9 +6,9 @@ use crate::format::SUPERBLOCK_BITS;
 use crate::format::{Layout, Section, GROUPS_PER_SUPERBLOCK_BITS};
 use crate::journal::Journal;
 use crate::layout_writer::{encode_superblock, EncodedSuperblock};
-use crate::partition::{partition_one, z_of, Record};
+use crate::partition::{partition_one, z_of};
 use crate::plotter::{Phase, PlotRequest, Progress, StopAt};
-use crate::runs::{Bins, Run, Syncer};
+use crate::runs::{Bins, Run, RunBatch, Syncer};
 use rayon::prelude::*;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -49,17 +49,16 @@ pub fn write_superblocks(
     progress.phase(Phase::Writing, superblocks);
     let mut last_checkpoint = journal.entries_len;
     let mut s0 = journal.superblocks_done;
-    let mut fetched: Vec<(Vec<Record>, Vec<usize>)> =
-        runs.iter().map(|_| (Vec::new(), Vec::new())).collect();
-    let mut raw = Vec::new();
+    let mut loaded: Vec<RunBatch> = runs.iter().map(|_| RunBatch::default()).collect();
     let per_bin = 1u64 << bins.bin_bits;
     while s0 < superblocks {
         let s1 = (s0 + batch).min(superblocks);
-        let b0 = (s0 >> bins.bin_bits) as usize;
-        let bin_range = b0..(s1 >> bins.bin_bits) as usize;
-        for (run, (recs, starts)) in runs.iter().zip(fetched.iter_mut()) {
-            run.records_into(bin_range.clone(), recs, starts, &mut raw)?;
+        let bin_range = (s0 >> bins.bin_bits) as usize..(s1 >> bins.bin_bits) as usize;
+        // Reads (file runs) here; decoding and gathering per bin in parallel below.
+        for (run, l) in runs.iter().zip(loaded.iter_mut()) {
+            run.load(bin_range.clone(), l)?;
         }
+        let loaded = &loaded;
         // One task per bin: its records from every run, by superblock when a bin has several.
         let encoded: Vec<Vec<EncodedSuperblock>> = bin_range
             .into_par_iter()
@@ -67,9 +66,8 @@ pub fn write_superblocks(
                 || (Vec::new(), Vec::new(), Vec::new()),
                 |(counts, recs, by_sb), b| {
                     recs.clear();
-                    for (got, starts) in &fetched {
-                        let i = b - b0;
-                        recs.extend_from_slice(&got[starts[i]..starts[i + 1]]);
+                    for (run, l) in runs.iter().zip(loaded) {
+                        run.extend_bin(l, b, recs);
                     }
                     let sb0 = b as u64 * per_bin;
                     if per_bin == 1 {
