@@ -121,15 +121,7 @@ async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
         tmp.path(),
     )
     .unwrap();
-    let signer = Arc::new(MemSigner {
-        key: key.signing_key().clone(),
-        signed: Mutex::new(HashMap::new()),
-    });
-    let identity = Arc::new(Identity {
-        farmer_pk: key.public_key(),
-        vrf: key.vrf_secret(),
-        signer: signer.clone(),
-    });
+    let (signer, identity) = identity_of(&key);
     let ids: Vec<ChainId> = bridge.chains.lock().unwrap().keys().copied().collect();
     let target = 3;
     let b = Arc::clone(&bridge);
