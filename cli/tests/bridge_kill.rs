@@ -2,36 +2,18 @@
 //! litecoind: after restarts every queued item is anchored, every batch's root stands in exactly one
 //! OP_RETURN on the best chain, and every item's anchor proof verifies against the node.
 
-use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
+mod common;
+
+use common::{node_args, Run};
+use masspoc_node_bridge::regtest::RegtestNode;
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn masspoc(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_masspoc"));
+    let mut c = common::masspoc();
     c.args(["--log", "warn"]).args(args);
     c
-}
-
-fn ok(out: Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn node_args(node: &RegtestNode) -> Vec<String> {
-    vec![
-        "--rpc-url".into(),
-        node.url(),
-        "--rpc-cookie".into(),
-        node.cookie_path().display().to_string(),
-        "--wallet".into(),
-        WALLET.into(),
-    ]
 }
 
 fn with_node<'a>(base: &[&'a str], node: &'a [String], data: &'a str) -> Vec<&'a str> {
@@ -42,10 +24,9 @@ fn with_node<'a>(base: &[&'a str], node: &'a [String], data: &'a str) -> Vec<&'a
 }
 
 fn list(node: &[String], data: &str) -> Value {
-    let out = masspoc(&with_node(&["anchors", "list", "--json"], node, data))
-        .output()
-        .unwrap();
-    serde_json::from_str(&ok(out, "anchors list")).unwrap()
+    masspoc(&with_node(&["anchors", "list", "--json"], node, data))
+        .ok()
+        .json()
 }
 
 /// Counts, over the whole best chain, the OP_RETURN outputs whose script contains `root_hex`.
@@ -73,7 +54,7 @@ fn op_returns_with(node: &RegtestNode, root_hex: &str) -> usize {
 fn bridge_killed_while_anchoring_anchors_each_batch_exactly_once() {
     let mut node = RegtestNode::start().expect("litecoind starts");
     node.fund_wallet().unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let data = dir.path().join("bridge").display().to_string();
     let nargs = node_args(&node);
     let mut items = Vec::new();
@@ -86,7 +67,7 @@ fn bridge_killed_while_anchoring_anchors_each_batch_exactly_once() {
             .collect();
         let mut add = vec!["anchors", "add", "--data", &data, "--kind", "header"];
         add.extend(new.iter().map(String::as_str));
-        ok(masspoc(&add).output().unwrap(), "anchors add");
+        masspoc(&add).ok();
         items.extend(new);
 
         let run = with_node(
@@ -130,7 +111,7 @@ fn bridge_killed_while_anchoring_anchors_each_batch_exactly_once() {
             &nargs,
             &data,
         );
-        ok(masspoc(&once).output().unwrap(), "bridge run --once");
+        masspoc(&once).ok();
         let listed = list(&nargs, &data);
         let batches = listed["batches"].as_array().unwrap();
         if listed["pending_items"] == 0 && batches.iter().all(|b| b["state"] == "final") {
@@ -155,19 +136,15 @@ fn bridge_killed_while_anchoring_anchors_each_batch_exactly_once() {
         );
     }
     for item in &items {
-        let proof = ok(
-            masspoc(&with_node(&["anchors", "prove", item], &nargs, &data))
-                .output()
-                .unwrap(),
-            "anchors prove",
-        );
+        let proof = masspoc(&with_node(&["anchors", "prove", item], &nargs, &data))
+            .ok()
+            .stdout;
         let mut verify: Vec<String> = vec!["anchors".into(), "verify".into()];
         verify.extend(nargs.iter().cloned());
         verify.push(proof.trim().to_string());
         verify.push("--json".into());
         let refs: Vec<&str> = verify.iter().map(String::as_str).collect();
-        let check: Value =
-            serde_json::from_str(&ok(masspoc(&refs).output().unwrap(), "anchors verify")).unwrap();
+        let check = masspoc(&refs).ok().json();
         assert_eq!(check["valid"], true, "{item}: {check}");
     }
 }

@@ -6,16 +6,12 @@ use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, HeaderJson};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+use common::{masspoc_with, Run};
 
 fn masspoc(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args(args)
-        .output()
-        .expect("run masspoc");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout)
+    masspoc_with(args).run().parts()
 }
 
 fn params() -> ChainParams {
@@ -41,7 +37,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[test]
 fn verify_chain_header_and_evidence() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let params_path = write(
         dir.path(),
         "params.json",

@@ -2,30 +2,25 @@
 //! same plots, a double-sign caught, and every block's and the evidence's anchor checked against
 //! the node by the devnet itself (anchor proofs verified over RPC before the node stops).
 
+mod common;
+
+use common::{masspoc, Run};
 use std::process::Command;
 
 #[test]
 fn devnet_farms_two_chains_and_anchors_everything() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     // A relative --dir, as the README's command uses (paths in the written configs must still
     // resolve from the farmer's and bridge's point of view).
-    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
+    let v = masspoc()
         .current_dir(dir.path())
         .args([
             "devnet", "--chains", "2", "--blocks", "3", "--k", "17", "--json",
         ])
         .args(["--dir", "devnet"])
         .args(["--timeout-secs", "300"])
-        .output()
-        .expect("runs masspoc devnet");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "devnet failed ({}): {stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout).expect("devnet --json is JSON");
+        .ok()
+        .json();
     let chains = v["chains"].as_array().expect("chains array");
     assert_eq!(chains.len(), 2);
     let mut ids = Vec::new();

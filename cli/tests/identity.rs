@@ -4,25 +4,16 @@ use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signing_history::{history_path_for, SigningHistory};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn masspoc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run masspoc")
+mod common;
+use common::{Ran, Run};
+
+fn masspoc(args: &[&str], dir: &Path) -> Ran {
+    common::masspoc_with(args).current_dir(dir).run()
 }
 
-fn stdout_json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+fn stdout_json(out: &Ran) -> serde_json::Value {
+    out.json()
 }
 
 // RFC 9381 Appendix B.3, example 17 (see proof/src/vrf/tests_rfc9381.rs for provenance).
@@ -40,13 +31,8 @@ const BETA17: &str = concat!(
 
 #[test]
 fn keygen_creates_0600_refuses_overwrite_and_shows_the_public_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = masspoc(&["keygen", "--out", "farmer.key", "--json"], dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = common::scratch();
+    let out = masspoc(&["keygen", "--out", "farmer.key", "--json"], dir.path()).ok();
     let created = stdout_json(&out);
     let pk = created["farmer_pk"].as_str().unwrap().to_string();
     assert_eq!(pk.len(), 64);
@@ -59,7 +45,7 @@ fn keygen_creates_0600_refuses_overwrite_and_shows_the_public_key() {
     let before = std::fs::read(&path).unwrap();
     let again = masspoc(&["keygen", "--out", "farmer.key"], dir.path());
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert!(again.stderr.contains("already exists"));
     assert_eq!(
         std::fs::read(&path).unwrap(),
         before,
@@ -77,26 +63,19 @@ fn keygen_creates_0600_refuses_overwrite_and_shows_the_public_key() {
 
 #[test]
 fn keygen_with_a_passphrase_seals_the_seed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     std::fs::write(dir.path().join("pw.txt"), "s3cret phrase\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args([
-            "keygen",
-            "--out",
-            "a.key",
-            "--passphrase-env",
-            "MASSPOC_TEST_PW",
-            "--json",
-        ])
-        .current_dir(dir.path())
-        .env("MASSPOC_TEST_PW", "s3cret phrase")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::masspoc_with([
+        "keygen",
+        "--out",
+        "a.key",
+        "--passphrase-env",
+        "MASSPOC_TEST_PW",
+        "--json",
+    ])
+    .current_dir(dir.path())
+    .env("MASSPOC_TEST_PW", "s3cret phrase")
+    .ok();
     assert_eq!(stdout_json(&out)["encrypted"], true);
     let from_file = masspoc(
         &["keygen", "--out", "b.key", "--passphrase-file", "pw.txt"],
@@ -131,7 +110,7 @@ fn keygen_with_a_passphrase_seals_the_seed() {
 
 #[test]
 fn vrf_prove_and_verify_reproduce_rfc_9381_example_17() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let out = masspoc(
         &["vrf", "prove", "--secret", SK17, "--alpha", "72", "--json"],
         dir.path(),
@@ -157,7 +136,7 @@ fn vrf_prove_and_verify_reproduce_rfc_9381_example_17() {
         dir.path(),
     );
     assert_eq!(wrong_alpha.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&wrong_alpha.stdout).contains("invalid"));
+    assert!(wrong_alpha.stdout.contains("invalid"));
 
     // The identity point is a small-order key.
     let identity = format!("01{}", "00".repeat(31));
@@ -174,7 +153,7 @@ fn vrf_prove_and_verify_reproduce_rfc_9381_example_17() {
 
 #[test]
 fn vrf_prove_accepts_the_empty_alpha() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let out = masspoc(
         &["vrf", "prove", "--secret", SK17, "--alpha", "", "--json"],
         dir.path(),
@@ -199,7 +178,7 @@ fn vrf_prove_accepts_the_empty_alpha() {
 
 #[test]
 fn signing_history_export_import_and_refusal_while_held() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let key = FarmerKey::from_seed(&[21; 32]);
     let key_path = dir.path().join("farmer.key");
     key.save(&key_path, None).unwrap();
@@ -208,7 +187,7 @@ fn signing_history_export_import_and_refusal_while_held() {
         h.record(&[1; 32], 3, &[33; 32]).unwrap();
         h.record(&[2; 32], 4, &[44; 32]).unwrap();
     }
-    let export = masspoc(
+    masspoc(
         &[
             "signing-history",
             "export",
@@ -218,12 +197,8 @@ fn signing_history_export_import_and_refusal_while_held() {
             "h.json",
         ],
         dir.path(),
-    );
-    assert!(
-        export.status.success(),
-        "{}",
-        String::from_utf8_lossy(&export.stderr)
-    );
+    )
+    .ok();
     let text = std::fs::read_to_string(dir.path().join("h.json")).unwrap();
     assert!(text.contains("masspoc-signing-history"));
 
@@ -241,12 +216,8 @@ fn signing_history_export_import_and_refusal_while_held() {
             "--json",
         ],
         dir.path(),
-    );
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    )
+    .ok();
     assert_eq!(stdout_json(&import)["added"], 2);
     let moved = dir.path().join("moved.history");
     {
@@ -267,7 +238,7 @@ fn signing_history_export_import_and_refusal_while_held() {
             dir.path(),
         );
         assert!(!held.status.success());
-        let err = String::from_utf8_lossy(&held.stderr);
+        let err = &held.stderr;
         assert!(err.contains("already open in another process"), "{err}");
     }
 }

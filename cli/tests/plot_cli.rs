@@ -1,38 +1,19 @@
 //! End-to-end tests of `masspoc plot`, `prove`, `verify`, `check` and `plots list`, including a
 //! real SIGKILL of a plotting process and its resumption.
 
+mod common;
+
+use common::{masspoc, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PK: &str = "0707070707070707070707070707070707070707070707070707070707070707";
 const SEED: &str = "5151515151515151515151515151515151515151515151515151515151515151";
 
-fn masspoc() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_masspoc"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("masspoc-plot-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().unwrap();
-    let out = String::from_utf8_lossy(&stdout).to_string();
-    let json = serde_json::from_str(&out).unwrap_or(Value::Null);
-    (
-        status.code().unwrap_or(-1),
-        json,
-        out + &String::from_utf8_lossy(&stderr),
-    )
+    cmd.run().parts()
 }
 
 fn plot_cmd(k: u8, out: &Path) -> Command {
@@ -76,7 +57,8 @@ fn journal_of(dir: &Path) -> Option<Value> {
 
 #[test]
 fn sigkill_at_several_points_then_resume_gives_the_same_bytes() {
-    let reference = plot_once(20, &scratch("ref")).1;
+    let reference_dir = common::scratch();
+    let reference = plot_once(20, reference_dir.path()).1;
     // Kill when the journal first shows: the plot started, 2 rounds done, 4 superblocks done.
     let points: [(&str, u64); 3] = [
         ("rounds_done", 0),
@@ -85,7 +67,8 @@ fn sigkill_at_several_points_then_resume_gives_the_same_bytes() {
     ];
     let mut kills = 0;
     for (field, at_least) in points {
-        let dir = scratch(&format!("kill-{field}-{at_least}"));
+        let scratch = common::scratch();
+        let dir = scratch.path().to_path_buf();
         let mut child = plot_cmd(20, &dir)
             .args(["--memory", "98M", "--threads", "1"])
             .env("MASSPOC_PLOT_CHECKPOINT_BYTES", "0")
@@ -143,7 +126,8 @@ fn sigkill_at_several_points_then_resume_gives_the_same_bytes() {
 
 #[test]
 fn prove_verify_check_and_list() {
-    let dir = scratch("pvc");
+    let scratch = common::scratch();
+    let dir = scratch.path().to_path_buf();
     // An unfinished plot of another k, without a journal, is reported as stale and left alone.
     let stale = dir.join(format!("plot-k17-{}.plot.tmp", "ab".repeat(32)));
     std::fs::write(&stale, b"half a plot").unwrap();

@@ -2,6 +2,9 @@
 //! plotter's 64 MiB safety margin must end up holding exactly three complete plots.
 //! (Mounting needs root, which every machine of this project, CI's included, runs as.)
 
+mod common;
+
+use common::{masspoc_with, Run};
 use masspoc_plotter::expected_plot_len;
 use masspoc_proof::K;
 use std::path::Path;
@@ -17,7 +20,7 @@ impl Drop for Tmpfs<'_> {
 
 #[test]
 fn fill_plots_until_the_disk_is_full() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::scratch();
     let mnt = dir.path().join("disk");
     std::fs::create_dir(&mnt).unwrap();
     let plot_len = expected_plot_len(K::new(16).unwrap());
@@ -32,34 +35,25 @@ fn fill_plots_until_the_disk_is_full() {
     let _mounted = Tmpfs(&mnt);
 
     let pk = "11".repeat(32);
-    let out = Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args([
-            "plot",
-            "--farmer-pk",
-            &pk,
-            "--k",
-            "16",
-            "--fill",
-            "--json",
-            "--out",
-        ])
-        .arg(&mnt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let made = masspoc_with([
+        "plot",
+        "--farmer-pk",
+        &pk,
+        "--k",
+        "16",
+        "--fill",
+        "--json",
+        "--out",
+    ])
+    .arg(&mnt)
+    .ok()
+    .json();
     assert_eq!(made["plots"].as_array().unwrap().len(), 3, "{made}");
 
-    let listed = Command::new(env!("CARGO_BIN_EXE_masspoc"))
-        .args(["plots", "list", "--json"])
+    let listed = masspoc_with(["plots", "list", "--json"])
         .arg(&mnt)
-        .output()
-        .unwrap();
-    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        .ok()
+        .json();
     let plots = listed["plots"].as_array().unwrap();
     assert_eq!(plots.len(), 3, "{listed}");
     assert!(plots.iter().all(|p| p["status"] == "ok"), "{listed}");

@@ -1,0 +1,107 @@
+//! `masspoc vrf prove | verify`: RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI for auditors.
+
+use crate::output::print_json;
+use anyhow::{anyhow, Context};
+use clap::Subcommand;
+use masspoc_proof::vrf::{self, VrfProof, VrfPublicKey, VrfSecretKey};
+use serde_json::json;
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+/// `masspoc vrf …`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Prove: print pi and beta for a 32-byte RFC 8032 secret and an alpha string.
+    Prove {
+        /// The 32-byte secret SK, 64 hex digits (not a farmer seed: see docs/vrf.md).
+        #[arg(long, value_name = "HEX")]
+        secret: String,
+        /// The alpha string in hex ("" for the empty string).
+        #[arg(long, value_name = "HEX")]
+        alpha: String,
+        /// Print JSON: {"pi", "beta"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify: exit 0 and print beta if the proof is valid, exit 1 with the reason if not.
+    Verify {
+        /// The public key, 64 hex digits.
+        #[arg(long, value_name = "HEX")]
+        public: String,
+        /// The alpha string in hex ("" for the empty string).
+        #[arg(long, value_name = "HEX")]
+        alpha: String,
+        /// The proof pi, 160 hex digits.
+        #[arg(long, value_name = "HEX")]
+        proof: String,
+        /// Print JSON: {"valid", "beta"} or {"valid", "reason"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Command {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Prove {
+                secret,
+                alpha,
+                json,
+            } => prove(&secret, &alpha, json),
+            Command::Verify {
+                public,
+                alpha,
+                proof,
+                json,
+            } => verify(&public, &alpha, &proof, json),
+        }
+    }
+}
+
+fn decode_hex(what: &str, s: &str) -> anyhow::Result<Vec<u8>> {
+    hex::decode(s.trim()).map_err(|e| anyhow!("--{what} is not hex: {e}"))
+}
+
+fn prove(secret: &str, alpha: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let mut sk = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(secret.trim(), sk.as_mut())
+        .map_err(|_| anyhow!("--secret must be 64 hex digits"))?;
+    let alpha = decode_hex("alpha", alpha)?;
+    let key = VrfSecretKey::from_seed(&sk);
+    let pi = vrf::prove(&key, &alpha);
+    let beta = vrf::proof_to_hash(&pi).context("reading beta from the new proof")?;
+    if as_json {
+        print_json(&json!({
+            "pi": pi.to_hex(),
+            "beta": beta.to_hex(),
+            "public": key.public().to_hex(),
+        }))?;
+    } else {
+        println!("pi: {pi}");
+        println!("beta: {beta}");
+        println!("public: {}", key.public());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(public: &str, alpha: &str, proof: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let alpha = decode_hex("alpha", alpha)?;
+    let result = VrfPublicKey::from_hex(public).and_then(|pk| {
+        let pi = VrfProof::from_hex(proof)?;
+        vrf::verify(&pk, &alpha, &pi)
+    });
+    match (result, as_json) {
+        (Ok(beta), true) => print_json(&json!({ "valid": true, "beta": beta.to_hex() }))?,
+        (Ok(beta), false) => println!("valid\nbeta: {beta}"),
+        (Err(e), true) => {
+            print_json(&json!({ "valid": false, "reason": e.to_string() }))?;
+            return Ok(ExitCode::from(1));
+        }
+        (Err(e), false) => {
+            println!("invalid: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
