@@ -2,6 +2,7 @@
 
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signing_history::{history_path_for, SigningHistory};
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -184,8 +185,10 @@ fn signing_history_export_import_and_refusal_while_held() {
     key.save(&key_path, None).unwrap();
     {
         let h = SigningHistory::open(&history_path_for(&key_path), &key.public_key()).unwrap();
-        h.record(&[1; 32], 3, &[33; 32]).unwrap();
-        h.record(&[2; 32], 4, &[44; 32]).unwrap();
+        h.record(&ChainId([1; 32]), Height(3), &HeaderHash([33; 32]))
+            .unwrap();
+        h.record(&ChainId([2; 32]), Height(4), &HeaderHash([44; 32]))
+            .unwrap();
     }
     masspoc(
         &[
@@ -222,7 +225,10 @@ fn signing_history_export_import_and_refusal_while_held() {
     let moved = dir.path().join("moved.history");
     {
         let h = SigningHistory::open(&moved, &key.public_key()).unwrap();
-        assert_eq!(h.signed_at(&[1; 32], 3).unwrap(), Some([33; 32]));
+        assert_eq!(
+            h.signed_at(&ChainId([1; 32]), Height(3)).unwrap(),
+            Some(HeaderHash([33; 32]))
+        );
         // While this process holds the history, the command (another process) must refuse.
         let held = masspoc(
             &[

@@ -1,12 +1,15 @@
 //! Client of the bridge's HTTP API (`docs/bridge-api.md`): chain list, work (long-poll) and
-//! header submission.
+//! header submission, in the types of `masspoc-api` that the bridge serves.
 //!
 //! Requests run on tokio's blocking pool through `ureq` (plain HTTP: bridges are reached on
 //! loopback or a private link). Each call has its own time limit, so a bridge that hangs costs
 //! one chain one request, never the farm.
 
-use serde::de::{self, Deserializer};
-use serde::Deserialize;
+use masspoc_api::routes;
+use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
+use masspoc_verifier::{ChainId, Header};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::time::Duration;
 
 /// Why a bridge request failed.
@@ -31,6 +34,9 @@ pub enum BridgeError {
         /// The bridge's message.
         message: String,
     },
+    /// A request body could not be written (never expected: the API's types always serialise).
+    #[error("cannot write the request body: {0}")]
+    BadRequest(String),
     /// The bridge's answer could not be understood.
     #[error("bad answer from bridge {url}: {message}")]
     BadReply {
@@ -39,115 +45,6 @@ pub enum BridgeError {
         /// What was wrong.
         message: String,
     },
-}
-
-/// Hex bytes of any length.
-fn de_hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    let s = String::deserialize(d)?;
-    hex::decode(s).map_err(de::Error::custom)
-}
-
-/// Exactly 32 hex bytes.
-fn de_hex32<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-    let v = de_hex(d)?;
-    v.try_into()
-        .map_err(|_| de::Error::custom("expected 32 bytes of hex"))
-}
-
-/// A u128 given as a decimal string (the API's rule) or, tolerated, as a JSON number.
-fn de_u128<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        S(String),
-        U(u64),
-    }
-    match N::deserialize(d)? {
-        N::S(s) => s.parse().map_err(de::Error::custom),
-        N::U(u) => Ok(u128::from(u)),
-    }
-}
-
-/// One chain the bridge hosts (`ChainInfo`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChainInfo {
-    /// The chain id.
-    #[serde(deserialize_with = "de_hex32")]
-    pub chain_id: [u8; 32],
-    /// Its name.
-    pub name: String,
-    /// Height of the best tip.
-    pub height: u64,
-    /// Filter bits of the chain.
-    pub filter_bits: u32,
-    /// Slot length.
-    pub slot_ms: u64,
-}
-
-/// One slot's challenge, as the bridge derived it.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct SlotChallenge {
-    /// The slot number.
-    pub slot: u32,
-    /// The challenge.
-    #[serde(deserialize_with = "de_hex32")]
-    pub challenge: [u8; 32],
-}
-
-/// Work for extending a chain's best tip (`Work`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Work {
-    /// The chain id.
-    #[serde(deserialize_with = "de_hex32")]
-    pub chain_id: [u8; 32],
-    /// The height to produce.
-    pub height: u64,
-    /// Hash of the parent header.
-    #[serde(deserialize_with = "de_hex32")]
-    pub parent_hash: [u8; 32],
-    /// Parent's timestamp.
-    pub parent_timestamp_ms: u64,
-    /// The parent's VRF output.
-    #[serde(deserialize_with = "de_hex")]
-    pub parent_vrf_output: Vec<u8>,
-    /// Difficulty for the next block.
-    #[serde(deserialize_with = "de_u128")]
-    pub difficulty: u128,
-    /// Filter bits.
-    pub filter_bits: u32,
-    /// Slot length.
-    pub slot_ms: u64,
-    /// The first slots' challenges.
-    pub challenges: Vec<SlotChallenge>,
-    /// The bridge's clock when it answered.
-    pub now_ms: u64,
-}
-
-/// The bridge's answer to a header submission.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SubmitReply {
-    /// Whether the header was accepted.
-    pub accepted: bool,
-    /// Its hash.
-    pub hash: String,
-    /// Whether it is now the best tip.
-    #[serde(default)]
-    pub best: bool,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorInner,
-}
-#[derive(Deserialize)]
-struct ErrorInner {
-    code: String,
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct Chains {
-    chains: Vec<ChainInfo>,
 }
 
 /// A client of one bridge.
@@ -178,34 +75,31 @@ impl BridgeClient {
 
     /// `GET /v1/chains`.
     pub async fn chains(&self) -> Result<Vec<ChainInfo>, BridgeError> {
-        let c: Chains = self
-            .call("GET", "/v1/chains".into(), None, self.timeout)
+        let c: ChainList = self
+            .call("GET", routes::CHAINS.into(), None, self.timeout)
             .await?;
         Ok(c.chains)
     }
 
     /// `GET /v1/chains/{id}/challenge`, long-polling up to `wait` for a new tip.
-    pub async fn work(&self, chain_id: &[u8; 32], wait: Duration) -> Result<Work, BridgeError> {
-        let wait_ms = wait.as_millis().min(30_000);
-        let path = format!(
-            "/v1/chains/{}/challenge?wait_ms={wait_ms}",
-            hex::encode(chain_id)
-        );
+    pub async fn work(&self, chain_id: &ChainId, wait: Duration) -> Result<Work, BridgeError> {
+        let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let path = routes::work(chain_id, wait_ms);
         self.call("GET", path, None, self.timeout + wait).await
     }
 
-    /// `POST /v1/chains/{id}/headers` with the header's binary encoding.
+    /// `POST /v1/chains/{id}/headers` with a signed header.
     pub async fn submit(
         &self,
-        chain_id: &[u8; 32],
-        header: &[u8],
+        chain_id: &ChainId,
+        header: &Header,
     ) -> Result<SubmitReply, BridgeError> {
-        let path = format!("/v1/chains/{}/headers", hex::encode(chain_id));
-        let body = serde_json::json!({ "header": hex::encode(header) }).to_string();
-        self.call("POST", path, Some(body), self.timeout).await
+        let body = json_body(&SubmitHeader::new(header))?;
+        self.call("POST", routes::headers(chain_id), Some(body), self.timeout)
+            .await
     }
 
-    async fn call<T: for<'de> Deserialize<'de> + Send + 'static>(
+    async fn call<T: DeserializeOwned + Send + 'static>(
         &self,
         method: &'static str,
         path: String,
@@ -222,7 +116,7 @@ impl BridgeClient {
         })??;
         if !(200..300).contains(&status) {
             let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
-                Ok(b) => (b.error.code, b.error.message),
+                Ok(ErrorBody { error, .. }) => (error.code, error.message),
                 Err(_) => ("http_error".to_string(), text.chars().take(200).collect()),
             };
             return Err(BridgeError::Refused {
@@ -236,6 +130,11 @@ impl BridgeClient {
             message: e.to_string(),
         })
     }
+}
+
+/// A request body as JSON text.
+fn json_body<T: Serialize>(body: &T) -> Result<String, BridgeError> {
+    serde_json::to_string(body).map_err(|e| BridgeError::BadRequest(e.to_string()))
 }
 
 fn blocking_call(

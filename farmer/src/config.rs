@@ -4,7 +4,7 @@
 //! its key can move together. Unknown keys are refused, so a typo never silently turns a setting
 //! off.
 
-use masspoc_proof::types::Challenge;
+use masspoc_verifier::ChainId;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,7 @@ impl PassphraseSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainSelector {
     /// By its 32-byte chain id.
-    Id([u8; 32]),
+    Id(ChainId),
     /// By the name the bridge gives it (resolved with `GET /v1/chains`).
     Name(String),
 }
@@ -112,7 +112,7 @@ pub enum ChainSelector {
 impl std::fmt::Display for ChainSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainSelector::Id(id) => f.write_str(&hex::encode(id)),
+            ChainSelector::Id(id) => id.fmt(f),
             ChainSelector::Name(n) => f.write_str(n),
         }
     }
@@ -232,10 +232,10 @@ impl FarmerConfig {
         for (i, c) in raw.chains.into_iter().enumerate() {
             let chain = match (c.chain_id, c.name) {
                 (Some(id), None) => {
-                    let id = Challenge::from_hex(&id).map_err(|_| {
+                    let id = ChainId::from_hex(&id).map_err(|_| {
                         invalid(format!("chain {i}: chain_id must be 64 hex digits"))
                     })?;
-                    ChainSelector::Id(id.0)
+                    ChainSelector::Id(id)
                 }
                 (None, Some(name)) if !name.is_empty() => ChainSelector::Name(name),
                 _ => {
@@ -301,7 +301,7 @@ mod tests {
         assert_eq!(c.plot_dirs[1], Path::new("/etc/masspoc/b"));
         assert_eq!(c.lookup_budget, Duration::from_millis(500));
         assert_eq!(c.chains[0].bridge, "http://127.0.0.1:8420");
-        assert_eq!(c.chains[1].chain, ChainSelector::Id([1; 32]));
+        assert_eq!(c.chains[1].chain, ChainSelector::Id(ChainId([1; 32])));
         assert_eq!(c.passphrase, PassphraseSource::Env("PASS".into()));
     }
 

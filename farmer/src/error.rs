@@ -209,14 +209,24 @@ pub enum SigningError {
          header {existing} already signed there"
     )]
     Slashable {
-        /// The chain, hex.
-        chain_id: String,
+        /// The chain.
+        chain_id: masspoc_verifier::ChainId,
         /// The height.
-        height: u64,
-        /// The header hash already signed, hex.
-        existing: String,
-        /// The header hash asked for, hex.
-        new: String,
+        height: masspoc_verifier::Height,
+        /// The header already signed there.
+        existing: masspoc_verifier::HeaderHash,
+        /// The header asked for.
+        new: masspoc_verifier::HeaderHash,
+    },
+    /// The header's proof is for another farmer key: its signature could never be valid.
+    #[error(
+        "refusing to sign: the header's proof is for farmer key {header}, this signer holds {key}"
+    )]
+    ForeignKey {
+        /// The key the header's proof names.
+        header: masspoc_proof::FarmerPublicKey,
+        /// The signer's key.
+        key: masspoc_proof::FarmerPublicKey,
     },
     /// The history could not record the request, so nothing was signed.
     #[error("could not record the signature in the signing history: {0}")]

@@ -6,6 +6,7 @@ use crate::config::{ChainSelector, FarmerConfig};
 use crate::metrics::{self, Metrics};
 use crate::plots::{PlotSet, ReaderOpener};
 use crate::signer::Identity;
+use masspoc_verifier::ChainId;
 use std::future::Future;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -146,7 +147,7 @@ async fn resolve(
     client: &BridgeClient,
     selector: &ChainSelector,
     metrics: &crate::metrics::ChainMetrics,
-) -> [u8; 32] {
+) -> ChainId {
     let name = match selector {
         ChainSelector::Id(id) => return *id,
         ChainSelector::Name(n) => n,
@@ -160,7 +161,7 @@ async fn resolve(
         match client.chains().await {
             Ok(list) => match list.iter().find(|c| &c.name == name) {
                 Some(c) => {
-                    info!(chain = %name, chain_id = %hex::encode(c.chain_id), "chain found on the bridge");
+                    info!(chain = %name, chain_id = %c.chain_id, "chain found on the bridge");
                     return c.chain_id;
                 }
                 None => {

@@ -6,7 +6,7 @@ use crate::keys::FarmerKey;
 use crate::signing_history::SigningGuard;
 use masspoc_proof::vrf::VrfSecretKey;
 use masspoc_proof::FarmerPublicKey;
-use masspoc_verifier::{ChainId, HeaderHash, Height};
+use masspoc_verifier::Header;
 use std::sync::Arc;
 
 /// Why a header was not signed.
@@ -21,19 +21,14 @@ pub enum SignRefusal {
     Failed(String),
 }
 
-/// Signs header signing messages, never two different headers at one chain and height.
+/// Signs headers, never two different headers at one chain and height.
 ///
-/// Implementations record `(chain, height, hash)` durably before releasing a signature; the call
-/// may block on disk (the farming loop calls it on the blocking pool).
+/// Implementations derive the hash and the signing message from the header themselves, and
+/// record `(chain, height, hash)` durably before releasing a signature; the call may block on
+/// disk (the farming loop calls it on the blocking pool).
 pub trait HeaderSigner: Send + Sync + 'static {
-    /// Signs `message` (the header's signing message) for the header `hash` at `height`.
-    fn sign_header(
-        &self,
-        chain_id: &ChainId,
-        height: Height,
-        hash: &HeaderHash,
-        message: &[u8],
-    ) -> Result<[u8; 64], SignRefusal>;
+    /// The signature of `header` (whose own signature field is ignored).
+    fn sign_header(&self, header: &Header) -> Result<[u8; 64], SignRefusal>;
 }
 
 /// What a farmer signs and proves with.
@@ -55,14 +50,8 @@ impl std::fmt::Debug for Identity {
 }
 
 impl HeaderSigner for SigningGuard {
-    fn sign_header(
-        &self,
-        chain_id: &ChainId,
-        height: Height,
-        hash: &HeaderHash,
-        message: &[u8],
-    ) -> Result<[u8; 64], SignRefusal> {
-        self.sign(chain_id.as_bytes(), height.0, hash.as_bytes(), message)
+    fn sign_header(&self, header: &Header) -> Result<[u8; 64], SignRefusal> {
+        self.sign(header)
             .map(|s| s.to_bytes())
             .map_err(|e| match e {
                 SigningError::Slashable { .. } => SignRefusal::Slashable(e.to_string()),

@@ -11,7 +11,8 @@ use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signer::{HeaderSigner, Identity, SignRefusal};
-use masspoc_verifier::{ChainId, HeaderHash, Height};
+use masspoc_verifier::header::signing_message;
+use masspoc_verifier::{ChainId, Header, HeaderHash, Height};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,23 +24,21 @@ struct MemSigner {
 }
 
 impl HeaderSigner for MemSigner {
-    fn sign_header(
-        &self,
-        chain_id: &ChainId,
-        height: Height,
-        hash: &HeaderHash,
-        message: &[u8],
-    ) -> Result<[u8; 64], SignRefusal> {
+    fn sign_header(&self, header: &Header) -> Result<[u8; 64], SignRefusal> {
+        let hash = header.hash();
         let mut s = self.signed.lock().unwrap();
-        match s.get(&(*chain_id, height)) {
-            Some(h) if h != hash => {
+        match s.get(&(header.chain_id, header.height)) {
+            Some(h) if *h != hash => {
                 return Err(SignRefusal::Slashable(format!("{h} already signed")))
             }
             _ => {
-                s.insert((*chain_id, height), *hash);
+                s.insert((header.chain_id, header.height), hash);
             }
         }
-        Ok(self.key.sign(message).to_bytes())
+        Ok(self
+            .key
+            .sign(&signing_message(&header.chain_id, &hash))
+            .to_bytes())
     }
 }
 

@@ -63,7 +63,7 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
                 .unwrap()
                 .chains()
                 .iter()
-                .map(|c| c.height)
+                .map(|c| c.height.0)
                 .collect()
         }
     };
@@ -87,7 +87,10 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
     );
     let mut seen = std::collections::HashSet::new();
     for r in &records {
-        assert!(seen.insert((r.0, r.1)), "two records at one height: {r:?}");
+        assert!(
+            seen.insert((r.chain_id, r.height)),
+            "two records at one height: {r:?}"
+        );
     }
     // The history closes with the guard and opens again (no second holder left behind).
     drop(guard);

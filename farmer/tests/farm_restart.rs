@@ -93,5 +93,5 @@ async fn a_restarted_farmer_resends_the_header_it_signed() {
         "a different header was sent at height 1"
     );
     let records = guard.history().entries().unwrap();
-    assert_eq!(records.iter().filter(|r| r.1 == 1).count(), 1);
+    assert_eq!(records.iter().filter(|r| r.height.0 == 1).count(), 1);
 }

@@ -8,12 +8,16 @@
 use crate::types::{ChainId, Height};
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::Challenge;
+use serde::{Deserialize, Serialize};
 
 /// Domain tag of the challenge.
 pub const CHALLENGE_TAG: &[u8] = b"masspoc/v1/challenge";
 
 /// The slot counter of a header: slot `s` opens `s * slot_ms` after the parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Slot(pub u32);
 
 /// The challenge of height `height`, slot `slot`, on top of a parent whose VRF output is

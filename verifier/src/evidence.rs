@@ -7,7 +7,7 @@
 use crate::error::EvidenceError;
 use crate::header::{Header, HEADER_LEN};
 use crate::header_json::HeaderJson;
-use crate::types::{ChainId, HeaderHash, Height};
+use crate::types::{ChainId, EvidenceId, Height};
 use masspoc_proof::FarmerPublicKey;
 use serde::{Deserialize, Serialize};
 
@@ -97,11 +97,11 @@ impl Evidence {
 
     /// `BLAKE3(EVIDENCE_ID_TAG || encode())`: equal for equal evidence, the de-duplication key.
     #[must_use]
-    pub fn id(&self) -> HeaderHash {
+    pub fn id(&self) -> EvidenceId {
         let mut h = blake3::Hasher::new();
         h.update(EVIDENCE_ID_TAG);
         h.update(&self.encode());
-        HeaderHash(*h.finalize().as_bytes())
+        EvidenceId(*h.finalize().as_bytes())
     }
 
     /// The two headers, lower hash first.
@@ -138,7 +138,7 @@ pub fn verify_evidence(bytes: &[u8]) -> Result<Evidence, EvidenceError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceJson {
     /// Evidence id (hex).
-    pub id: HeaderHash,
+    pub id: EvidenceId,
     /// Chain id (hex).
     pub chain_id: ChainId,
     /// Height.

@@ -29,5 +29,5 @@ pub use header::{Header, HEADER_LEN};
 pub use header_json::{parse_header_text, HeaderJson};
 pub use params::{ChainParams, ChainSpec, Genesis};
 pub use rules::{check_header, CheckedHeader, ParentInfo};
-pub use state::{Accepted, ChainState, Work};
-pub use types::{Beacon, ChainId, HeaderHash, Height, PayloadRoot};
+pub use state::{Accepted, ChainState};
+pub use types::{Beacon, ChainId, EvidenceId, HeaderHash, Height, PayloadRoot};

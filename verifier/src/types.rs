@@ -41,6 +41,12 @@ masspoc_proof::bytes32_newtype!(
     masspoc_proof::HexBytesError
 );
 masspoc_proof::bytes32_newtype!(
+    /// The id of a piece of slashing evidence: BLAKE3 of its tagged encoding
+    /// (`docs/protocol.md`, "Evidence").
+    EvidenceId,
+    masspoc_proof::HexBytesError
+);
+masspoc_proof::bytes32_newtype!(
     /// The opaque 32-byte payload root a header commits to.
     PayloadRoot,
     masspoc_proof::HexBytesError

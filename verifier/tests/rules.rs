@@ -233,5 +233,5 @@ fn main_headers_pages_along_the_best_chain() {
     assert_eq!(s.main_headers(Height(0), 3), chain[..3].to_vec());
     assert_eq!(s.main_headers(Height(4), 100), chain[3..].to_vec());
     assert!(s.main_headers(Height(11), 5).is_empty());
-    assert_eq!(s.work(2).height, Height(11));
+    assert_eq!(s.best().height.next(), Some(Height(11)));
 }

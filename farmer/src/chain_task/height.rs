@@ -8,14 +8,13 @@
 use super::submit::submit_candidate;
 use super::{ChainContext, Received, MAX_CATCH_UP_SLOTS};
 use crate::lookup::{run_round, BestProof};
-use masspoc_proof::vrf::{VrfOutput, VRF_OUTPUT_LEN};
 use masspoc_proof::Challenge;
 use masspoc_verifier::rules::earliest_timestamp;
-use masspoc_verifier::{deadline_ms, derive_challenge, ChainId, Height, Slot};
+use masspoc_verifier::{deadline_ms, derive_challenge, Slot};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::sync::watch;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
 /// How farming a height ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,25 +44,16 @@ pub(crate) async fn farm_height(
     stop: &mut watch::Receiver<bool>,
 ) -> Outcome {
     let w = &r.work;
-    let chain_id = ChainId(w.chain_id);
-    let height = Height(w.height);
-    let Ok(beta) = <[u8; VRF_OUTPUT_LEN]>::try_from(w.parent_vrf_output.as_slice()) else {
-        error!(chain = %ctx.label, height = w.height, "bridge sent a parent VRF output of {} bytes", w.parent_vrf_output.len());
-        return Outcome::Done;
-    };
-    let beta = VrfOutput(beta);
-    let Ok(difficulty) = u64::try_from(w.difficulty) else {
-        error!(chain = %ctx.label, height = w.height, "difficulty {} does not fit the header", w.difficulty);
-        return Outcome::Done;
-    };
+    let (chain_id, height, beta, difficulty) =
+        (w.chain_id, w.height, w.parent_vrf_output, w.difficulty);
     for c in &w.challenges {
-        let ours = derive_challenge(&chain_id, height, Slot(c.slot), &beta);
-        if ours.0 != c.challenge {
-            warn!(chain = %ctx.label, height = w.height, slot = c.slot,
+        let ours = derive_challenge(&chain_id, height, c.slot, &beta);
+        if ours != c.challenge {
+            warn!(chain = %ctx.label, height = height.0, slot = c.slot.0,
                 "the bridge's challenge differs from the chain rules' derivation; using the rules'");
         }
     }
-    let filter_bits = ctx.filter_override.unwrap_or(w.filter_bits);
+    let filter_bits = ctx.filter_override.unwrap_or(u32::from(w.filter_bits));
     let slot_ms = w.slot_ms.max(1);
     let mut best: Option<Candidate> = None;
     let mut slot: u32 = 0;
@@ -83,7 +73,7 @@ pub(crate) async fn farm_height(
             let challenge = derive_challenge(&chain_id, height, Slot(slot), &beta);
             if let Some(c) = round(
                 ctx,
-                w.height,
+                height.0,
                 Slot(slot),
                 challenge,
                 filter_bits,

@@ -10,10 +10,12 @@
 mod height;
 mod submit;
 
-use crate::bridge_client::{BridgeClient, BridgeError, Work};
+use crate::bridge_client::{BridgeClient, BridgeError};
 use crate::metrics::{ChainMetrics, Metrics};
 use crate::plots::PlotSet;
 use crate::signer::Identity;
+use masspoc_api::Work;
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -29,7 +31,7 @@ pub struct ChainContext {
     /// Name for logs and metrics.
     pub label: String,
     /// The chain id.
-    pub chain_id: [u8; 32],
+    pub chain_id: ChainId,
     /// The bridge serving it.
     pub client: BridgeClient,
     /// Filter bits to use instead of the chain's (testing).
@@ -104,7 +106,7 @@ async fn poll_work(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(250);
-    let mut last: Option<(u64, [u8; 32])> = None;
+    let mut last: Option<(Height, HeaderHash)> = None;
     let mut down_since_logged = false;
     loop {
         let wait = if last.is_some() {
@@ -124,13 +126,13 @@ async fn poll_work(
                     down_since_logged = false;
                 }
                 if work.chain_id != ctx.chain_id {
-                    warn!(chain = %ctx.label, got = %hex::encode(work.chain_id), "bridge sent work of another chain");
+                    warn!(chain = %ctx.label, got = %work.chain_id, "bridge sent work of another chain");
                     ctx.metrics
                         .bridge_errors
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     continue;
                 }
-                let key = (work.height, work.parent_hash);
+                let key = work.tip();
                 if last != Some(key) {
                     last = Some(key);
                     let offset = i128::from(work.now_ms) - i128::from(local_ms());

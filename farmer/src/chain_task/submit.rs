@@ -10,7 +10,7 @@ use super::{ChainContext, Received};
 use crate::bridge_client::BridgeError;
 use crate::signer::SignRefusal;
 use masspoc_proof::vrf;
-use masspoc_verifier::{ChainId, Header, HeaderHash, Height, PayloadRoot};
+use masspoc_verifier::{Header, PayloadRoot};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,9 +30,9 @@ pub(crate) fn build_header(
     let w = &r.work;
     let vrf_proof = vrf::prove(&ctx.identity.vrf, c.challenge.as_bytes());
     Header {
-        chain_id: ChainId(w.chain_id),
-        height: Height(w.height),
-        prev_hash: HeaderHash(w.parent_hash),
+        chain_id: w.chain_id,
+        height: w.height,
+        prev_hash: w.parent_hash,
         timestamp_ms,
         slot: c.slot,
         difficulty,
@@ -58,13 +58,9 @@ pub(crate) async fn submit_candidate(
     difficulty: u64,
 ) {
     let mut header = build_header(ctx, r, c, difficulty, c.earliest_ms);
-    let hash = header.hash();
-    let message = header.signing_message();
     let signer = Arc::clone(&ctx.identity.signer);
-    let (chain_id, height) = (header.chain_id, header.height);
-    let signed =
-        tokio::task::spawn_blocking(move || signer.sign_header(&chain_id, height, &hash, &message))
-            .await;
+    let height = header.height;
+    let signed = tokio::task::spawn_blocking(move || signer.sign_header(&header)).await;
     let signature = match signed {
         Ok(Ok(sig)) => sig,
         Ok(Err(SignRefusal::Slashable(why))) => {
@@ -85,10 +81,9 @@ pub(crate) async fn submit_candidate(
         }
     };
     header.signature = signature;
-    let bytes = header.encode();
     let mut pause = Duration::from_millis(200);
     for attempt in 1..=SUBMIT_ATTEMPTS {
-        match ctx.client.submit(&ctx.chain_id, &bytes).await {
+        match ctx.client.submit(&ctx.chain_id, &header).await {
             Ok(reply) if reply.accepted => {
                 ctx.metrics.submissions_accepted.fetch_add(1, Relaxed);
                 info!(chain = %ctx.label, height = height.0, slot = c.slot.0, hash = %reply.hash,

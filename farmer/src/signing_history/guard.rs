@@ -6,15 +6,18 @@ use crate::error::{HistoryError, SigningError};
 use crate::keys::FarmerKey;
 use ed25519_dalek::{Signature, Signer};
 use masspoc_proof::FarmerPublicKey;
+use masspoc_verifier::header::signing_message;
+use masspoc_verifier::Header;
 use std::fmt;
 use std::path::Path;
 
 /// A farmer key bound to its signing history.
 ///
-/// [`SigningGuard::sign`] checks and records `(chain_id, height, header_hash)` in one durable write
-/// transaction and only then computes the signature, so a crash at any point can at worst lose a
-/// signature that was never released, never release one that was not recorded. `Send + Sync`:
-/// share it behind an `Arc`; calls block on `fsync` (run them off an async runtime).
+/// [`SigningGuard::sign`] takes the header itself, derives its hash and signing message, checks
+/// and records `(chain_id, height, header_hash)` in one durable write transaction and only then
+/// computes the signature, so a crash at any point can at worst lose a signature that was never
+/// released, never release one that was not recorded. `Send + Sync`: share it behind an `Arc`;
+/// calls block on `fsync` (run them off an async runtime).
 pub struct SigningGuard {
     key: FarmerKey,
     history: SigningHistory,
@@ -48,28 +51,34 @@ impl SigningGuard {
         Self::new(key, history)
     }
 
-    /// Signs `message`, the signing message of the header `header_hash` at `height` of
-    /// `chain_id`, unless another header was already signed there.
+    /// Signs `header` (its signature field is ignored) unless another header was already signed
+    /// at its chain and height.
     ///
-    /// The record is committed (fsynced) before the signature is computed. The same header again
-    /// is a re-broadcast and gives the same signature; a different one is refused with
-    /// [`SigningError::Slashable`]. The caller must pass the message that belongs to
-    /// `header_hash` (the header encoding is the chain rules' business).
-    pub fn sign(
-        &self,
-        chain_id: &[u8; 32],
-        height: u64,
-        header_hash: &[u8; 32],
-        message: &[u8],
-    ) -> Result<Signature, SigningError> {
-        match self.history.record(chain_id, height, header_hash)? {
+    /// The hash and the signing message are derived here from the header, by the chain rules'
+    /// encoding. The record is committed (fsynced) before the signature is computed. The same
+    /// header again is a re-broadcast and gives the same signature; a different one is refused
+    /// with [`SigningError::Slashable`]; a header whose proof names another farmer key is refused
+    /// with [`SigningError::ForeignKey`] before anything is recorded.
+    pub fn sign(&self, header: &Header) -> Result<Signature, SigningError> {
+        let key = self.key.public_key();
+        if header.farmer() != key {
+            return Err(SigningError::ForeignKey {
+                header: header.farmer(),
+                key,
+            });
+        }
+        let hash = header.hash();
+        match self
+            .history
+            .record(&header.chain_id, header.height, &hash)?
+        {
             Decision::Record | Decision::Rebroadcast => {}
             Decision::Refuse { existing } => {
                 return Err(SigningError::Slashable {
-                    chain_id: hex::encode(chain_id),
-                    height,
-                    existing: hex::encode(existing),
-                    new: hex::encode(header_hash),
+                    chain_id: header.chain_id,
+                    height: header.height,
+                    existing,
+                    new: hash,
                 })
             }
         }
@@ -77,7 +86,10 @@ impl SigningGuard {
         if let Some(hook) = &self.after_record {
             hook();
         }
-        Ok(self.key.signing_key().sign(message))
+        Ok(self
+            .key
+            .signing_key()
+            .sign(&signing_message(&header.chain_id, &hash)))
     }
 
     /// The farmer public key.

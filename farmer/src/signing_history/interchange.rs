@@ -1,9 +1,11 @@
 //! The JSON interchange format of signing histories (`docs/signing-history.md`), in the spirit of
 //! EIP-3076: metadata naming the farmer key, then per chain the list of (height, header hash).
 
+use super::store::Record;
 use super::store::{MergeOutcome, SigningHistory};
 use crate::error::HistoryError;
 use masspoc_proof::FarmerPublicKey;
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,8 +41,7 @@ pub struct InterchangeMetadata {
 #[serde(deny_unknown_fields)]
 pub struct ChainHistory {
     /// The chain id, 64 hex digits.
-    #[serde(with = "hex32")]
-    pub chain_id: [u8; 32],
+    pub chain_id: ChainId,
     /// The signed headers, by height (a height listed twice with two hashes is a known conflict).
     pub signed_headers: Vec<SignedHeader>,
 }
@@ -50,10 +51,9 @@ pub struct ChainHistory {
 #[serde(deny_unknown_fields)]
 pub struct SignedHeader {
     /// The height, a JSON number.
-    pub height: u64,
+    pub height: Height,
     /// The header hash, 64 hex digits.
-    #[serde(with = "hex32")]
-    pub header_hash: [u8; 32],
+    pub header_hash: HeaderHash,
 }
 
 /// What an import did.
@@ -95,11 +95,11 @@ impl Interchange {
 impl SigningHistory {
     /// Everything this history holds, as an interchange document (chains and heights ascending).
     pub fn export(&self) -> Result<Interchange, HistoryError> {
-        let mut chains: BTreeMap<[u8; 32], Vec<SignedHeader>> = BTreeMap::new();
-        for (chain_id, height, header_hash) in self.entries()? {
-            chains.entry(chain_id).or_default().push(SignedHeader {
-                height,
-                header_hash,
+        let mut chains: BTreeMap<ChainId, Vec<SignedHeader>> = BTreeMap::new();
+        for r in self.entries()? {
+            chains.entry(r.chain_id).or_default().push(SignedHeader {
+                height: r.height,
+                header_hash: r.header_hash,
             });
         }
         Ok(Interchange {
@@ -133,7 +133,12 @@ impl SigningHistory {
         let mut report = ImportReport::default();
         for chain in &doc.data {
             for h in &chain.signed_headers {
-                match SigningHistory::merge_one(&tx, &chain.chain_id, h.height, &h.header_hash)? {
+                let record = Record {
+                    chain_id: chain.chain_id,
+                    height: h.height,
+                    header_hash: h.header_hash,
+                };
+                match SigningHistory::merge_one(&tx, &record)? {
                     MergeOutcome::Added => report.added += 1,
                     MergeOutcome::AlreadyPresent => report.already_present += 1,
                     MergeOutcome::Conflict => report.conflicts += 1,
@@ -142,22 +147,5 @@ impl SigningHistory {
         }
         tx.commit()?;
         Ok(report)
-    }
-}
-
-/// Serde for `[u8; 32]` as 64 lowercase hex digits.
-mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(&s, &mut out)
-            .map_err(|e| serde::de::Error::custom(format!("expected 64 hex digits: {e}")))?;
-        Ok(out)
     }
 }

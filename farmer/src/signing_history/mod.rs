@@ -15,6 +15,8 @@ mod store;
 mod tests_processes;
 #[cfg(test)]
 mod tests_store;
+#[cfg(test)]
+mod tests_support;
 
 pub use guard::SigningGuard;
 pub use interchange::{

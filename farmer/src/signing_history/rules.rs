@@ -1,6 +1,8 @@
 //! The slashing-protection rule as one pure function: what may be signed at a (chain, height)
 //! given what was signed there before.
 
+use masspoc_verifier::HeaderHash;
+
 /// The answer of [`check`] for one signing request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -13,7 +15,7 @@ pub enum Decision {
     /// height, the evidence of equivocation. Refused.
     Refuse {
         /// The header hash already signed at this chain and height.
-        existing: [u8; 32],
+        existing: HeaderHash,
     },
 }
 
@@ -35,7 +37,7 @@ impl Decision {
 /// The store applies it inside one write transaction, and refuses outright at a height where an
 /// import brought in two different hashes (`docs/signing-history.md`).
 #[must_use]
-pub fn check(existing: Option<[u8; 32]>, new: [u8; 32]) -> Decision {
+pub fn check(existing: Option<HeaderHash>, new: HeaderHash) -> Decision {
     match existing {
         None => Decision::Record,
         Some(old) if old == new => Decision::Rebroadcast,
@@ -51,15 +53,13 @@ mod tests {
 
     #[test]
     fn the_three_cases() {
-        assert_eq!(check(None, [1; 32]), Decision::Record);
-        assert_eq!(check(Some([1; 32]), [1; 32]), Decision::Rebroadcast);
-        assert_eq!(
-            check(Some([1; 32]), [2; 32]),
-            Decision::Refuse { existing: [1; 32] }
-        );
+        let h = |b| HeaderHash([b; 32]);
+        assert_eq!(check(None, h(1)), Decision::Record);
+        assert_eq!(check(Some(h(1)), h(1)), Decision::Rebroadcast);
+        assert_eq!(check(Some(h(1)), h(2)), Decision::Refuse { existing: h(1) });
         assert!(Decision::Record.allows_signing());
         assert!(Decision::Rebroadcast.allows_signing());
-        assert!(!Decision::Refuse { existing: [0; 32] }.allows_signing());
+        assert!(!Decision::Refuse { existing: h(0) }.allows_signing());
     }
 
     proptest! {
@@ -69,10 +69,10 @@ mod tests {
         fn never_two_hashes_at_one_height(
             requests in proptest::collection::vec((0u8..3, 0u64..4, 0u8..3), 0..200)
         ) {
-            let mut recorded: HashMap<(u8, u64), [u8; 32]> = HashMap::new();
-            let mut signed: HashMap<(u8, u64), [u8; 32]> = HashMap::new();
+            let mut recorded: HashMap<(u8, u64), HeaderHash> = HashMap::new();
+            let mut signed: HashMap<(u8, u64), HeaderHash> = HashMap::new();
             for (chain, height, h) in requests {
-                let hash = [h; 32];
+                let hash = HeaderHash([h; 32]);
                 let decision = check(recorded.get(&(chain, height)).copied(), hash);
                 if decision == Decision::Record {
                     recorded.insert((chain, height), hash);

@@ -4,6 +4,7 @@ use super::rules::{check, Decision};
 use crate::error::HistoryError;
 use crate::keys::secure_file;
 use masspoc_proof::FarmerPublicKey;
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
 use std::fs::OpenOptions;
 use std::io;
@@ -22,15 +23,15 @@ const CONFLICTS: TableDefinition<&[u8], ()> = TableDefinition::new("conflicts");
 const SCHEMA_VERSION: u8 = 1;
 
 /// The store key of a (chain, height): big-endian height, so a chain's records iterate in order.
-pub(crate) fn slot_key(chain_id: &[u8; 32], height: u64) -> [u8; 40] {
+pub(crate) fn slot_key(chain_id: &ChainId, height: Height) -> [u8; 40] {
     let mut k = [0u8; 40];
-    k[..32].copy_from_slice(chain_id);
-    k[32..].copy_from_slice(&height.to_be_bytes());
+    k[..32].copy_from_slice(chain_id.as_bytes());
+    k[32..].copy_from_slice(&height.0.to_be_bytes());
     k
 }
 
 /// Splits a slot key back into (chain, height).
-pub(crate) fn split_slot_key(k: &[u8]) -> Result<([u8; 32], u64), HistoryError> {
+pub(crate) fn split_slot_key(k: &[u8]) -> Result<(ChainId, Height), HistoryError> {
     if k.len() < 40 {
         return Err(HistoryError::CorruptRecord);
     }
@@ -38,16 +39,26 @@ pub(crate) fn split_slot_key(k: &[u8]) -> Result<([u8; 32], u64), HistoryError> 
     chain.copy_from_slice(&k[..32]);
     let mut h = [0u8; 8];
     h.copy_from_slice(&k[32..40]);
-    Ok((chain, u64::from_be_bytes(h)))
+    Ok((ChainId(chain), Height(u64::from_be_bytes(h))))
 }
 
-/// 32 bytes out of a stored value.
-pub(crate) fn bytes32(v: &[u8]) -> Result<[u8; 32], HistoryError> {
-    v.try_into().map_err(|_| HistoryError::CorruptRecord)
+/// A header hash out of a stored value.
+pub(crate) fn hash_of(v: &[u8]) -> Result<HeaderHash, HistoryError> {
+    v.try_into()
+        .map(HeaderHash)
+        .map_err(|_| HistoryError::CorruptRecord)
 }
 
-/// One record: `(chain_id, height, header_hash)`.
-pub type Record = ([u8; 32], u64, [u8; 32]);
+/// One record: a header hash signed (or imported) at a chain and height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Record {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// The height.
+    pub height: Height,
+    /// The header signed there.
+    pub header_hash: HeaderHash,
+}
 
 /// The signing history of one farmer key (`docs/signing-history.md`).
 ///
@@ -169,16 +180,16 @@ impl SigningHistory {
     /// where an import found two different hashes refuses every request.
     pub fn record(
         &self,
-        chain_id: &[u8; 32],
-        height: u64,
-        header_hash: &[u8; 32],
+        chain_id: &ChainId,
+        height: Height,
+        header_hash: &HeaderHash,
     ) -> Result<Decision, HistoryError> {
         let key = slot_key(chain_id, height);
         let tx = self.begin_durable()?;
         let decision = {
             let mut signed = tx.open_table(SIGNED)?;
             let existing = match signed.get(key.as_slice())? {
-                Some(v) => Some(bytes32(v.value())?),
+                Some(v) => Some(hash_of(v.value())?),
                 None => None,
             };
             let conflicts = tx.open_table(CONFLICTS)?;
@@ -188,7 +199,7 @@ impl SigningHistory {
                 (existing, None) => check(existing, *header_hash),
             };
             if decision == Decision::Record {
-                signed.insert(key.as_slice(), header_hash.as_slice())?;
+                signed.insert(key.as_slice(), header_hash.as_bytes().as_slice())?;
             }
             decision
         };
@@ -203,13 +214,13 @@ impl SigningHistory {
     /// The header hash signed at (chain, height), if any.
     pub fn signed_at(
         &self,
-        chain_id: &[u8; 32],
-        height: u64,
-    ) -> Result<Option<[u8; 32]>, HistoryError> {
+        chain_id: &ChainId,
+        height: Height,
+    ) -> Result<Option<HeaderHash>, HistoryError> {
         let tx = self.db.begin_read()?;
         let signed = tx.open_table(SIGNED)?;
         let value = signed.get(slot_key(chain_id, height).as_slice())?;
-        value.map(|v| bytes32(v.value())).transpose()
+        value.map(|v| hash_of(v.value())).transpose()
     }
 
     /// Every record, in (chain, height, hash) order: the signed hashes and the conflicting ones.
@@ -218,14 +229,22 @@ impl SigningHistory {
         let mut out = Vec::new();
         for item in tx.open_table(SIGNED)?.iter()? {
             let (k, v) = item?;
-            let (chain, height) = split_slot_key(k.value())?;
-            out.push((chain, height, bytes32(v.value())?));
+            let (chain_id, height) = split_slot_key(k.value())?;
+            out.push(Record {
+                chain_id,
+                height,
+                header_hash: hash_of(v.value())?,
+            });
         }
         for item in tx.open_table(CONFLICTS)?.iter()? {
             let (k, _) = item?;
             let k = k.value();
-            let (chain, height) = split_slot_key(k)?;
-            out.push((chain, height, bytes32(&k[40..])?));
+            let (chain_id, height) = split_slot_key(k)?;
+            out.push(Record {
+                chain_id,
+                height,
+                header_hash: hash_of(&k[40..])?,
+            });
         }
         out.sort_unstable();
         Ok(out)
@@ -235,27 +254,26 @@ impl SigningHistory {
     /// slot is added, a known one kept, a different hash at a known slot becomes a conflict.
     pub(crate) fn merge_one(
         tx: &WriteTransaction,
-        chain_id: &[u8; 32],
-        height: u64,
-        header_hash: &[u8; 32],
+        record: &Record,
     ) -> Result<MergeOutcome, HistoryError> {
-        let key = slot_key(chain_id, height);
+        let key = slot_key(&record.chain_id, record.height);
+        let new = record.header_hash;
         let mut signed = tx.open_table(SIGNED)?;
         let existing = match signed.get(key.as_slice())? {
-            Some(v) => Some(bytes32(v.value())?),
+            Some(v) => Some(hash_of(v.value())?),
             None => None,
         };
         match existing {
             None => {
-                signed.insert(key.as_slice(), header_hash.as_slice())?;
+                signed.insert(key.as_slice(), new.as_bytes().as_slice())?;
                 Ok(MergeOutcome::Added)
             }
-            Some(old) if old == *header_hash => Ok(MergeOutcome::AlreadyPresent),
+            Some(old) if old == new => Ok(MergeOutcome::AlreadyPresent),
             Some(_) => {
                 let mut conflicts = tx.open_table(CONFLICTS)?;
                 let mut ck = [0u8; 72];
                 ck[..40].copy_from_slice(&key);
-                ck[40..].copy_from_slice(header_hash);
+                ck[40..].copy_from_slice(new.as_bytes());
                 let was_new = conflicts.insert(ck.as_slice(), ())?.is_none();
                 Ok(if was_new {
                     MergeOutcome::Conflict
@@ -282,7 +300,7 @@ pub(crate) enum MergeOutcome {
 fn first_conflict(
     conflicts: &impl ReadableTable<&'static [u8], ()>,
     slot: &[u8; 40],
-) -> Result<Option<[u8; 32]>, HistoryError> {
+) -> Result<Option<HeaderHash>, HistoryError> {
     let mut lo = [0u8; 72];
     lo[..40].copy_from_slice(slot);
     let mut hi = [0xffu8; 72];
@@ -291,7 +309,7 @@ fn first_conflict(
     match range.next() {
         Some(item) => {
             let (k, _) = item?;
-            Ok(Some(bytes32(&k.value()[40..])?))
+            Ok(Some(hash_of(&k.value()[40..])?))
         }
         None => Ok(None),
     }

@@ -4,21 +4,28 @@
 //!
 //! The child is this test binary run again on [`child_main`] with `MASSPOC_TEST_CHILD` set.
 
+use super::tests_support::header;
 use super::*;
 use crate::error::{HistoryError, SigningError};
 use crate::keys::FarmerKey;
+use masspoc_verifier::{ChainId, Header, Height};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const CHAIN: [u8; 32] = [1; 32];
+const CHAIN: u8 = 1;
 const HEIGHT: u64 = 5;
-const FIRST: [u8; 32] = [0xaa; 32];
-const OTHER: [u8; 32] = [0xbb; 32];
+const FIRST: u8 = 0xaa;
+const OTHER: u8 = 0xbb;
 
 fn key() -> FarmerKey {
     FarmerKey::from_seed(&[0x42; 32])
+}
+
+/// The header of `variant` at `height` of the test chain, by the test key.
+fn at(height: u64, variant: u8) -> Header {
+    header(key().public_key(), CHAIN, height, variant)
 }
 
 /// The child's body; a no-op when run as an ordinary test.
@@ -46,7 +53,7 @@ fn child_main() {
                 // Wait to be SIGKILLed before the signature exists.
                 std::thread::sleep(Duration::from_secs(60));
             }));
-            let _ = guard.sign(&CHAIN, HEIGHT, &FIRST, b"message");
+            let _ = guard.sign(&at(HEIGHT, FIRST));
             announce("CHILD-SIGNED");
         }
         other => panic!("unknown child mode {other}"),
@@ -115,19 +122,22 @@ fn kill_9_between_record_and_signature_keeps_the_record() {
 
     let guard = SigningGuard::open(key(), &path).unwrap();
     assert_eq!(
-        guard.history().signed_at(&CHAIN, HEIGHT).unwrap(),
-        Some(FIRST)
+        guard
+            .history()
+            .signed_at(&ChainId([CHAIN; 32]), Height(HEIGHT))
+            .unwrap(),
+        Some(at(HEIGHT, FIRST).hash())
     );
-    let refused = guard.sign(&CHAIN, HEIGHT, &OTHER, b"other");
+    let refused = guard.sign(&at(HEIGHT, OTHER));
     assert!(
         matches!(refused, Err(SigningError::Slashable { .. })),
         "{refused:?}"
     );
-    let again = guard.sign(&CHAIN, HEIGHT, &FIRST, b"message");
+    let again = guard.sign(&at(HEIGHT, FIRST));
     assert!(
         again.is_ok(),
         "the recorded header may be re-signed: {again:?}"
     );
     // Other heights are unaffected.
-    assert!(guard.sign(&CHAIN, HEIGHT + 1, &OTHER, b"next").is_ok());
+    assert!(guard.sign(&at(HEIGHT + 1, OTHER)).is_ok());
 }

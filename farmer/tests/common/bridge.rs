@@ -1,11 +1,14 @@
 //! A stand-in bridge for farming tests: the HTTP API of `docs/bridge-api.md` (chains, work with
 //! long-poll, header submission) over the verifier's real `ChainState`, so every header the
-//! farmer submits is checked by the chain rules.
+//! farmer submits is checked by the chain rules. Its replies are the bridge's own types
+//! (`masspoc-api`), so they cannot drift from what the real bridge sends.
 
+use masspoc_api::routes::WORK_SLOTS;
+use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
 use masspoc_proof::{weight, K};
 use masspoc_verifier::state::ChainState;
 use masspoc_verifier::{difficulty_for_weight, Beacon, ChainId, ChainParams, ChainSpec, Header};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -111,8 +114,7 @@ impl MockBridge {
         }
         let mut body = vec![0u8; len];
         r.read_exact(&mut body).await?;
-        let (status, reply) = self.route(method, &target, &body).await;
-        let text = reply.to_string();
+        let (status, text) = self.route(method, &target, &body).await;
         let resp = format!(
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
             text.len()
@@ -121,23 +123,15 @@ impl MockBridge {
         r.get_mut().shutdown().await
     }
 
-    async fn route(&self, method: &str, target: &str, body: &[u8]) -> (&'static str, Value) {
+    async fn route(&self, method: &str, target: &str, body: &[u8]) -> (&'static str, String) {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let err = |status, code: &str| (status, json!({"error": {"code": code, "message": code}}));
+        let err = |status, code: &str| reply(status, &ErrorBody::new(code, code));
         match (method, segs.as_slice()) {
             ("GET", ["v1", "chains"]) => {
                 let chains = self.chains.lock().unwrap();
-                let list: Vec<Value> = chains
-                    .values()
-                    .map(|c| {
-                        let p = &c.spec().params;
-                        json!({"chain_id": c.spec().chain_id, "name": p.name, "height": c.best().height.0,
-                               "tip_hash": c.best().hash, "difficulty": 1, "filter_bits": p.filter_bits,
-                               "target_interval_ms": p.target_interval_ms, "slot_ms": p.slot_ms})
-                    })
-                    .collect();
-                ("200 OK", json!({ "chains": list }))
+                let list = ChainList::new(chains.values().map(ChainInfo::of).collect());
+                reply("200 OK", &list)
             }
             ("GET", ["v1", "chains", id, "challenge"]) => {
                 let Ok(id) = ChainId::from_hex(id) else {
@@ -168,17 +162,17 @@ impl MockBridge {
                     }
                 }
                 let chains = self.chains.lock().unwrap();
-                let mut w = serde_json::to_value(chains[&id].work(3)).unwrap();
-                w["now_ms"] = json!(now_ms());
-                ("200 OK", w)
+                reply("200 OK", &Work::at_best(&chains[&id], WORK_SLOTS, now_ms()))
             }
             ("POST", ["v1", "chains", id, "headers"]) => {
                 let Ok(id) = ChainId::from_hex(id) else {
                     return err("400 Bad Request", "bad_request");
                 };
-                let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                let Ok(header) = Header::from_hex(v["header"].as_str().unwrap_or("")) else {
-                    return err("400 Bad Request", "bad_encoding");
+                let Ok(submitted) = serde_json::from_slice::<SubmitHeader>(body) else {
+                    return err("400 Bad Request", "bad_request");
+                };
+                let Ok(header) = submitted.decode() else {
+                    return err("422 Unprocessable Entity", "bad_encoding");
                 };
                 if self.refuse_posts.load(std::sync::atomic::Ordering::SeqCst) {
                     self.submissions
@@ -198,10 +192,7 @@ impl MockBridge {
                     Ok(a) => {
                         self.submissions.lock().unwrap().push((header, None));
                         self.tip_changed.notify_waiters();
-                        (
-                            "200 OK",
-                            json!({"accepted": true, "hash": a.hash, "best": a.best}),
-                        )
+                        reply("200 OK", &SubmitReply::accepted(a.hash, a.best))
                     }
                     Err(e) => {
                         self.submissions
@@ -215,4 +206,12 @@ impl MockBridge {
             _ => err("404 Not Found", "not_found"),
         }
     }
+}
+
+/// A JSON reply.
+fn reply<T: Serialize>(status: &'static str, body: &T) -> (&'static str, String) {
+    (
+        status,
+        serde_json::to_string(body).expect("API types serialise"),
+    )
 }

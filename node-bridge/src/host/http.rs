@@ -1,25 +1,26 @@
 //! The chain host over HTTP/JSON (axum on tokio), as `docs/bridge-api.md` specifies. Rule checks
 //! run on the blocking pool; `challenge?wait_ms=` long-polls until the tip changes.
 
-use super::api::Health;
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
 use crate::anchor::Outbox;
 use crate::error::HostError;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use masspoc_api::routes::{self, HeadersQuery, WorkQuery, MAX_WAIT_MS};
+use masspoc_api::{
+    codes, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList, Health, SubmitEvidence,
+    SubmitHeader, SubmitReply, Work,
+};
 use masspoc_verifier::ChainId;
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Longest long-poll.
-pub const MAX_WAIT_MS: u64 = 30_000;
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -66,28 +67,25 @@ impl Shared {
     }
 }
 
-/// An API error: status and `{"error": {"code", "message"}}`.
+/// An API error: its status and [`ErrorBody`].
 #[derive(Debug)]
 pub struct ApiError {
     status: u16,
-    code: String,
-    message: String,
+    body: ErrorBody,
 }
 
 impl ApiError {
     fn bad_request(message: impl Into<String>) -> Self {
         ApiError {
             status: 400,
-            code: "bad_request".into(),
-            message: message.into(),
+            body: ErrorBody::new(codes::BAD_REQUEST, message),
         }
     }
 
     fn internal(message: impl Into<String>) -> Self {
         ApiError {
             status: 500,
-            code: "internal".into(),
-            message: message.into(),
+            body: ErrorBody::new(codes::INTERNAL, message),
         }
     }
 }
@@ -96,8 +94,7 @@ impl From<HostError> for ApiError {
     fn from(e: HostError) -> Self {
         ApiError {
             status: e.status(),
-            code: e.code().to_string(),
-            message: e.to_string(),
+            body: ErrorBody::new(e.code(), e.to_string()),
         }
     }
 }
@@ -105,15 +102,11 @@ impl From<HostError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response()
+        (status, Json(self.body)).into_response()
     }
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+type ApiResult<T> = Result<Json<T>, ApiError>;
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -128,34 +121,27 @@ fn chain_id(s: &str) -> Result<ChainId, ApiError> {
     Ok(ChainId(b))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> ApiResult {
-    serde_json::to_value(v)
-        .map(Json)
-        .map_err(|e| ApiError::internal(e.to_string()))
+/// A request body: `what` names it in the error (`{"header": hex}` …).
+fn body<T: DeserializeOwned>(body: &Bytes, what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("body is not {what}: {e}")))
 }
 
-fn body_hex(body: &Bytes, field: &str) -> Result<Vec<u8>, ApiError> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
-    let s = v
-        .get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request(format!("body needs a \"{field}\" hex string")))?;
-    hex::decode(s).map_err(|e| ApiError::bad_request(format!("{field} is not hex: {e}")))
+/// A query string, or `bad_request` naming what is wrong with it.
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 /// The router.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/chains", get(chains))
-        .route("/v1/chains/{chain_id}/challenge", get(challenge))
-        .route(
-            "/v1/chains/{chain_id}/headers",
-            get(get_headers).post(post_header),
-        )
-        .route("/v1/evidence", get(get_evidence).post(post_evidence))
-        .route("/metrics", get(metrics))
+        .route(routes::HEALTH, get(health))
+        .route(routes::CHAINS, get(chains))
+        .route(routes::WORK_ROUTE, get(challenge))
+        .route(routes::HEADERS_ROUTE, get(get_headers).post(post_header))
+        .route(routes::EVIDENCE, get(get_evidence).post(post_evidence))
+        .route(routes::METRICS, get(metrics))
         .with_state(shared)
 }
 
@@ -170,33 +156,28 @@ pub async fn serve(
         .await
 }
 
-async fn health(State(s): State<Arc<Shared>>) -> ApiResult {
+async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {
     let (pow_height, pow_best) = s
         .pow_tip
         .lock()
         .map_err(|_| ApiError::internal("poisoned"))?
         .clone()
         .unwrap_or((0, String::new()));
-    let chains = s.lock()?.chain_ids().len();
-    to_json(&Health {
-        status: "ok".into(),
-        pow_height,
-        pow_best,
-        chains,
-    })
+    let chains = s.lock()?.chain_ids().len() as u64;
+    Ok(Json(Health::ok(pow_height, pow_best, chains)))
 }
 
-async fn chains(State(s): State<Arc<Shared>>) -> ApiResult {
-    Ok(Json(json!({"chains": s.lock()?.chains()})))
+async fn chains(State(s): State<Arc<Shared>>) -> ApiResult<ChainList> {
+    Ok(Json(ChainList::new(s.lock()?.chains())))
 }
 
 async fn challenge(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
+    q: Result<Query<WorkQuery>, QueryRejection>,
+) -> ApiResult<Work> {
     let chain = chain_id(&id)?;
-    let wait_ms = query_u64(&q, "wait_ms", 0)?.min(MAX_WAIT_MS);
+    let wait_ms = query(q)?.wait_ms.min(MAX_WAIT_MS);
     let start_version = s.lock()?.tip_version(&chain)?;
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
@@ -209,43 +190,30 @@ async fn challenge(
             break;
         }
     }
-    let work = s.lock()?.work(&chain)?;
-    let mut v = serde_json::to_value(&work).map_err(|e| ApiError::internal(e.to_string()))?;
-    v["now_ms"] = json!(now_ms());
-    Ok(Json(v))
-}
-
-fn query_u64(q: &HashMap<String, String>, key: &str, default: u64) -> Result<u64, ApiError> {
-    match q.get(key) {
-        Some(v) => v
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("{key} must be a non-negative integer"))),
-        None => Ok(default),
-    }
+    Ok(Json(s.lock()?.work(&chain, now_ms())?))
 }
 
 async fn get_headers(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
+    q: Result<Query<HeadersQuery>, QueryRejection>,
+) -> ApiResult<HeaderList> {
     let chain = chain_id(&id)?;
-    let from = query_u64(&q, "from", 0)?;
-    let limit = usize::try_from(query_u64(&q, "limit", 100)?).unwrap_or(usize::MAX);
-    let headers = s.lock()?.headers(&chain, from, limit)?;
-    Ok(Json(json!({"headers": headers})))
+    let q = query(q)?;
+    Ok(Json(s.lock()?.headers(&chain, q.from, q.limit)?))
 }
 
 async fn post_header(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
+    raw: Bytes,
+) -> ApiResult<SubmitReply> {
     let chain = chain_id(&id)?;
-    let bytes = body_hex(&body, "header")?;
+    let submitted: SubmitHeader = body(&raw, r#"{"header": hex}"#)?;
     let shared = s.clone();
     let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        Ok(shared.lock()?.submit_header(&chain, &bytes, now_ms())?)
+        let bytes = submitted.header.as_slice();
+        Ok(shared.lock()?.submit_header(&chain, bytes, now_ms())?)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -255,31 +223,33 @@ async fn post_header(
             r
         }
         Err(e) => {
-            s.metrics.rejected(&e.code);
+            s.metrics.rejected(&e.body.error.code);
             return Err(e);
         }
     };
     if reply.best {
         s.tips.notify_waiters();
     }
-    to_json(&reply)
+    Ok(Json(reply))
 }
 
-async fn get_evidence(State(s): State<Arc<Shared>>) -> ApiResult {
-    Ok(Json(json!({"evidence": s.lock()?.evidence()?})))
+async fn get_evidence(State(s): State<Arc<Shared>>) -> ApiResult<EvidenceList> {
+    Ok(Json(EvidenceList::new(s.lock()?.evidence()?)))
 }
 
-async fn post_evidence(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult {
-    let bytes = body_hex(&body, "evidence")?;
+async fn post_evidence(State(s): State<Arc<Shared>>, raw: Bytes) -> ApiResult<EvidenceReply> {
+    let submitted: SubmitEvidence = body(&raw, r#"{"evidence": hex}"#)?;
     let shared = s.clone();
     let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        Ok(shared.lock()?.submit_evidence(&bytes)?)
+        Ok(shared
+            .lock()?
+            .submit_evidence(submitted.evidence.as_slice())?)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
     add(&s.metrics.evidence_submitted, 1);
     s.tips.notify_waiters();
-    to_json(&reply)
+    Ok(Json(reply))
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {

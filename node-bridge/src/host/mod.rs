@@ -3,7 +3,6 @@
 //! anchoring outbox, and applies bans once their evidence is anchored. [`http`] serves it to
 //! farmers (`docs/bridge-api.md`).
 
-pub mod api;
 pub mod config;
 pub mod http;
 pub mod log;
@@ -11,17 +10,15 @@ pub mod metrics;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::HostError;
-use api::{ChainInfo, EvidenceReply, EvidenceRow, SubmitReply};
-use log::{Entry, HostLog};
-use masspoc_proof::FarmerPublicKey;
+use log::{Entry, HostLog, PendingBan};
+use masspoc_api::routes::MAX_HEADERS_LIMIT;
+use masspoc_api::routes::WORK_SLOTS;
+use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
 use masspoc_verifier::detector::{Observation, SlashingDetector};
-use masspoc_verifier::{ChainId, ChainSpec, ChainState, Evidence, Header, Height, Work};
+use masspoc_verifier::{ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, Height};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Slots of challenges handed out with each `Work`.
-pub const WORK_SLOTS: u32 = 4;
 
 /// One hosted chain.
 #[derive(Debug)]
@@ -99,7 +96,7 @@ impl ChainHost {
         for entry in self.log.entries()? {
             match entry {
                 Entry::Header { chain, bytes } => {
-                    let Some(hosted) = self.chains.get_mut(&ChainId(chain)) else {
+                    let Some(hosted) = self.chains.get_mut(&chain) else {
                         continue;
                     };
                     let header = Header::decode(&bytes).map_err(HostError::Rejected)?;
@@ -113,8 +110,8 @@ impl ChainHost {
                     farmer,
                     from,
                 } => {
-                    if let Some(hosted) = self.chains.get_mut(&ChainId(chain)) {
-                        hosted.state.ban(FarmerPublicKey(farmer), Height(from));
+                    if let Some(hosted) = self.chains.get_mut(&chain) {
+                        hosted.state.ban(farmer, from);
                     }
                 }
             }
@@ -147,24 +144,26 @@ impl ChainHost {
             .collect()
     }
 
-    /// Work for extending the chain's best tip.
-    pub fn work(&self, chain: &ChainId) -> Result<Work, HostError> {
-        Ok(self.hosted(chain)?.state.work(WORK_SLOTS))
+    /// Work for extending the chain's best tip, stamped with the bridge's clock `now_ms`.
+    pub fn work(&self, chain: &ChainId, now_ms: u64) -> Result<Work, HostError> {
+        Ok(Work::at_best(
+            &self.hosted(chain)?.state,
+            WORK_SLOTS,
+            now_ms,
+        ))
     }
 
-    /// Headers along the best chain from height `from` (at most `limit`, capped at 1000), hex.
+    /// Headers along the best chain from height `from` (at most `limit`, capped at
+    /// [`masspoc_api::routes::MAX_HEADERS_LIMIT`]).
     pub fn headers(
         &self,
         chain: &ChainId,
-        from: u64,
-        limit: usize,
-    ) -> Result<Vec<String>, HostError> {
+        from: Height,
+        limit: u64,
+    ) -> Result<HeaderList, HostError> {
         let state = &self.hosted(chain)?.state;
-        Ok(state
-            .main_headers(Height(from), limit.min(1000))
-            .iter()
-            .map(Header::to_hex)
-            .collect())
+        let limit = usize::try_from(limit.min(MAX_HEADERS_LIMIT)).unwrap_or(usize::MAX);
+        Ok(HeaderList::of(&state.main_headers(from, limit)))
     }
 
     /// Verifies and accepts a header (its binary encoding). A second header of the same farmer
@@ -198,7 +197,7 @@ impl ChainHost {
             .map_err(HostError::Rejected)?;
         if !accepted.duplicate {
             self.log.append(&Entry::Header {
-                chain: chain.0,
+                chain: *chain,
                 bytes: header.encode().to_vec(),
             })?;
             if let Some(outbox) = &self.outbox {
@@ -221,51 +220,44 @@ impl ChainHost {
             Ok(_) => {}
             Err(e) => return Err(HostError::Detector(e)),
         }
-        Ok(SubmitReply {
-            accepted: true,
-            hash: accepted.hash.to_hex(),
-            best: accepted.best,
-        })
+        Ok(SubmitReply::accepted(accepted.hash, accepted.best))
     }
 
     fn take_evidence(&mut self, evidence: &Evidence) -> Result<(), HostError> {
-        let id = evidence.id().0;
-        let chain = evidence.chain_id().0;
-        let farmer = evidence.farmer().0;
+        let ban = PendingBan {
+            evidence: evidence.id(),
+            chain: evidence.chain_id(),
+            farmer: evidence.farmer(),
+        };
         match &self.outbox {
             Some(outbox) => {
                 outbox.enqueue(&[Item {
                     kind: ItemKind::Evidence,
-                    hash: id,
+                    hash: ban.evidence.0,
                 }])?;
-                self.log.add_pending_ban(&id, &chain, &farmer)?;
+                self.log.add_pending_ban(&ban)?;
             }
-            None => self.ban_now(&id, chain, farmer)?,
+            None => self.ban_now(&ban)?,
         }
         Ok(())
     }
 
-    fn ban_now(
-        &mut self,
-        evidence: &[u8; 32],
-        chain: [u8; 32],
-        farmer: [u8; 32],
-    ) -> Result<(), HostError> {
-        let Some(hosted) = self.chains.get_mut(&ChainId(chain)) else {
+    fn ban_now(&mut self, ban: &PendingBan) -> Result<(), HostError> {
+        let Some(hosted) = self.chains.get_mut(&ban.chain) else {
             return Ok(());
         };
-        let from = hosted.state.best().height.0;
+        let from = hosted.state.best().height;
         let entry = Entry::Ban {
-            chain,
-            farmer,
+            chain: ban.chain,
+            farmer: ban.farmer,
             from,
         };
-        self.log.settle_ban(evidence, &entry)?;
-        let outcome = hosted.state.ban(FarmerPublicKey(farmer), Height(from));
+        self.log.settle_ban(&ban.evidence, &entry)?;
+        let outcome = hosted.state.ban(ban.farmer, from);
         if outcome.best_changed {
             hosted.version += 1;
         }
-        tracing::warn!(chain = %hex::encode(chain), farmer = %hex::encode(farmer), from, removed = outcome.removed, "farmer banned");
+        tracing::warn!(chain = %ban.chain, farmer = %ban.farmer, from = from.0, removed = outcome.removed, "farmer banned");
         Ok(())
     }
 
@@ -279,34 +271,24 @@ impl ChainHost {
         if new {
             self.take_evidence(&evidence)?;
         }
-        Ok(EvidenceReply {
-            accepted: true,
-            hash: evidence.id().to_hex(),
-            new,
-        })
+        Ok(EvidenceReply::accepted(evidence.id(), new))
     }
 
     /// All evidence, with whether its anchor is final.
     pub fn evidence(&self) -> Result<Vec<EvidenceRow>, HostError> {
         let all = self.detector.evidence().map_err(HostError::Detector)?;
         all.iter()
-            .map(|e| {
-                Ok(EvidenceRow {
-                    hash: e.id().to_hex(),
-                    evidence: hex::encode(e.encode()),
-                    anchored: self.is_final(&e.id().0)?,
-                })
-            })
+            .map(|e| Ok(EvidenceRow::new(e, self.is_final(&e.id())?)))
             .collect()
     }
 
-    fn is_final(&self, evidence: &[u8; 32]) -> Result<bool, HostError> {
+    fn is_final(&self, evidence: &EvidenceId) -> Result<bool, HostError> {
         let Some(outbox) = &self.outbox else {
             return Ok(false);
         };
         let item = Item {
             kind: ItemKind::Evidence,
-            hash: *evidence,
+            hash: evidence.0,
         };
         Ok(match outbox.batch_of(&item)? {
             Some(Some(seq)) => outbox
@@ -320,9 +302,9 @@ impl ChainHost {
     /// best height at that moment (`docs/protocol.md` §9). Returns how many were applied.
     pub fn apply_final_bans(&mut self) -> Result<usize, HostError> {
         let mut applied = 0;
-        for (evidence, chain, farmer) in self.log.pending_bans()? {
-            if self.is_final(&evidence)? {
-                self.ban_now(&evidence, chain, farmer)?;
+        for ban in self.log.pending_bans()? {
+            if self.is_final(&ban.evidence)? {
+                self.ban_now(&ban)?;
                 applied += 1;
             }
         }

@@ -8,7 +8,6 @@ mod unchecked;
 pub use ban::BanOutcome;
 pub use unchecked::SimBlock;
 pub mod node;
-mod work;
 
 use crate::error::RejectError;
 use crate::header::Header;
@@ -20,7 +19,6 @@ pub use node::{compare_tips, Node};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
-pub use work::Work;
 
 use masspoc_proof::vrf::VrfPublicKey;
 use masspoc_proof::FarmerPublicKey;

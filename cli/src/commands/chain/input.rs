@@ -1,7 +1,9 @@
 //! Reading headers, parameters and evidence from files, hex arguments or a bridge URL.
 
 use anyhow::{bail, Context};
-use masspoc_verifier::{parse_header_text, ChainParams, ChainSpec, Header, HEADER_LEN};
+use masspoc_api::routes::{self, MAX_HEADERS_LIMIT};
+use masspoc_api::HeaderList;
+use masspoc_verifier::{parse_header_text, ChainParams, ChainSpec, Header, Height, HEADER_LEN};
 use std::path::Path;
 
 /// Reads an argument that is a file path or, failing that, the text itself (hex or JSON).
@@ -51,17 +53,13 @@ pub fn headers(source: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header>> {
 }
 
 fn headers_from_bridge(url: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header>> {
-    #[derive(serde::Deserialize)]
-    struct Page {
-        headers: Vec<String>,
-    }
     let base = url.trim_end_matches('/');
     let mut out = Vec::new();
     loop {
-        let from = out.len() + 1;
+        let from = Height(out.len() as u64 + 1);
         let page_url = format!(
-            "{base}/v1/chains/{}/headers?from={from}&limit=1000",
-            spec.chain_id
+            "{base}{}",
+            routes::headers_page(&spec.chain_id, from, MAX_HEADERS_LIMIT)
         );
         let body = ureq::get(&page_url)
             .call()
@@ -69,14 +67,15 @@ fn headers_from_bridge(url: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header
             .body_mut()
             .read_to_string()
             .with_context(|| format!("reading the answer of {page_url}"))?;
-        let page: Page =
+        let page: HeaderList =
             serde_json::from_str(&body).with_context(|| format!("parsing {page_url}"))?;
         if page.headers.is_empty() {
             break;
         }
-        for h in &page.headers {
-            out.push(Header::from_hex(h).with_context(|| format!("a header from {page_url}"))?);
-        }
+        let headers = page
+            .decode()
+            .map_err(|(i, e)| anyhow::anyhow!("header {i} from {page_url}: {e}"))?;
+        out.extend(headers);
         if out.len() > 100_000_000 {
             bail!("the bridge served more than 10^8 headers");
         }

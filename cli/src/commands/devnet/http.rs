@@ -1,32 +1,18 @@
-//! The few bridge HTTP calls the devnet makes (`docs/bridge-api.md`), blocking.
+//! The few bridge HTTP calls the devnet makes (`docs/bridge-api.md`), blocking, in the API's
+//! own types (`masspoc-api`).
 
 use anyhow::Context;
+use masspoc_api::routes::{self, MAX_HEADERS_LIMIT};
+use masspoc_api::{ChainInfo, ChainList, EvidenceList, EvidenceRow, HeaderList, Health};
+use masspoc_verifier::{ChainId, Header, Height};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::Serialize;
 use std::time::Duration;
 
 /// A blocking client of one bridge.
 pub struct Bridge {
     base: String,
     agent: ureq::Agent,
-}
-
-/// `GET /v1/chains` entry.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChainInfo {
-    /// Hex chain id.
-    pub chain_id: String,
-    /// Chain name.
-    pub name: String,
-    /// Best height.
-    pub height: u64,
-}
-
-/// `GET /v1/evidence` entry.
-#[derive(Debug, Clone, Deserialize)]
-pub struct EvidenceInfo {
-    /// Hex evidence hash.
-    pub hash: String,
 }
 
 impl Bridge {
@@ -63,13 +49,13 @@ impl Bridge {
     }
 
     /// `POST` a JSON body; returns the status and the reply text.
-    pub fn post(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<(u16, String)> {
+    pub fn post<T: Serialize>(&self, path: &str, body: &T) -> anyhow::Result<(u16, String)> {
         let url = format!("{}{path}", self.base);
         let mut resp = self
             .agent
             .post(&url)
             .header("content-type", "application/json")
-            .send(body.to_string())
+            .send(serde_json::to_string(body)?)
             .with_context(|| format!("POST {url}"))?;
         let status = resp.status().as_u16();
         Ok((status, resp.body_mut().read_to_string()?))
@@ -77,34 +63,24 @@ impl Bridge {
 
     /// Whether `/v1/health` answers.
     pub fn healthy(&self) -> bool {
-        self.get::<serde_json::Value>("/v1/health").is_ok()
+        self.get::<Health>(routes::HEALTH).is_ok()
     }
 
     /// The hosted chains.
     pub fn chains(&self) -> anyhow::Result<Vec<ChainInfo>> {
-        #[derive(Deserialize)]
-        struct Chains {
-            chains: Vec<ChainInfo>,
-        }
-        Ok(self.get::<Chains>("/v1/chains")?.chains)
+        Ok(self.get::<ChainList>(routes::CHAINS)?.chains)
     }
 
-    /// Hex headers of the best chain from height `from` (at most 1000).
-    pub fn headers(&self, chain_id: &str, from: u64) -> anyhow::Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Headers {
-            headers: Vec<String>,
-        }
-        let path = format!("/v1/chains/{chain_id}/headers?from={from}&limit=1000");
-        Ok(self.get::<Headers>(&path)?.headers)
+    /// Headers of the best chain from height `from` (at most 1000).
+    pub fn headers(&self, chain_id: &ChainId, from: u64) -> anyhow::Result<Vec<Header>> {
+        let path = routes::headers_page(chain_id, Height(from), MAX_HEADERS_LIMIT);
+        self.get::<HeaderList>(&path)?
+            .decode()
+            .map_err(|(i, e)| anyhow::anyhow!("header {i} of {path}: {e}"))
     }
 
     /// Known slashing evidence.
-    pub fn evidence(&self) -> anyhow::Result<Vec<EvidenceInfo>> {
-        #[derive(Deserialize)]
-        struct Evidence {
-            evidence: Vec<EvidenceInfo>,
-        }
-        Ok(self.get::<Evidence>("/v1/evidence")?.evidence)
+    pub fn evidence(&self) -> anyhow::Result<Vec<EvidenceRow>> {
+        Ok(self.get::<EvidenceList>(routes::EVIDENCE)?.evidence)
     }
 }

@@ -5,18 +5,18 @@
 use super::http::Bridge;
 use super::setup::Layout;
 use anyhow::Context;
+use masspoc_api::{routes, SubmitHeader};
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signing_history::SigningGuard;
-use masspoc_verifier::{Header, PayloadRoot};
+use masspoc_verifier::{ChainId, PayloadRoot};
 
 /// Double-signs at height 1 of `chain_id`; returns the bridge's answer to the second header.
-pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &str) -> anyhow::Result<String> {
-    let first = bridge
+pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &ChainId) -> anyhow::Result<String> {
+    let honest = bridge
         .headers(chain_id, 1)?
         .into_iter()
         .next()
         .context("the chain has no header at height 1 to double-sign")?;
-    let honest = Header::from_hex(&first).context("decoding the honest header")?;
 
     // The second signer: a copy of the key, and a fresh, empty signing history.
     std::fs::create_dir_all(layout.rogue_dir())?;
@@ -25,17 +25,9 @@ pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &str) -> anyhow::
 
     let mut twin = honest;
     twin.payload_root = PayloadRoot(*blake3::hash(b"masspoc devnet: a second payload").as_bytes());
-    let hash = twin.hash();
-    let signature = guard
-        .sign(
-            twin.chain_id.as_bytes(),
-            twin.height.0,
-            hash.as_bytes(),
-            &twin.signing_message(),
-        )
-        .context("the second signer signing")?;
+    let signature = guard.sign(&twin).context("the second signer signing")?;
     twin.signature = signature.to_bytes();
-    let path = format!("/v1/chains/{chain_id}/headers");
-    let (status, reply) = bridge.post(&path, &serde_json::json!({ "header": twin.to_hex() }))?;
+    let (status, reply) =
+        bridge.post(&routes::headers(&twin.chain_id), &SubmitHeader::new(&twin))?;
     Ok(format!("HTTP {status}: {reply}"))
 }

@@ -54,7 +54,7 @@ pub fn until_blocks(
         if let Some(b) = &bar {
             b.set_message(format!("farming: {}", line.join(", ")));
         }
-        if chains.iter().all(|c| c.height >= blocks) {
+        if chains.iter().all(|c| c.height.0 >= blocks) {
             if let Some(b) = bar {
                 b.finish_with_message(format!("farmed: {}", line.join(", ")));
             }
@@ -84,7 +84,7 @@ pub fn until_evidence(
         stop.check()?;
         let ev = bridge.evidence()?;
         if !ev.is_empty() {
-            return Ok(ev.into_iter().map(|e| e.hash).collect());
+            return Ok(ev.into_iter().map(|e| e.hash.to_hex()).collect());
         }
         anyhow::ensure!(
             Instant::now() < deadline,

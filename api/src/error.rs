@@ -1,0 +1,47 @@
+//! The body of every non-2xx answer: `{"error": {"code": "snake_case_reason", "message": "…"}}`.
+
+use serde::{Deserialize, Serialize};
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The code and message of an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// A snake_case reason: one of [`codes`] or a chain rule's rejection code (`bad_proof`,
+    /// `deadline_not_met`, …).
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// An error answer with this code and message.
+    #[must_use]
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// The codes the bridge itself uses (the chain rules' rejection codes come on top).
+pub mod codes {
+    /// 400: the body is not JSON, a field is missing or not hex, a chain id or query is bad.
+    pub const BAD_REQUEST: &str = "bad_request";
+    /// 404: the bridge does not host this chain.
+    pub const UNKNOWN_CHAIN: &str = "unknown_chain";
+    /// 422: submitted evidence does not check.
+    pub const BAD_EVIDENCE: &str = "bad_evidence";
+    /// 500: a store failed.
+    pub const INTERNAL: &str = "internal";
+}

@@ -1,0 +1,106 @@
+//! Paths, query strings and limits of the API, for the server's router and the clients' URLs.
+
+use masspoc_verifier::{ChainId, Height};
+use serde::{Deserialize, Serialize};
+
+/// `GET`: [`crate::Health`].
+pub const HEALTH: &str = "/v1/health";
+/// `GET`: [`crate::ChainList`].
+pub const CHAINS: &str = "/v1/chains";
+/// `GET`: [`crate::Work`] (router pattern; clients use [`work`]).
+pub const WORK_ROUTE: &str = "/v1/chains/{chain_id}/challenge";
+/// `POST`: [`crate::SubmitHeader`] → [`crate::SubmitReply`]; `GET`: [`crate::HeaderList`]
+/// (router pattern; clients use [`headers`] and [`headers_page`]).
+pub const HEADERS_ROUTE: &str = "/v1/chains/{chain_id}/headers";
+/// `GET`: [`crate::EvidenceList`]; `POST`: [`crate::SubmitEvidence`] → [`crate::EvidenceReply`].
+pub const EVIDENCE: &str = "/v1/evidence";
+/// `GET`: Prometheus text.
+pub const METRICS: &str = "/metrics";
+
+/// Longest long-poll of `challenge?wait_ms=`.
+pub const MAX_WAIT_MS: u64 = 30_000;
+/// Most headers one `headers?limit=` page holds.
+pub const MAX_HEADERS_LIMIT: u64 = 1000;
+/// Headers per page when `limit` is not given.
+pub const DEFAULT_HEADERS_LIMIT: u64 = 100;
+/// Slots of challenges in every [`crate::Work`].
+pub const WORK_SLOTS: u32 = 4;
+
+/// The query of `GET /v1/chains/{id}/challenge`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WorkQuery {
+    /// Answer as soon as the tip changes or after this long (capped at [`MAX_WAIT_MS`]); 0
+    /// answers at once.
+    #[serde(default)]
+    pub wait_ms: u64,
+}
+
+/// The query of `GET /v1/chains/{id}/headers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HeadersQuery {
+    /// First height (default 0, genesis is never listed).
+    #[serde(default)]
+    pub from: Height,
+    /// Most headers (default [`DEFAULT_HEADERS_LIMIT`], capped at [`MAX_HEADERS_LIMIT`]).
+    #[serde(default = "default_limit")]
+    pub limit: u64,
+}
+
+fn default_limit() -> u64 {
+    DEFAULT_HEADERS_LIMIT
+}
+
+impl Default for HeadersQuery {
+    fn default() -> Self {
+        HeadersQuery {
+            from: Height(0),
+            limit: DEFAULT_HEADERS_LIMIT,
+        }
+    }
+}
+
+/// `/v1/chains/{id}/challenge?wait_ms=W` (W capped at [`MAX_WAIT_MS`]).
+#[must_use]
+pub fn work(chain: &ChainId, wait_ms: u64) -> String {
+    format!(
+        "/v1/chains/{chain}/challenge?wait_ms={}",
+        wait_ms.min(MAX_WAIT_MS)
+    )
+}
+
+/// `/v1/chains/{id}/headers` (for `POST`).
+#[must_use]
+pub fn headers(chain: &ChainId) -> String {
+    format!("/v1/chains/{chain}/headers")
+}
+
+/// `/v1/chains/{id}/headers?from=H&limit=N` (N capped at [`MAX_HEADERS_LIMIT`]).
+#[must_use]
+pub fn headers_page(chain: &ChainId, from: Height, limit: u64) -> String {
+    format!(
+        "/v1/chains/{chain}/headers?from={from}&limit={}",
+        limit.min(MAX_HEADERS_LIMIT)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_the_router_patterns() {
+        let id = ChainId([0xab; 32]);
+        let hex = "ab".repeat(32);
+        assert_eq!(
+            work(&id, 99_999),
+            WORK_ROUTE.replace("{chain_id}", &hex) + "?wait_ms=30000"
+        );
+        assert_eq!(headers(&id), HEADERS_ROUTE.replace("{chain_id}", &hex));
+        assert_eq!(
+            headers_page(&id, Height(7), 5000),
+            format!("{}?from=7&limit=1000", headers(&id))
+        );
+    }
+}
