@@ -21,7 +21,7 @@ pub struct ChainInfo {
     /// The difficulty a header extending the tip must carry.
     pub difficulty: u64,
     /// Challenge filter bits (0 to 32).
-    pub filter_bits: u8,
+    pub filter_bits: masspoc_proof::FilterBits,
     /// Target mean block interval, ms.
     pub target_interval_ms: u64,
     /// Extra delay per slot, ms.

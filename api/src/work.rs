@@ -23,7 +23,7 @@ pub struct Work {
     /// The difficulty the new header must carry.
     pub difficulty: u64,
     /// The chain's challenge filter bits.
-    pub filter_bits: u8,
+    pub filter_bits: masspoc_proof::FilterBits,
     /// The chain's slot delay, ms.
     pub slot_ms: u64,
     /// The challenges of the first slots ([`crate::routes::WORK_SLOTS`] of them); a farmer

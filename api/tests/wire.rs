@@ -72,7 +72,12 @@ fn chain_list() {
     assert_eq!(c.tip_hash, HeaderHash(b32(0xb2)));
     assert_eq!(c.cumulative_difficulty, u128::MAX);
     assert_eq!(
-        (c.difficulty, c.filter_bits, c.target_interval_ms, c.slot_ms),
+        (
+            c.difficulty,
+            c.filter_bits.get(),
+            c.target_interval_ms,
+            c.slot_ms
+        ),
         (123_456, 4, 20_000, 20_000)
     );
 
@@ -92,7 +97,7 @@ fn work() {
     assert_eq!(w.parent_timestamp_ms, 1_767_225_600_000);
     assert_eq!(w.parent_vrf_output, VrfOutput([0xc3; 64]));
     assert_eq!(
-        (w.difficulty, w.filter_bits, w.slot_ms),
+        (w.difficulty, w.filter_bits.get(), w.slot_ms),
         (123_456, 4, 20_000)
     );
     assert_eq!(

@@ -3,6 +3,7 @@
 //! Each area of the product owns one module under `commands/` with its own clap `Subcommand`
 //! enum, flattened into [`Command`] here; `commands/bench/` holds one file per benchmark.
 
+mod bits_arg;
 mod commands;
 mod output;
 

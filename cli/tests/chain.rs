@@ -21,7 +21,7 @@ fn params() -> ChainParams {
         genesis_time_ms: 1_700_000_000_000,
         target_interval_ms: 2_000,
         slot_ms: 12_000,
-        filter_bits: 0,
+        filter_bits: masspoc_proof::FilterBits::NONE,
         min_k: 16,
         initial_difficulty: 5_000,
         retarget_window: 8,

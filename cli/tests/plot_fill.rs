@@ -5,7 +5,7 @@
 mod common;
 
 use common::{masspoc_with, Run};
-use masspoc_plotter::expected_plot_len;
+use masspoc_plot::expected_plot_len;
 use masspoc_proof::K;
 use std::path::Path;
 use std::process::Command;

@@ -9,6 +9,8 @@ use masspoc_farmer::bench::{
     bench_challenge, bench_runtime, lookup_one, measure_yardstick, round, warm_mappings,
     BenchPlots, RawReads,
 };
+use masspoc_plotter::{plot, NoProgress, PlotRequest};
+use masspoc_proof::{FilterBits, ProbeBits};
 use std::hint::black_box;
 
 const PLOTS: usize = 100;
@@ -19,7 +21,11 @@ fn lookups(c: &mut Criterion) {
         || std::env::temp_dir().join(format!("masspoc-bench-farm-k{K}")),
         Into::into,
     );
-    let plots = BenchPlots::open(&dir, K, PLOTS, &|_, _| {}).expect("benchmark plots");
+    let make_plot = |dir: &std::path::Path, pk, k, seed| {
+        Ok(plot(&PlotRequest::new(pk, k, seed, dir), &NoProgress)?.path)
+    };
+    let plots = BenchPlots::open(&dir, K, PLOTS, &make_plot, &|_, _| {}).expect("benchmark plots");
+    let (f, p) = (FilterBits::NONE, ProbeBits::NONE);
     let rt = bench_runtime().expect("runtime");
     warm_mappings(&rt, &plots, 1000);
 
@@ -29,13 +35,16 @@ fn lookups(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let e = &plots.snapshot[n as usize % PLOTS];
-            black_box(lookup_one(e, &bench_challenge(1, n), 0))
+            black_box(lookup_one(e, &bench_challenge(1, n), f, p))
         })
     });
     g.bench_function("round_100_plots", |b| {
         b.iter(|| {
             n += 1;
-            black_box(rt.block_on(round(&plots, bench_challenge(2, n), 0)).passing)
+            black_box(
+                rt.block_on(round(&plots, bench_challenge(2, n), f, p))
+                    .passing,
+            )
         })
     });
     let mut raw = RawReads::open(&plots.paths).expect("open plots");

@@ -4,6 +4,7 @@
 //! its key can move together. Unknown keys are refused, so a typo never silently turns a setting
 //! off.
 
+use masspoc_proof::FilterBits;
 use masspoc_verifier::ChainId;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -127,7 +128,7 @@ pub struct ChainConfig {
     pub bridge: String,
     /// Filter bits to use instead of the ones the bridge announces (testing only: proofs made
     /// with fewer bits than the chain's are still valid, but waste lookups).
-    pub filter_bits: Option<u32>,
+    pub filter_bits: Option<FilterBits>,
 }
 
 /// A loaded, validated farmer configuration.
@@ -250,17 +251,15 @@ impl FarmerConfig {
                     c.bridge
                 )));
             }
-            if let Some(f) = c.filter_bits {
-                if f > 32 {
-                    return Err(invalid(format!(
-                        "chain {i}: filter_bits must be at most 32"
-                    )));
-                }
-            }
+            let filter_bits = c
+                .filter_bits
+                .map(FilterBits::new)
+                .transpose()
+                .map_err(|_| invalid(format!("chain {i}: filter_bits must be at most 32")))?;
             chains.push(ChainConfig {
                 chain,
                 bridge: c.bridge.trim_end_matches('/').to_string(),
-                filter_bits: c.filter_bits,
+                filter_bits,
             });
         }
         Ok(FarmerConfig {

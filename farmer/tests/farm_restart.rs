@@ -30,9 +30,13 @@ async fn a_restarted_farmer_resends_the_header_it_signed() {
         genesis_time_ms: now_ms(),
         target_interval_ms: 300,
         slot_ms: 300,
-        filter_bits: 0,
+        filter_bits: masspoc_proof::FilterBits::NONE,
         min_k: 16,
-        initial_difficulty: difficulty_for_weight(u128::from(weight(k)) * 2, 300, 0),
+        initial_difficulty: difficulty_for_weight(
+            u128::from(weight(k)) * 2,
+            300,
+            masspoc_proof::FilterBits::NONE,
+        ),
         retarget_window: 100,
         max_future_drift_ms: 60_000,
     };

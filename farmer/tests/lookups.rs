@@ -6,7 +6,7 @@ mod common;
 use common::{farmer_pk, plot_into, Gate, StallingOpener};
 use masspoc_farmer::lookup::run_round;
 use masspoc_farmer::plots::{PlotSet, ReaderOpener};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,22 @@ async fn a_stalled_plot_does_not_block_other_chains() {
     // report the stalled plot by path, and both still get the three good plots' answers.
     let started = Instant::now();
     let (a, b) = tokio::join!(
-        run_round(&snap, set.dirs(), challenge(1, 0), 0, budget),
-        run_round(&snap, set.dirs(), challenge(2, 0), 0, budget),
+        run_round(
+            &snap,
+            set.dirs(),
+            challenge(1, 0),
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            budget
+        ),
+        run_round(
+            &snap,
+            set.dirs(),
+            challenge(2, 0),
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            budget
+        ),
     );
     let took = started.elapsed();
     assert!(
@@ -61,7 +75,15 @@ async fn a_stalled_plot_does_not_block_other_chains() {
 
     // The next rounds skip it at once (no wait for the budget), for every chain.
     let started = Instant::now();
-    let c = run_round(&snap, set.dirs(), challenge(3, 0), 0, budget).await;
+    let c = run_round(
+        &snap,
+        set.dirs(),
+        challenge(3, 0),
+        FilterBits::NONE,
+        ProbeBits::NONE,
+        budget,
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_millis(250),
         "{:?}",
@@ -81,7 +103,15 @@ async fn a_stalled_plot_does_not_block_other_chains() {
         assert!(Instant::now() < deadline, "stalled plot never came back");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let d = run_round(&snap, set.dirs(), challenge(4, 0), 0, budget).await;
+    let d = run_round(
+        &snap,
+        set.dirs(),
+        challenge(4, 0),
+        FilterBits::NONE,
+        ProbeBits::NONE,
+        budget,
+    )
+    .await;
     assert!(d.skipped.is_empty() && d.stalled.is_empty());
     assert_eq!(d.passing, 4);
 }
@@ -106,7 +136,15 @@ async fn many_chains_from_one_plot_get_correct_independent_proofs() {
                 let ch = challenge(c, round);
                 (
                     ch,
-                    run_round(&snap, set.dirs(), ch, 0, Duration::from_secs(5)).await,
+                    run_round(
+                        &snap,
+                        set.dirs(),
+                        ch,
+                        FilterBits::NONE,
+                        ProbeBits::NONE,
+                        Duration::from_secs(5),
+                    )
+                    .await,
                 )
             })
         });
@@ -114,10 +152,17 @@ async fn many_chains_from_one_plot_get_correct_independent_proofs() {
         for (ch, r) in results {
             assert_eq!(r.passing, 1);
             // Each chain's answer is exactly what the plot holds for its own challenge.
-            let direct = plot.prove(&ch, 0).unwrap().expect("filter 0 passes");
+            let direct = plot
+                .prove(&ch, FilterBits::NONE, ProbeBits::NONE)
+                .unwrap()
+                .expect("filter 0 passes");
             assert_eq!(r.proofs, direct.len());
             for p in &r.all {
-                let v = p.found.proof.verify(&ch, 0).expect("a valid proof");
+                let v = p
+                    .found
+                    .proof
+                    .verify(&ch, FilterBits::NONE, ProbeBits::NONE)
+                    .expect("a valid proof");
                 assert_eq!(v.score, p.found.score);
                 assert_eq!(v.quality, p.found.quality);
             }

@@ -8,7 +8,7 @@ mod common;
 use common::{farmer_pk, plot_into};
 use masspoc_farmer::lookup::{run_round, RoundOutcome};
 use masspoc_farmer::plots::{PlotSet, PlotSnapshot, ReaderOpener};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,14 +55,18 @@ fn check_round(r: &RoundOutcome, snap: &PlotSnapshot, ch: &Challenge, bad: &Path
         assert!(e.contains("shrank or its device failed"), "{e}");
     }
     for entry in snap.iter().filter(|e| e.path != bad) {
-        let direct = entry.plot.prove(ch, 0).unwrap().expect("filter 0 passes");
+        let direct = entry
+            .plot
+            .prove(ch, FilterBits::NONE, ProbeBits::NONE)
+            .unwrap()
+            .expect("filter 0 passes");
         let got = r.all.iter().filter(|p| p.path == entry.path).count();
         assert_eq!(got, direct.len(), "{}", entry.path.display());
     }
     if let Some(best) = &r.best {
         best.found
             .proof
-            .verify(ch, 0)
+            .verify(ch, FilterBits::NONE, ProbeBits::NONE)
             .expect("the best proof verifies");
     }
 }
@@ -73,7 +77,15 @@ async fn farm_until_it_fails(set: &Arc<PlotSet>, bad: &Path, from: u64) -> u64 {
     let snap = set.snapshot();
     for round in from..from + 256 {
         let ch = challenge(round);
-        let r = run_round(&snap, set.dirs(), ch, 0, BUDGET).await;
+        let r = run_round(
+            &snap,
+            set.dirs(),
+            ch,
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            BUDGET,
+        )
+        .await;
         check_round(&r, &snap, &ch, bad);
         if !r.errors.is_empty() {
             return round + 1;
@@ -89,7 +101,15 @@ async fn a_plot_truncated_while_farming_is_reported_and_dropped_at_the_next_resc
     let (set, paths) = farm_of_four(&dir);
     let bad = paths[1].clone();
     let snap = set.snapshot();
-    let r = run_round(&snap, set.dirs(), challenge(0), 0, BUDGET).await;
+    let r = run_round(
+        &snap,
+        set.dirs(),
+        challenge(0),
+        FilterBits::NONE,
+        ProbeBits::NONE,
+        BUDGET,
+    )
+    .await;
     assert_eq!((r.passing, r.errors.len()), (4, 0), "{r:?}");
     assert!(!set.request_rescan_if_broken(), "nothing is broken yet");
 
@@ -105,7 +125,15 @@ async fn a_plot_truncated_while_farming_is_reported_and_dropped_at_the_next_resc
     // Until the rescan, every round still answers from the three others and names the bad plot.
     for round in next..next + 8 {
         let ch = challenge(round);
-        let r = run_round(&snap, set.dirs(), ch, 0, BUDGET).await;
+        let r = run_round(
+            &snap,
+            set.dirs(),
+            ch,
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            BUDGET,
+        )
+        .await;
         check_round(&r, &snap, &ch, &bad);
         assert_eq!(r.passing, 3, "{r:?}");
         assert_eq!(r.errors.len(), 1, "{r:?}");
@@ -124,7 +152,15 @@ async fn a_plot_truncated_while_farming_is_reported_and_dropped_at_the_next_resc
     assert!(snap.iter().all(|e| e.path != bad));
     for round in 1000..1008 {
         let ch = challenge(round);
-        let r = run_round(&snap, set.dirs(), ch, 0, BUDGET).await;
+        let r = run_round(
+            &snap,
+            set.dirs(),
+            ch,
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            BUDGET,
+        )
+        .await;
         assert_eq!((r.plots, r.passing, r.errors.len()), (3, 3, 0), "{r:?}");
     }
 }
@@ -163,7 +199,15 @@ async fn an_unreadable_plot_whose_file_looks_unchanged_is_opened_again() {
     assert!(snap.iter().all(|e| !e.plot.is_broken()));
     for round in 2000..2008 {
         let ch = challenge(round);
-        let r = run_round(&snap, set.dirs(), ch, 0, BUDGET).await;
+        let r = run_round(
+            &snap,
+            set.dirs(),
+            ch,
+            FilterBits::NONE,
+            ProbeBits::NONE,
+            BUDGET,
+        )
+        .await;
         assert_eq!((r.plots, r.passing, r.errors.len()), (4, 4, 0), "{r:?}");
         check_round(&r, &snap, &ch, Path::new("/none"));
     }

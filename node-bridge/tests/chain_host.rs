@@ -20,7 +20,7 @@ fn spec(beacon: &str) -> ChainSpec {
         genesis_time_ms: 1_700_000_000_000,
         target_interval_ms: 2_000,
         slot_ms: 12_000,
-        filter_bits: 0,
+        filter_bits: masspoc_proof::FilterBits::NONE,
         min_k: 16,
         initial_difficulty: 2_000,
         retarget_window: 16,

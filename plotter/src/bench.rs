@@ -121,8 +121,7 @@ pub fn bench_plot(req: &PlotRequest, progress: &dyn Progress) -> Result<BenchRep
     let _ = std::fs::remove_file(&summary.path);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(req.threads.max(1))
-        .build()
-        .map_err(|e| PlotError::ThreadPool(e.to_string()))?;
+        .build()?;
     let plot_id = req.plot_id();
     // Best of two runs for the hashing bounds.
     let p_s = pool.install(|| time_p(&plot_id, req.k).min(time_p(&plot_id, req.k)));

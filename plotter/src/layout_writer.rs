@@ -1,10 +1,10 @@
 //! Phase 2: for each superblock of z, gather its pairs from every run, sort them by
 //! `(z, x, x')`, build its group offsets and bit-pack its entries.
 
-use crate::bits::encode_values;
 use crate::error::PlotError;
-use crate::format::{GROUPS_PER_SUPERBLOCK_BITS, G_BITS, SUPERBLOCK_BITS};
 use crate::partition::{x_of, x_prime_of, z_of, Record};
+use masspoc_plot::bits::encode_values;
+use masspoc_plot::format::{GROUPS_PER_SUPERBLOCK_BITS, G_BITS, SUPERBLOCK_BITS};
 use masspoc_proof::K;
 
 /// One encoded superblock.

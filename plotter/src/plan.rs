@@ -25,7 +25,7 @@ pub fn max_rounds_log2(k: K) -> u32 {
 pub fn bin_bits(k: K, rounds_log2: u32) -> u32 {
     rounds_log2
         .saturating_sub(9)
-        .min(u32::from(k.get()) - crate::format::SUPERBLOCK_BITS)
+        .min(u32::from(k.get()) - masspoc_plot::format::SUPERBLOCK_BITS)
 }
 
 /// Whether a round's P items (`c_local << (k+1) | side << k | x`, 2k - rounds_log2 bits) need
@@ -69,7 +69,7 @@ pub fn sub_count(k: K, rounds_log2: u32) -> u64 {
 #[must_use]
 pub fn group_count(k: K, rounds_log2: u32, threads: u64) -> u64 {
     let pairs = k.half() >> rounds_log2;
-    let bins = crate::format::superblock_count(k) >> bin_bits(k, rounds_log2);
+    let bins = masspoc_plot::format::superblock_count(k) >> bin_bits(k, rounds_log2);
     (threads * 8)
         .max(pairs >> 21)
         .min(sub_count(k, rounds_log2))
@@ -80,7 +80,7 @@ pub fn group_count(k: K, rounds_log2: u32, threads: u64) -> u64 {
 /// offsets (u64), counted for 16 threads.
 #[must_use]
 pub fn index_bytes(k: K, rounds_log2: u32) -> u64 {
-    let bins = crate::format::superblock_count(k) >> bin_bits(k, rounds_log2);
+    let bins = masspoc_plot::format::superblock_count(k) >> bin_bits(k, rounds_log2);
     chunk_count(k, rounds_log2, 16) * (sub_count(k, rounds_log2) + 1) * 4
         + group_count(k, rounds_log2, 16) * (bins + 1) * 8
 }

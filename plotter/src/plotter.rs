@@ -1,26 +1,21 @@
 //! Making one plot: plan, matching rounds (phase 1), superblocks (phase 2), checksums and
 //! header, then the rename. Every step is checkpointed in a journal so a rerun resumes.
 
-use crate::checksum::compute_table;
 use crate::error::{IoContext, PlotError};
-use crate::format::{plot_file_name, superblock_count, Header, Layout, Section};
-use crate::journal::{sync_dir, Journal, JOURNAL_FORMAT};
 use crate::matching::{match_round, Buffers, Word};
 use crate::plan::{bin_bits, memory_rounds, plan, wide_items, Plan};
-use crate::reader::PlotReader;
 use crate::runs::{Bins, Run, Syncer};
-use crate::source::ReadAt;
 use crate::write_phase::{write_superblocks, Target};
+use masspoc_plot::checksum::compute_table;
+use masspoc_plot::format::{plot_file_name, superblock_count, Header, Layout, Section};
+use masspoc_plot::journal::{sync_dir, Journal, JOURNAL_FORMAT};
+use masspoc_plot::{JournalError, PlotReader, ReadAt};
 use masspoc_proof::{derive_plot_id, FarmerPublicKey, PlotId, PlotSeed, K};
 use serde::Serialize;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Largest k this plotter writes (the largest of DESIGN section 1: records are
-/// `z << 2k | x << k | x'` in 128 bits).
-pub const MAX_PLOT_K: u8 = 40;
 
 /// A test hook: stop (as a crash would) right after a checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +24,15 @@ pub enum StopAt {
     Round(u64),
     /// After at least this many superblocks are journaled.
     Superblocks(u64),
+}
+
+impl std::fmt::Display for StopAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopAt::Round(n) => write!(f, "round {n}"),
+            StopAt::Superblocks(n) => write!(f, "superblock {n}"),
+        }
+    }
 }
 
 /// What to plot and how.
@@ -75,15 +79,10 @@ impl PlotRequest {
         }
     }
 
-    /// The plan a new plot of this request gets (a resumed plot keeps its journal's rounds),
-    /// or why this plotter cannot write it.
-    pub fn plan(&self) -> Result<Plan, PlotError> {
-        if self.k.get() > MAX_PLOT_K {
-            return Err(PlotError::Unsupported(format!(
-                "this plotter writes k up to {MAX_PLOT_K}"
-            )));
-        }
-        Ok(plan(self.k, self.memory))
+    /// The plan a new plot of this request gets (a resumed plot keeps its journal's rounds).
+    #[must_use]
+    pub fn plan(&self) -> Plan {
+        plan(self.k, self.memory)
     }
 
     /// The plot id.
@@ -176,11 +175,9 @@ pub struct PlotSummary {
 
 /// Makes (or resumes, or finds finished) the plot of `req`.
 pub fn plot(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummary, PlotError> {
-    req.plan()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(req.threads.max(1))
-        .build()
-        .map_err(|e| PlotError::ThreadPool(e.to_string()))?;
+        .build()?;
     pool.install(|| plot_in_pool(req, progress))
 }
 
@@ -191,7 +188,7 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     std::fs::create_dir_all(&req.out_dir).at(&req.out_dir)?;
     std::fs::create_dir_all(&req.tmp_dir).at(&req.tmp_dir)?;
     let existing = match Journal::load(&journal_path) {
-        Err(PlotError::OldJournal { format, .. }) => {
+        Err(JournalError::OldFormat { format, .. }) => {
             // Written by another version of the plotter: its run files and partial plot may be
             // laid out differently, so nothing of it is reused.
             tracing::warn!(
@@ -300,7 +297,7 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     finish(req, &journal, &file, &tmp_path)?;
     drop(file);
     std::fs::rename(&tmp_path, &final_path).at(&final_path)?;
-    sync_dir(&final_path)?;
+    sync_dir(&final_path).at(&final_path)?;
     cleanup(req, &journal_path);
     progress.set(1);
     times[2] = t.elapsed().as_secs_f64();
@@ -329,7 +326,7 @@ fn matching_phase(
 fn bins_of(req: &PlotRequest, rounds_log2: u32) -> Bins {
     let mut b = bin_bits(req.k, rounds_log2);
     if req.large_k_path {
-        b = b.max(2.min(u32::from(req.k.get()) - crate::format::SUPERBLOCK_BITS));
+        b = b.max(2.min(u32::from(req.k.get()) - masspoc_plot::format::SUPERBLOCK_BITS));
     }
     Bins {
         k: req.k,
@@ -392,10 +389,7 @@ fn matching_rounds<W: Word>(
             journal.save(journal_path)?;
         }
         if stop_round.is_some_and(|n| journal.rounds_done >= n) {
-            return Err(PlotError::Interrupted(format!(
-                "round {}",
-                journal.rounds_done
-            )));
+            return Err(PlotError::Interrupted(StopAt::Round(journal.rounds_done)));
         }
     }
     drop(bufs);

@@ -12,10 +12,10 @@
 //! file when needed, not held in memory.
 
 use crate::error::{IoContext, PlotError};
-use crate::format::SUPERBLOCK_BITS;
-use crate::journal::{sync_dir, Journal};
 use crate::matching::RoundOutput;
 use crate::partition::{record, x_of, x_prime_of, z_of, Record};
+use masspoc_plot::format::SUPERBLOCK_BITS;
+use masspoc_plot::journal::{sync_dir, Journal};
 use masspoc_proof::K;
 use rayon::prelude::*;
 use std::fs::File;
@@ -37,7 +37,7 @@ impl Bins {
     /// Number of bins.
     #[must_use]
     pub fn count(&self) -> usize {
-        (crate::format::superblock_count(self.k) >> self.bin_bits) as usize
+        (masspoc_plot::format::superblock_count(self.k) >> self.bin_bits) as usize
     }
 
     /// Low bits of z a packed record keeps.
@@ -300,7 +300,7 @@ impl Syncer {
         let (done_tx, done) = mpsc::channel();
         let worker = std::thread::spawn(move || {
             for (round, file, path) in rx {
-                let r = file.sync_all().at(&path).and_then(|()| sync_dir(&path));
+                let r = file.sync_all().and_then(|()| sync_dir(&path)).at(&path);
                 if done_tx.send((round, r)).is_err() {
                     return;
                 }
@@ -332,7 +332,7 @@ impl Syncer {
             let f = file.try_clone().at(path)?;
             let tx = self.tx.as_ref().expect("syncer running");
             tx.send((round, f, path.clone()))
-                .map_err(|_| PlotError::Interrupted("fsync thread stopped".into()))?;
+                .map_err(|_| PlotError::SyncThread)?;
             self.pending += 1;
         }
         Ok(())

@@ -2,13 +2,12 @@
 //! checkpointing the journal as it goes.
 
 use crate::error::{IoContext, PlotError};
-use crate::format::SUPERBLOCK_BITS;
-use crate::format::{Layout, Section, GROUPS_PER_SUPERBLOCK_BITS};
-use crate::journal::Journal;
 use crate::layout_writer::{encode_superblock, EncodedSuperblock};
 use crate::partition::{partition_one, z_of};
 use crate::plotter::{Phase, PlotRequest, Progress, StopAt};
 use crate::runs::{Bins, Run, RunBatch, Syncer};
+use masspoc_plot::format::{Layout, Section, GROUPS_PER_SUPERBLOCK_BITS, SUPERBLOCK_BITS};
+use masspoc_plot::journal::Journal;
 use rayon::prelude::*;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -40,7 +39,7 @@ pub fn write_superblocks(
     let (sb_off, _) = layout.section(Section::Superblocks);
     let (g_off, _) = layout.section(Section::Groups);
     let (e_off, _) = layout.section(Section::Entries);
-    let superblocks = crate::format::superblock_count(k);
+    let superblocks = masspoc_plot::format::superblock_count(k);
     // Batches of whole bins (every batch boundary is a multiple of a bin, also on resume).
     let batch = (rayon::current_num_threads() as u64 * 2)
         .max(1)
@@ -118,7 +117,7 @@ pub fn write_superblocks(
             last_checkpoint = journal.entries_len;
             if let Some(StopAt::Superblocks(n)) = req.stop_at {
                 if s1 >= n && s1 < superblocks {
-                    return Err(PlotError::Interrupted(format!("superblock {s1}")));
+                    return Err(PlotError::Interrupted(StopAt::Superblocks(s1)));
                 }
             }
         }

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{brute_pairs, plot_bytes, request};
-use masspoc_plotter::PlotReader;
-use masspoc_proof::{probe, Challenge};
+use masspoc_plot::PlotReader;
+use masspoc_proof::{probe, Challenge, FilterBits, ProbeBits};
 use std::collections::BTreeMap;
 
 #[test]
@@ -31,14 +31,17 @@ fn k16_lookups_are_exactly_the_brute_force_set() {
     for i in 0u64..2000 {
         let c = Challenge(*blake3::hash(&i.to_le_bytes()).as_bytes());
         let z = probe(&plot_id, req.k, &c).z;
-        let proofs = reader.prove(&c, 0).unwrap();
+        let proofs = reader.prove(&c, FilterBits::NONE, ProbeBits::NONE).unwrap();
         let got: Vec<(u64, u64)> = proofs
             .iter()
             .map(|p| (p.proof.x, p.proof.x_prime))
             .collect();
         assert_eq!(got, by_z.get(&z).cloned().unwrap_or_default());
         for p in &proofs {
-            let v = p.proof.verify(&c, 0).unwrap();
+            let v = p
+                .proof
+                .verify(&c, FilterBits::NONE, ProbeBits::NONE)
+                .unwrap();
             assert_eq!((v.quality, v.score), (p.quality, p.score));
         }
         answered += usize::from(!proofs.is_empty());
@@ -126,7 +129,7 @@ fn k33_to_40_are_planned() {
         for memory in [1u64 << 30, 16 << 30] {
             let mut req = request(kk, 1, dir.path());
             req.memory = memory;
-            let p = req.plan().unwrap();
+            let p = req.plan();
             let k = req.k;
             let held =
                 u64::from(p.memory_rounds.saturating_sub(1)) * (records_bytes(k) >> p.rounds_log2);

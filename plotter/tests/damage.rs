@@ -4,7 +4,8 @@
 mod common;
 
 use common::{plot_bytes, request};
-use masspoc_plotter::{PlotReader, ReadError, Section};
+use masspoc_plot::{PlotReader, ReadError, Section};
+use masspoc_proof::{FilterBits, ProbeBits};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -103,7 +104,7 @@ proptest! {
             for dz in 0..64 {
                 let _ = r.lookup((z + dz) & k.mask());
             }
-            let _ = r.prove(&masspoc_proof::Challenge([z as u8; 32]), 0);
+            let _ = r.prove(&masspoc_proof::Challenge([z as u8; 32]), FilterBits::NONE, ProbeBits::NONE);
             let _ = r.scrub(|_, _| {});
         }
     }

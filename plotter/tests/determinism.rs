@@ -118,10 +118,10 @@ fn a_journal_of_another_format_restarts_the_plot() {
     j["format"] = 1.into();
     std::fs::write(req.journal_path(), j.to_string()).unwrap();
     // Listings still know whose plot it is, and say it will restart.
-    let unfinished = masspoc_plotter::scan::unfinished(dir.path());
+    let unfinished = masspoc_plot::scan::unfinished(dir.path());
     assert_eq!(unfinished.len(), 1);
     assert_eq!(unfinished[0].1.as_ref().unwrap().plot_seed, req.plot_seed);
-    let listing = masspoc_plotter::scan::scan_dir(dir.path()).unwrap();
+    let listing = masspoc_plot::scan::scan_dir(dir.path()).unwrap();
     assert!(listing[0]
         .detail
         .as_ref()

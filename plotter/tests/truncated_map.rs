@@ -6,8 +6,9 @@
 mod common;
 
 use common::{plot_bytes, request};
-use masspoc_plotter::guarded_map::sigbus_guard_installed;
-use masspoc_plotter::{GuardedMap, PlotReader, ReadAt, ReadError, Section};
+use masspoc_plot::guarded_map::sigbus_guard_installed;
+use masspoc_plot::{GuardedMap, PlotReader, ReadAt, ReadError, Section};
+use masspoc_proof::{FilterBits, ProbeBits};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -44,7 +45,8 @@ fn assert_sigbus_error(err: &ReadError, path: &Path) {
         ReadError::Io { path: p, .. } => assert_eq!(p, path, "{err}"),
         other => panic!("expected an I/O error naming the file, got {other}"),
     }
-    let msg = err.to_string();
+    // As shown to a user: the error and its cause (the guarded map's).
+    let msg = masspoc_plot::error::display_chain(err);
     assert!(msg.contains(&path.display().to_string()), "{msg}");
     assert!(msg.contains("shrank or its device failed"), "{msg}");
     assert!(msg.contains("SIGBUS"), "{msg}");
@@ -90,7 +92,11 @@ fn lookups_past_an_in_place_truncation_fail_naming_the_file() {
     assert_sigbus_error(&reader.lookup(0).unwrap_err(), &path);
     // Proving goes through the same reads.
     let err = reader
-        .prove(&masspoc_proof::Challenge([1; 32]), 0)
+        .prove(
+            &masspoc_proof::Challenge([1; 32]),
+            FilterBits::NONE,
+            ProbeBits::NONE,
+        )
         .unwrap_err();
     assert_sigbus_error(&err, &path);
 

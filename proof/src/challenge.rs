@@ -1,8 +1,8 @@
 //! The challenge probe: `h = KH(plot_id, "C" || challenge)`; the plot passes iff
 //! `LE32(h[0..4]) mod 2^filter_bits = 0`, and its lookup index is `z = LE64(h[8..16]) & mask`.
 
-use crate::error::ProofError;
 use crate::types::{Challenge, PlotId, K};
+use crate::window::FilterBits;
 
 /// What one plot makes of one challenge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,16 +15,9 @@ pub struct Probe {
 
 impl Probe {
     /// Whether the plot passes a filter of `filter_bits` bits (0 passes every plot).
-    pub fn passes(&self, filter_bits: u32) -> Result<bool, ProofError> {
-        if filter_bits > 32 {
-            return Err(ProofError::FilterBitsOutOfRange(filter_bits));
-        }
-        let low = if filter_bits == 32 {
-            self.filter_word
-        } else {
-            self.filter_word & ((1u32 << filter_bits) - 1)
-        };
-        Ok(low == 0)
+    #[must_use]
+    pub fn passes(&self, filter_bits: FilterBits) -> bool {
+        filter_bits.passes(self.filter_word)
     }
 }
 

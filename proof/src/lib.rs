@@ -4,6 +4,9 @@
 //! integers. It never touches files, sockets or clocks, and it uses no floating point, so every
 //! implementation that follows `docs/proof.md` computes bit-identical results.
 
+// Consensus code: no floating point anywhere in this crate (docs/proof.md, "Score").
+#![deny(clippy::float_arithmetic)]
+
 // File offsets and plot indexes are u64; refuse targets where usize is narrower.
 const _: () = assert!(usize::BITS >= 64, "masspoc needs a 64-bit target");
 
@@ -20,6 +23,7 @@ pub mod score;
 pub mod simd_hash;
 pub mod types;
 pub mod vrf;
+pub mod window;
 
 pub use challenge::{probe, Probe};
 pub use error::ProofError;
@@ -32,3 +36,4 @@ pub use proof::{Proof, ProofJson, VerifiedProof, PROOF_LEN};
 pub use quality::{quality, Quality};
 pub use score::{neg_log2_q32, score, weight, Score};
 pub use types::{Challenge, FarmerPublicKey, PlotId, PlotSeed, K};
+pub use window::{FilterBits, ProbeBits, Window};

@@ -11,6 +11,7 @@ use crate::plot_id::derive_plot_id;
 use crate::quality::{quality, Quality};
 use crate::score::{score, Score};
 use crate::types::{Challenge, FarmerPublicKey, PlotId, PlotSeed, K};
+use crate::window::{FilterBits, ProbeBits};
 use serde::{Deserialize, Serialize};
 
 /// Length of a proof's binary encoding.
@@ -36,8 +37,10 @@ pub struct Proof {
 pub struct VerifiedProof {
     /// The plot id the proof belongs to.
     pub plot_id: PlotId,
-    /// The challenge's lookup index, equal to `F(x, x')`.
+    /// The challenge's lookup index `z`.
     pub z: u64,
+    /// The pair's `F(x, x')`: `z` itself with 0 probe bits, else an index of `z`'s window.
+    pub f: u64,
     /// The quality hash.
     pub quality: Quality,
     /// The score (lower wins).
@@ -82,11 +85,13 @@ impl Proof {
         })
     }
 
-    /// Verifies the proof for a challenge and filter: valid pair, filter passes, `F(x, x') = z`.
+    /// Verifies the proof for a challenge, a filter and a probe window: valid pair, filter
+    /// passes, `F(x, x') >> b = z >> b` (with `b = 0`, `F(x, x') = z`).
     pub fn verify(
         &self,
         challenge: &Challenge,
-        filter_bits: u32,
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
     ) -> Result<VerifiedProof, ProofError> {
         let plot_id = self.plot_id();
         check_pair(&plot_id, self.k, self.x, self.x_prime).map_err(|e| match e {
@@ -95,17 +100,23 @@ impl Proof {
             _ => ProofError::BadPair,
         })?;
         let p = probe(&plot_id, self.k, challenge);
-        if !p.passes(filter_bits)? {
+        if !p.passes(filter_bits) {
             return Err(ProofError::Filter);
         }
+        let window = probe_bits.window(self.k, p.z)?;
         let f = f_value(&plot_id, self.k, self.x, self.x_prime);
-        if f != p.z {
-            return Err(ProofError::WrongIndex { f, z: p.z });
+        if !window.contains(f) {
+            return Err(ProofError::WrongIndex {
+                f,
+                z: p.z,
+                probe_bits: probe_bits.get(),
+            });
         }
         let q = quality(&plot_id, challenge, self.x, self.x_prime);
         Ok(VerifiedProof {
             plot_id,
             z: p.z,
+            f,
             quality: q,
             score: score(&q, self.k),
         })

@@ -3,7 +3,7 @@
 
 use masspoc_proof::{
     derive_plot_id, f_many, f_value, neg_log2_q32, p_fill, p_value, probe, quality, score,
-    Challenge, FarmerPublicKey, PlotSeed, Proof, ProofError, Quality, K,
+    Challenge, FarmerPublicKey, FilterBits, PlotSeed, ProbeBits, Proof, ProofError, Quality, K,
 };
 use serde_json::Value;
 
@@ -77,7 +77,7 @@ fn a_real_proof_verifies_with_the_derived_quality_and_score() {
     );
     let challenge = Challenge(hex32(&vp["challenge"]));
     let verified = proof
-        .verify(&challenge, 0)
+        .verify(&challenge, FilterBits::NONE, ProbeBits::NONE)
         .expect("the derived proof is valid");
     assert_eq!(verified.z, num(&vp["z"]));
     assert_eq!(verified.quality.0, hex32(&vp["quality"]));
@@ -90,7 +90,7 @@ fn a_real_proof_verifies_with_the_derived_quality_and_score() {
     let word = num(&vp["filter_word"]) as u32;
     for bits in 1..=32u32 {
         let passes = word.trailing_zeros() >= bits;
-        match proof.verify(&challenge, bits) {
+        match proof.verify(&challenge, FilterBits::new(bits).unwrap(), ProbeBits::NONE) {
             Ok(_) => assert!(passes, "filter {bits} should fail"),
             Err(ProofError::Filter) => assert!(!passes, "filter {bits} should pass"),
             Err(e) => panic!("unexpected {e}"),
@@ -109,4 +109,105 @@ fn neg_log2_matches_the_documented_algorithm() {
             row[0]
         );
     }
+}
+
+/// The plot of a vector entry: its proof template and k.
+fn plot_of(plot: &Value) -> (Proof, K) {
+    let k = K::new(num(&plot["k"]) as u8).unwrap();
+    let template = Proof {
+        farmer_pk: FarmerPublicKey(hex32(&plot["farmer_pk"])),
+        k,
+        plot_seed: PlotSeed(hex32(&plot["plot_seed"])),
+        x: 0,
+        x_prime: 0,
+    };
+    (template, k)
+}
+
+#[test]
+fn probe_windows_accept_exactly_the_derived_pairs() {
+    let v = vectors();
+    let mut checked = 0;
+    for plot in v["plots"].as_array().unwrap() {
+        let (template, k) = plot_of(plot);
+        let pid = template.plot_id();
+        for w in plot["windows"].as_array().unwrap() {
+            let challenge = Challenge(hex32(&w["challenge"]));
+            let b = ProbeBits::new(num(&w["probe_bits"]) as u32).unwrap();
+            let p = probe(&pid, k, &challenge);
+            assert_eq!(
+                (u64::from(p.filter_word), p.z),
+                (num(&w["filter_word"]), num(&w["z"]))
+            );
+            let window = b.window(k, p.z).unwrap();
+            assert_eq!(
+                (window.first(), window.last()),
+                (num(&w["first"]), num(&w["last"]))
+            );
+            for row in w["pairs"].as_array().unwrap() {
+                let (f, x, x_prime) = (num(&row[0]), num(&row[1]), num(&row[2]));
+                let proof = Proof {
+                    x,
+                    x_prime,
+                    ..template
+                };
+                let ok = proof
+                    .verify(&challenge, FilterBits::NONE, b)
+                    .expect("a pair of the window is a proof");
+                assert_eq!((ok.z, ok.f), (p.z, f));
+                assert_eq!(ok.quality, quality(&pid, &challenge, x, x_prime));
+                // The single index accepts it only when F is z itself.
+                let single = proof.verify(&challenge, FilterBits::NONE, ProbeBits::NONE);
+                match single {
+                    Ok(_) => assert_eq!(f, p.z),
+                    Err(ProofError::WrongIndex { f: got, z, .. }) => {
+                        assert_eq!((got, z), (f, p.z));
+                        assert_ne!(f, p.z);
+                    }
+                    Err(e) => panic!("unexpected {e}"),
+                }
+                checked += 1;
+            }
+            for row in w["outside"].as_array().unwrap() {
+                let proof = Proof {
+                    x: num(&row[1]),
+                    x_prime: num(&row[2]),
+                    ..template
+                };
+                assert_eq!(
+                    proof.verify(&challenge, FilterBits::NONE, b),
+                    Err(ProofError::WrongIndex {
+                        f: num(&row[0]),
+                        z: p.z,
+                        probe_bits: b.get()
+                    }),
+                    "the nearest pair outside the window is refused"
+                );
+            }
+        }
+    }
+    assert!(checked > 400, "{checked} window pairs checked");
+}
+
+#[test]
+fn a_window_as_wide_as_the_plot_is_refused() {
+    let v = vectors();
+    let vp = &v["plots"][0]["valid_proof"];
+    let proof = Proof::decode(&hex::decode(vp["encoded"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(proof.k.get(), 16);
+    let challenge = Challenge(hex32(&vp["challenge"]));
+    for b in 0..16 {
+        let b = ProbeBits::new(b).unwrap();
+        assert!(
+            proof.verify(&challenge, FilterBits::NONE, b).is_ok(),
+            "b {b}"
+        );
+    }
+    assert_eq!(
+        proof.verify(&challenge, FilterBits::NONE, ProbeBits::new(16).unwrap()),
+        Err(ProofError::ProbeBitsNotBelowK {
+            probe_bits: 16,
+            k: 16
+        })
+    );
 }

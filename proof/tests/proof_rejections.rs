@@ -1,6 +1,6 @@
 //! Swapped, out-of-range, tampered and malformed proofs are rejected with the right reason.
 
-use masspoc_proof::{Challenge, Proof, ProofError, PROOF_LEN};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits, Proof, ProofError, PROOF_LEN};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -22,7 +22,10 @@ fn swapped_pair_is_wrong_order() {
         x_prime: p.x,
         ..p
     };
-    assert_eq!(swapped.verify(&c, 0), Err(ProofError::WrongOrder));
+    assert_eq!(
+        swapped.verify(&c, FilterBits::NONE, ProbeBits::NONE),
+        Err(ProofError::WrongOrder)
+    );
 }
 
 #[test]
@@ -40,7 +43,7 @@ fn out_of_range_members() {
             ..p
         };
         assert_eq!(
-            bad.verify(&c, 0),
+            bad.verify(&c, FilterBits::NONE, ProbeBits::NONE),
             Err(ProofError::OutOfRange { k: k.get() })
         );
     }
@@ -73,7 +76,7 @@ fn another_challenge_gives_wrong_index_or_filter() {
     let mut other = c;
     other.0[0] ^= 1;
     assert!(matches!(
-        p.verify(&other, 0),
+        p.verify(&other, FilterBits::NONE, ProbeBits::NONE),
         Err(ProofError::WrongIndex { .. })
     ));
 }
@@ -89,15 +92,18 @@ proptest! {
         match Proof::decode(&e) {
             Err(ProofError::KOutOfRange(_)) => {}
             Err(other) => prop_assert!(false, "unexpected decode error {other}"),
-            Ok(t) => prop_assert!(t.verify(&c, 0).is_err(), "tampered proof verified: byte {byte} bit {bit}"),
+            Ok(t) => prop_assert!(t.verify(&c, FilterBits::NONE, ProbeBits::NONE).is_err(), "tampered proof verified: byte {byte} bit {bit}"),
         }
     }
 
     /// Arbitrary bytes never panic the decoder or the verifier.
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), c in any::<[u8; 32]>(), bits in 0u32..40) {
-        if let Ok(p) = Proof::decode(&bytes) {
-            let _ = p.verify(&Challenge(c), bits);
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), c in any::<[u8; 32]>(), bits in 0u32..40, probe in 0u32..20) {
+        let (f, b) = (FilterBits::new(bits), ProbeBits::new(probe));
+        prop_assert_eq!(f.is_ok(), bits <= 32);
+        prop_assert_eq!(b.is_ok(), probe <= 16);
+        if let (Ok(p), Ok(f), Ok(b)) = (Proof::decode(&bytes), f, b) {
+            let _ = p.verify(&Challenge(c), f, b);
         }
     }
 }

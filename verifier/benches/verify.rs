@@ -5,7 +5,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use masspoc_proof::Score;
+use masspoc_proof::{FilterBits, ProbeBits, Score};
 use masspoc_verifier::batch::{verify_headers, HeaderJob};
 use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
 use masspoc_verifier::{
@@ -41,7 +41,14 @@ fn benches(c: &mut Criterion) {
     let j = jobs[0];
     c.bench_function("proof_verify", |b| {
         let ch = masspoc_verifier::rules::header_challenge(&j.header, &j.parent);
-        b.iter(|| black_box(j.header.proof.verify(&ch, 0)).expect("valid"))
+        b.iter(|| {
+            black_box(
+                j.header
+                    .proof
+                    .verify(&ch, FilterBits::NONE, ProbeBits::NONE),
+            )
+            .expect("valid")
+        })
     });
     c.bench_function("header_check_all_rules", |b| {
         b.iter(|| {

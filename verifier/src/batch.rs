@@ -12,22 +12,24 @@ use crate::params::ChainSpec;
 use crate::rules::{check_header, CheckedHeader, ParentInfo};
 use crate::state::{Accepted, ChainState};
 use masspoc_proof::vrf::proof_to_hash;
-use masspoc_proof::{Challenge, Proof, ProofError, VerifiedProof};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits, Proof, ProofError, VerifiedProof};
 use rayon::prelude::*;
 
 /// Proofs per rayon task: large enough that scheduling costs nothing next to the hashing.
 const PROOF_CHUNK: usize = 4096;
 
-/// Verifies many `(proof, challenge)` pairs at one filter, in parallel; results in input order.
+/// Verifies many `(proof, challenge)` pairs at one filter and probe window, in parallel; results
+/// in input order.
 #[must_use]
 pub fn verify_proofs(
     items: &[(Proof, Challenge)],
-    filter_bits: u32,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
 ) -> Vec<Result<VerifiedProof, ProofError>> {
     items
         .par_iter()
         .with_min_len(PROOF_CHUNK)
-        .map(|(p, c)| p.verify(c, filter_bits))
+        .map(|(p, c)| p.verify(c, filter_bits, probe_bits))
         .collect()
 }
 

@@ -5,7 +5,7 @@
 //! crate's `score`). The deadline is `floor(score * difficulty / 2^80)` milliseconds, saturated at
 //! `u64::MAX`; that is `(L / w) * difficulty * 2^16` ms. See `docs/protocol.md`, "Deadline".
 
-use masspoc_proof::Score;
+use masspoc_proof::{FilterBits, Score};
 
 /// Right shift applied to `score * difficulty`.
 pub const DEADLINE_SHIFT: u32 = 80;
@@ -35,8 +35,8 @@ pub const LN2_Q32: u128 = 2_977_044_472;
 /// exponential with rate `lambda * ln2 * W` in units of `2^-96`, so the mean deadline is `target_ms`
 /// when `difficulty = target_ms * lambda * ln2 * W / 2^16`.
 #[must_use]
-pub fn difficulty_for_weight(total_weight: u128, target_ms: u64, filter_bits: u8) -> u64 {
-    let shift = 17 + u32::from(filter_bits.min(32));
+pub fn difficulty_for_weight(total_weight: u128, target_ms: u64, filter_bits: FilterBits) -> u64 {
+    let shift = 17 + filter_bits.get();
     let x = total_weight.saturating_mul(u128::from(target_ms)) >> shift;
     let d = if x >> 96 == 0 {
         (x * LN2_Q32) >> 32
@@ -65,9 +65,9 @@ mod tests {
     #[test]
     fn difficulty_for_weight_matches_the_formula() {
         // W = 2^40, T = 2^16 ms, f = 0: 2^16 * 2^40 / 2^17 * ln2 = 2^39 * 0.6931...
-        let d = difficulty_for_weight(1 << 40, 1 << 16, 0);
+        let d = difficulty_for_weight(1 << 40, 1 << 16, FilterBits::NONE);
         let expected = ((1u128 << 39) * LN2_Q32) >> 32;
         assert_eq!(u128::from(d), expected);
-        assert_eq!(difficulty_for_weight(1, 1, 0), 1);
+        assert_eq!(difficulty_for_weight(1, 1, FilterBits::NONE), 1);
     }
 }

@@ -18,6 +18,7 @@ pub mod retarget;
 pub mod rules;
 pub mod sim;
 pub mod state;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod types;
 

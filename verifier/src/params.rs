@@ -3,6 +3,7 @@
 use crate::error::ParamsError;
 use crate::types::{Beacon, ChainId, HeaderHash, Height};
 use masspoc_proof::vrf::VrfOutput;
+use masspoc_proof::FilterBits;
 use serde::{Deserialize, Serialize};
 
 /// Domain tag of the chain id.
@@ -28,8 +29,8 @@ pub struct ChainParams {
     pub target_interval_ms: u64,
     /// Extra delay per slot, ms (at least the target interval).
     pub slot_ms: u64,
-    /// Challenge filter bits, 0 to 32.
-    pub filter_bits: u8,
+    /// Challenge filter bits, 0 to 32 (checked when parsed).
+    pub filter_bits: FilterBits,
     /// Smallest plot k accepted, 16 to 40.
     pub min_k: u8,
     /// Difficulty of height 1 (at least 1).
@@ -58,9 +59,6 @@ impl ChainParams {
         if self.slot_ms < self.target_interval_ms {
             return bad("slot_ms", "must be at least target_interval_ms");
         }
-        if self.filter_bits > 32 {
-            return bad("filter_bits", "must be at most 32");
-        }
         if !(masspoc_proof::K::MIN..=masspoc_proof::K::MAX).contains(&self.min_k) {
             return bad("min_k", "must be in [16, 40]");
         }
@@ -83,7 +81,7 @@ impl ChainParams {
         b.extend_from_slice(&self.genesis_time_ms.to_le_bytes());
         b.extend_from_slice(&self.target_interval_ms.to_le_bytes());
         b.extend_from_slice(&self.slot_ms.to_le_bytes());
-        b.push(self.filter_bits);
+        b.push(self.filter_bits.get() as u8);
         b.push(self.min_k);
         b.extend_from_slice(&self.initial_difficulty.to_le_bytes());
         b.extend_from_slice(&self.retarget_window.to_le_bytes());

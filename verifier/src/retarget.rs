@@ -52,7 +52,7 @@ mod tests {
             genesis_time_ms: 0,
             target_interval_ms: 1000,
             slot_ms: 6000,
-            filter_bits: 0,
+            filter_bits: masspoc_proof::FilterBits::NONE,
             min_k: 16,
             initial_difficulty: 500,
             retarget_window: 10,

@@ -12,7 +12,7 @@ use crate::header::Header;
 use crate::params::{ChainSpec, Genesis};
 use crate::types::{HeaderHash, Height};
 use masspoc_proof::vrf::{self, VrfOutput};
-use masspoc_proof::{Challenge, ProofError, VerifiedProof};
+use masspoc_proof::{Challenge, ProbeBits, ProofError, VerifiedProof};
 
 /// What a child needs to know about its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub fn check_proof(
     }
     header
         .proof
-        .verify(challenge, u32::from(spec.params.filter_bits))
+        .verify(challenge, spec.params.filter_bits, ProbeBits::NONE)
         .map_err(|e| match e {
             ProofError::Filter | ProofError::WrongIndex { .. } => RejectError::WrongChallenge(e),
             other => RejectError::BadProof(other),

@@ -12,32 +12,29 @@ use crate::rules::{earliest_timestamp, ParentInfo};
 use crate::types::Beacon;
 use crate::types::{HeaderHash, Height, PayloadRoot};
 use ed25519_dalek::{Signer, SigningKey};
+use masspoc_plot::reading::{read_candidates, PairIndex, PlotIdentity};
+use masspoc_plot::ReadError;
 use masspoc_proof::vrf::{self, derive_vrf_seed, VrfSecretKey};
 use masspoc_proof::{
-    f_many, p_fill, probe, quality, score, Challenge, FarmerPublicKey, PlotSeed, Proof, Score, K,
+    f_many, p_fill, Challenge, FarmerPublicKey, FilterBits, PlotSeed, ProbeBits, Proof, Score,
+    Window, K,
 };
-use std::collections::HashMap;
 
-/// Every valid pair of one plot, indexed by `F(x, x')`.
+/// Every valid pair of one plot, sorted by `(F(x, x'), x, x')` in memory; answers challenges
+/// through the plot crate's reading seam ([`read_candidates`]), like a plot file.
 #[derive(Debug, Clone)]
 pub struct MemPlot {
-    template: Proof,
-    plot_id: masspoc_proof::PlotId,
-    by_z: HashMap<u64, Vec<(u64, u64)>>,
+    identity: PlotIdentity,
+    /// `(F(x, x'), x, x')` of every valid pair, sorted.
+    pairs: Vec<(u64, u64, u64)>,
 }
 
 impl MemPlot {
     /// Builds the plot of `farmer_pk`, `k`, `seed` (k = 16 takes a few milliseconds).
     #[must_use]
     pub fn generate(farmer_pk: FarmerPublicKey, k: K, seed: PlotSeed) -> MemPlot {
-        let template = Proof {
-            farmer_pk,
-            k,
-            plot_seed: seed,
-            x: 0,
-            x_prime: 0,
-        };
-        let plot_id = template.plot_id();
+        let identity = PlotIdentity::new(farmer_pk, k, seed);
+        let plot_id = identity.plot_id;
         let mut p = vec![0u64; k.domain() as usize];
         p_fill(&plot_id, k, 0, &mut p, &mut Vec::new());
         let mut sorted: Vec<(u64, u64)> =
@@ -53,38 +50,42 @@ impl MemPlot {
         }
         let mut f = vec![0u64; pairs.len()];
         f_many(&plot_id, k, &pairs, &mut f);
-        let mut by_z: HashMap<u64, Vec<(u64, u64)>> = HashMap::new();
-        for (pair, z) in pairs.into_iter().zip(f) {
-            by_z.entry(z).or_default().push(pair);
-        }
-        MemPlot {
-            template,
-            plot_id,
-            by_z,
-        }
+        let mut pairs: Vec<(u64, u64, u64)> = pairs
+            .into_iter()
+            .zip(f)
+            .map(|((x, xp), z)| (z, x, xp))
+            .collect();
+        pairs.sort_unstable();
+        MemPlot { identity, pairs }
     }
 
-    /// The best-scoring proof for a challenge, if the plot passes the filter and holds a pair.
+    /// The best-scoring proof for a challenge, if the plot passes the filter and holds a pair
+    /// in the challenge's window.
     #[must_use]
-    pub fn prove(&self, challenge: &Challenge, filter_bits: u8) -> Option<(Proof, Score)> {
-        let k = self.template.k;
-        let pr = probe(&self.plot_id, k, challenge);
-        if !pr.passes(u32::from(filter_bits)).ok()? {
-            return None;
-        }
-        self.by_z
-            .get(&pr.z)?
-            .iter()
-            .map(|&(x, x_prime)| {
-                let q = quality(&self.plot_id, challenge, x, x_prime);
-                let p = Proof {
-                    x,
-                    x_prime,
-                    ..self.template
-                };
-                (p, score(&q, k))
-            })
+    pub fn prove(
+        &self,
+        challenge: &Challenge,
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
+    ) -> Option<(Proof, Score)> {
+        read_candidates(self, &self.identity, challenge, filter_bits, probe_bits)
+            .ok()??
+            .into_iter()
+            .map(|f| (f.proof, f.score))
             .min_by_key(|(_, s)| *s)
+    }
+}
+
+impl PairIndex for MemPlot {
+    fn window_pairs(&self, window: Window, out: &mut Vec<(u64, u64)>) -> Result<(), ReadError> {
+        let start = self.pairs.partition_point(|p| p.0 < window.first());
+        out.extend(
+            self.pairs[start..]
+                .iter()
+                .take_while(|p| p.0 <= window.last())
+                .map(|&(_, x, xp)| (x, xp)),
+        );
+        Ok(())
     }
 }
 
@@ -142,10 +143,15 @@ impl TestFarmer {
 
     /// The best proof across the farmer's plots.
     #[must_use]
-    pub fn best_proof(&self, challenge: &Challenge, filter_bits: u8) -> Option<(Proof, Score)> {
+    pub fn best_proof(
+        &self,
+        challenge: &Challenge,
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
+    ) -> Option<(Proof, Score)> {
         self.plots
             .iter()
-            .filter_map(|p| p.prove(challenge, filter_bits))
+            .filter_map(|p| p.prove(challenge, filter_bits, probe_bits))
             .min_by_key(|(_, s)| *s)
     }
 
@@ -163,7 +169,7 @@ impl TestFarmer {
             .filter_map(|s| {
                 let slot = Slot(s);
                 let c = derive_challenge(&spec.chain_id, height, slot, &parent.beta);
-                let (proof, sc) = self.best_proof(&c, spec.params.filter_bits)?;
+                let (proof, sc) = self.best_proof(&c, spec.params.filter_bits, ProbeBits::NONE)?;
                 let d = deadline_ms(sc, difficulty);
                 let ts = earliest_timestamp(parent.timestamp_ms, slot, spec.params.slot_ms, d)?;
                 Some(Candidate {
@@ -270,7 +276,7 @@ pub fn bench_params() -> ChainParams {
         genesis_time_ms: 0,
         target_interval_ms: 1_000,
         slot_ms: 6_000,
-        filter_bits: 0,
+        filter_bits: FilterBits::NONE,
         min_k: 16,
         initial_difficulty: 20_000,
         retarget_window: 64,

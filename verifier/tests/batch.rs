@@ -3,7 +3,7 @@
 mod common;
 
 use common::{farmers, spec};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use masspoc_verifier::batch::{verify_headers, verify_proofs, HeaderJob};
 use masspoc_verifier::rules::check_header;
 use masspoc_verifier::testkit::grow_chain;
@@ -15,7 +15,8 @@ fn proofs_batch_equals_one_by_one() {
     let mut items: Vec<_> = (0u64..3000)
         .filter_map(|i| {
             let c = Challenge(*blake3::hash(&i.to_le_bytes()).as_bytes());
-            f.best_proof(&c, 0).map(|(p, _)| (p, c))
+            f.best_proof(&c, FilterBits::NONE, ProbeBits::NONE)
+                .map(|(p, _)| (p, c))
         })
         .collect();
     assert!(items.len() > 500);
@@ -27,8 +28,11 @@ fn proofs_batch_equals_one_by_one() {
             it.0.x_prime ^= 1;
         }
     }
-    let batch = verify_proofs(&items, 0);
-    let single: Vec<_> = items.iter().map(|(p, c)| p.verify(c, 0)).collect();
+    let batch = verify_proofs(&items, FilterBits::NONE, ProbeBits::NONE);
+    let single: Vec<_> = items
+        .iter()
+        .map(|(p, c)| p.verify(c, FilterBits::NONE, ProbeBits::NONE))
+        .collect();
     assert_eq!(batch, single);
     assert!(batch.iter().filter(|r| r.is_err()).count() >= items.len() / 7);
 }

@@ -189,7 +189,11 @@ fn a_later_slot_loses_and_offering_both_is_slashable() {
     let later = (best.slot.0 + 1..best.slot.0 + 64)
         .find_map(|s| {
             let c = derive_challenge(&state.spec().chain_id, Height(1), Slot(s), &info.beta);
-            let (proof, score) = f.best_proof(&c, 0)?;
+            let (proof, score) = f.best_proof(
+                &c,
+                masspoc_proof::FilterBits::NONE,
+                masspoc_proof::ProbeBits::NONE,
+            )?;
             let dl = masspoc_verifier::deadline_ms(score, d);
             let ts = masspoc_verifier::rules::earliest_timestamp(
                 info.timestamp_ms,

@@ -23,7 +23,7 @@ fn chain_id_and_genesis_follow_the_document() {
     enc.extend_from_slice(&p.genesis_time_ms.to_le_bytes());
     enc.extend_from_slice(&p.target_interval_ms.to_le_bytes());
     enc.extend_from_slice(&p.slot_ms.to_le_bytes());
-    enc.push(p.filter_bits);
+    enc.push(p.filter_bits.get() as u8);
     enc.push(p.min_k);
     enc.extend_from_slice(&p.initial_difficulty.to_le_bytes());
     enc.extend_from_slice(&p.retarget_window.to_le_bytes());

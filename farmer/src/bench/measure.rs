@@ -6,7 +6,7 @@ use super::raw_read::RawReads;
 use super::BenchError;
 use crate::lookup::{run_round, RoundOutcome};
 use crate::plots::{PlotEntry, READS_PER_LOOKUP};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -36,31 +36,43 @@ pub fn bench_runtime() -> Result<tokio::runtime::Runtime, BenchError> {
 
 /// One plot lookup as a round makes it (probe, filter, the plot's reads, F check, quality and
 /// score), on the calling thread; returns the proofs found (an unreadable plot counts none).
-pub fn lookup_one(entry: &PlotEntry, challenge: &Challenge, filter_bits: u32) -> usize {
-    match entry.plot.prove(challenge, filter_bits) {
+pub fn lookup_one(
+    entry: &PlotEntry,
+    challenge: &Challenge,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
+) -> usize {
+    match entry.plot.prove(challenge, filter_bits, probe_bits) {
         Ok(Some(found)) => found.len(),
         Ok(None) | Err(_) => 0,
     }
 }
 
 /// One round over every benchmark plot, as the farmer runs it ([`run_round`]).
-pub async fn round(plots: &BenchPlots, challenge: Challenge, filter_bits: u32) -> RoundOutcome {
+pub async fn round(
+    plots: &BenchPlots,
+    challenge: Challenge,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
+) -> RoundOutcome {
     run_round(
         &plots.snapshot,
         plots.dirs(),
         challenge,
         filter_bits,
+        probe_bits,
         ROUND_BUDGET,
     )
     .await
 }
 
-/// Rounds with every plot looked up (filter 0), untimed: faults the plots' pages into the
-/// mappings, the steady state of a running farmer.
+/// Rounds with every plot looked up (filter 0, single index), untimed: faults the plots' pages
+/// into the mappings, the steady state of a running farmer.
 pub fn warm_mappings(rt: &tokio::runtime::Runtime, plots: &BenchPlots, rounds: usize) {
     rt.block_on(async {
         for r in 0..rounds as u64 {
-            std::hint::black_box(round(plots, bench_challenge(u64::MAX, r), 0).await);
+            let ch = bench_challenge(u64::MAX, r);
+            std::hint::black_box(round(plots, ch, FilterBits::NONE, ProbeBits::NONE).await);
         }
     });
 }
@@ -75,7 +87,12 @@ pub fn median(v: &mut [f64]) -> f64 {
 /// Median latency (µs) of one plot lookup, each timed alone, going round the plots with a new
 /// challenge each time (so each lookup reads a different place, as in a farm).
 #[must_use]
-pub fn median_lookup_us(plots: &BenchPlots, samples: usize, filter_bits: u32) -> f64 {
+pub fn median_lookup_us(
+    plots: &BenchPlots,
+    samples: usize,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
+) -> f64 {
     let snap = &plots.snapshot;
     if snap.is_empty() {
         return 0.0;
@@ -85,7 +102,7 @@ pub fn median_lookup_us(plots: &BenchPlots, samples: usize, filter_bits: u32) ->
         let ch = bench_challenge(u64::MAX - 1, s as u64);
         let e = &snap[s % snap.len()];
         let t = Instant::now();
-        std::hint::black_box(lookup_one(e, &ch, filter_bits));
+        std::hint::black_box(lookup_one(e, &ch, filter_bits, probe_bits));
         times.push(t.elapsed().as_nanos() as f64 / 1000.0);
     }
     median(&mut times)
@@ -97,14 +114,15 @@ pub fn median_round_us(
     rt: &tokio::runtime::Runtime,
     plots: &BenchPlots,
     samples: usize,
-    filter_bits: u32,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
 ) -> f64 {
     let mut times = rt.block_on(async {
         let mut times = Vec::with_capacity(samples);
         for s in 0..samples {
             let ch = bench_challenge(u64::MAX - 2, s as u64);
             let t = Instant::now();
-            std::hint::black_box(round(plots, ch, filter_bits).await);
+            std::hint::black_box(round(plots, ch, filter_bits, probe_bits).await);
             times.push(t.elapsed().as_nanos() as f64 / 1000.0);
         }
         times
@@ -137,8 +155,9 @@ pub fn measure_yardstick(
     plots: &BenchPlots,
     samples: usize,
 ) -> Result<Yardstick, BenchError> {
-    let lookup_us = median_lookup_us(plots, samples, 0);
-    let round_us = median_round_us(rt, plots, (samples / 10).max(1), 0);
+    let (f, b) = (FilterBits::NONE, ProbeBits::NONE);
+    let lookup_us = median_lookup_us(plots, samples, f, b);
+    let round_us = median_round_us(rt, plots, (samples / 10).max(1), f, b);
     let raw_read_us = RawReads::open(&plots.paths)?.median_us(samples)?;
     let read = f64::from(READS_PER_LOOKUP) * raw_read_us;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };

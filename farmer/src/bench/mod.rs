@@ -16,10 +16,11 @@ pub use measure::{
     median_round_us, round, warm_mappings, Yardstick, ROUND_BUDGET,
 };
 pub use memory::{open_fds, rss, Rss};
-pub use plots::{ensure_plot, BenchPlots, BENCH_FARMER};
+pub use plots::{bench_seed, BenchPlots, MakePlot, BENCH_FARMER};
 pub use raw_read::{median_pread_us, warm, RawReads, RAW_READ_LEN};
 
 use crate::plots::READS_PER_LOOKUP;
+use masspoc_proof::{FilterBits, ProbeBits};
 use rand::Rng;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -30,11 +31,11 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BenchError {
-    /// Plotting failed.
-    #[error("plotting failed: {0}")]
-    Plot(#[from] masspoc_plotter::PlotError),
+    /// Plotting failed (the plot maker's error).
+    #[error("plotting failed")]
+    Plot(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Reading the plot files failed.
-    #[error("reading plots failed: {0}")]
+    #[error("reading plots failed")]
     Io(#[from] std::io::Error),
     /// A plot made for the benchmark could not be opened.
     #[error("plots could not be opened: {0}")]
@@ -60,7 +61,9 @@ pub struct FarmBenchOptions {
     /// Mean time between two challenges of one chain.
     pub interval: Duration,
     /// Filter bits (0: every plot is looked up for every challenge).
-    pub filter_bits: u32,
+    pub filter_bits: FilterBits,
+    /// Probe bits (0: one index per plot and challenge).
+    pub probe_bits: ProbeBits,
     /// Random reads sampled for the raw-read yardstick.
     pub raw_samples: usize,
     /// Untimed challenges first (every plot looked up), to warm the mappings.
@@ -77,7 +80,9 @@ pub struct FarmBenchReport {
     /// Plot size parameter.
     pub k: u8,
     /// Filter bits.
-    pub filter_bits: u32,
+    pub filter_bits: FilterBits,
+    /// Probe bits.
+    pub probe_bits: ProbeBits,
     /// Challenges timed (all chains).
     pub rounds: usize,
     /// Mean plots passing the filter per challenge.
@@ -111,22 +116,32 @@ pub struct FarmBenchReport {
     pub open_fds: u64,
 }
 
-/// Runs the benchmark (blocking; starts its own runtime with two worker threads).
+/// Runs the benchmark (blocking; starts its own runtime with two worker threads); `make_plot`
+/// makes the plots the directory does not hold yet.
 pub fn run_farm_bench(
     opts: &FarmBenchOptions,
+    make_plot: MakePlot<'_>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<FarmBenchReport, BenchError> {
-    let plots = Arc::new(BenchPlots::open(&opts.dir, opts.k, opts.plots, progress)?);
+    let plots = Arc::new(BenchPlots::open(
+        &opts.dir, opts.k, opts.plots, make_plot, progress,
+    )?);
     let raw_read_us = median_pread_us(&plots.paths, opts.raw_samples.max(1))?;
     let rt = bench_runtime()?;
     // Warm-up: fault the plots' pages into the mappings (steady state of a running farmer).
     warm_mappings(&rt, &plots, opts.warmup_rounds);
-    let lookup_us = median_lookup_us(&plots, opts.raw_samples.max(1), 0);
+    let lookup_us = median_lookup_us(
+        &plots,
+        opts.raw_samples.max(1),
+        FilterBits::NONE,
+        opts.probe_bits,
+    );
     let samples = rt.block_on(async {
         let mut tasks = Vec::new();
         for c in 0..opts.chains {
             let plots = Arc::clone(&plots);
-            let (rounds, interval, filter_bits) = (opts.rounds, opts.interval, opts.filter_bits);
+            let (rounds, interval) = (opts.rounds, opts.interval);
+            let (filter_bits, probe_bits) = (opts.filter_bits, opts.probe_bits);
             tasks.push(tokio::spawn(async move {
                 let mut out = Vec::with_capacity(rounds);
                 for r in 0..rounds {
@@ -134,7 +149,7 @@ pub fn run_farm_bench(
                     tokio::time::sleep(pause).await;
                     let ch = bench_challenge(c as u64, r as u64);
                     let t = Instant::now();
-                    let o = round(&plots, ch, filter_bits).await;
+                    let o = round(&plots, ch, filter_bits, probe_bits).await;
                     out.push((t.elapsed(), o.passing, o.best.is_some()));
                 }
                 out
@@ -166,6 +181,7 @@ pub fn run_farm_bench(
         chains: opts.chains,
         k: opts.k,
         filter_bits: opts.filter_bits,
+        probe_bits: opts.probe_bits,
         rounds: samples.len(),
         passing_mean,
         p50_us: pct(0.5),

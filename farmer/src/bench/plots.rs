@@ -1,11 +1,11 @@
 //! The benchmark's plot set: N plots of one farmer key made once (reused by later runs), read
-//! once so the page cache is warm, and opened through the farmer's own [`PlotSet`].
+//! once so the page cache is warm, and opened through the farmer's own [`PlotSet`]. The farmer
+//! does not link the plotter: whoever runs the benchmark passes the function that makes a plot.
 
 use super::memory::{open_fds, rss, Rss};
 use super::raw_read::warm;
 use super::BenchError;
 use crate::plots::{PlotDir, PlotSet, PlotSnapshot, ReaderOpener};
-use masspoc_plotter::{plot, NoProgress, PlotRequest};
 use masspoc_proof::{FarmerPublicKey, PlotSeed, K};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,12 +14,21 @@ use std::sync::Arc;
 /// The fixed farmer key of benchmark plots.
 pub const BENCH_FARMER: FarmerPublicKey = FarmerPublicKey([0xbe; 32]);
 
-/// Makes (or finds, from an earlier run) plot `i` of the benchmark set.
-pub fn ensure_plot(dir: &Path, k: K, i: usize) -> Result<PathBuf, BenchError> {
+/// Makes (or finds, from an earlier run) the plot of [`BENCH_FARMER`], a k and a seed in a
+/// directory, and returns its path (`masspoc_plotter::plot` behind a closure).
+pub type MakePlot<'a> = &'a dyn Fn(
+    &Path,
+    FarmerPublicKey,
+    K,
+    PlotSeed,
+) -> Result<PathBuf, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The seed of plot `i` of the benchmark set.
+#[must_use]
+pub fn bench_seed(i: usize) -> PlotSeed {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
-    let req = PlotRequest::new(BENCH_FARMER, k, PlotSeed(seed), dir);
-    Ok(plot(&req, &NoProgress)?.path)
+    PlotSeed(seed)
 }
 
 /// The benchmark's plots, open and warm.
@@ -41,18 +50,20 @@ pub struct BenchPlots {
 }
 
 impl BenchPlots {
-    /// Makes (or reuses) `n` plots of parameter `k` in `dir`, reads them once (warm page cache)
-    /// and opens them; `progress(done, n)` is called after each plot is ready.
+    /// Makes (with `make_plot`) or reuses `n` plots of parameter `k` in `dir`, reads them once
+    /// (warm page cache) and opens them; `progress(done, n)` is called after each plot is ready.
     pub fn open(
         dir: &Path,
         k: u8,
         n: usize,
+        make_plot: MakePlot<'_>,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self, BenchError> {
         let k = K::new(k).map_err(|e| BenchError::Open(e.to_string()))?;
         let mut paths = Vec::with_capacity(n);
         for i in 0..n {
-            paths.push(ensure_plot(dir, k, i)?);
+            let path = make_plot(dir, BENCH_FARMER, k, bench_seed(i)).map_err(BenchError::Plot)?;
+            paths.push(path);
             progress(i + 1, n);
         }
         let plot_bytes = warm(&paths)?;

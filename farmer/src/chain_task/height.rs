@@ -8,7 +8,7 @@
 use super::submit::submit_candidate;
 use super::{ChainContext, Received, MAX_CATCH_UP_SLOTS};
 use crate::lookup::{run_round, BestProof};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use masspoc_verifier::rules::earliest_timestamp;
 use masspoc_verifier::{deadline_ms, derive_challenge, Slot};
 use std::sync::atomic::Ordering::Relaxed;
@@ -53,7 +53,9 @@ pub(crate) async fn farm_height(
                 "the bridge's challenge differs from the chain rules' derivation; using the rules'");
         }
     }
-    let filter_bits = ctx.filter_override.unwrap_or(u32::from(w.filter_bits));
+    let filter_bits = ctx.filter_override.unwrap_or(w.filter_bits);
+    // The single index z until the chain rules carry a probe window.
+    let probe_bits = ProbeBits::NONE;
     let slot_ms = w.slot_ms.max(1);
     let mut best: Option<Candidate> = None;
     let mut slot: u32 = 0;
@@ -76,7 +78,7 @@ pub(crate) async fn farm_height(
                 height.0,
                 Slot(slot),
                 challenge,
-                filter_bits,
+                (filter_bits, probe_bits),
                 difficulty,
                 w.parent_timestamp_ms,
                 slot_ms,
@@ -124,7 +126,7 @@ async fn round(
     height: u64,
     slot: Slot,
     challenge: Challenge,
-    filter_bits: u32,
+    (filter_bits, probe_bits): (FilterBits, ProbeBits),
     difficulty: u64,
     parent_ms: u64,
     slot_ms: u64,
@@ -135,6 +137,7 @@ async fn round(
         ctx.plots.dirs(),
         challenge,
         filter_bits,
+        probe_bits,
         ctx.budget,
     )
     .await;

@@ -15,6 +15,7 @@ use crate::metrics::{ChainMetrics, Metrics};
 use crate::plots::PlotSet;
 use crate::signer::Identity;
 use masspoc_api::Work;
+use masspoc_proof::FilterBits;
 use masspoc_verifier::{ChainId, HeaderHash, Height};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,7 +36,7 @@ pub struct ChainContext {
     /// The bridge serving it.
     pub client: BridgeClient,
     /// Filter bits to use instead of the chain's (testing).
-    pub filter_override: Option<u32>,
+    pub filter_override: Option<FilterBits>,
     /// The plots.
     pub plots: Arc<PlotSet>,
     /// Time budget of one round's lookups.

@@ -7,7 +7,8 @@
 use super::plan::Plan;
 use super::BestProof;
 use crate::plots::{PlotDir, PlotSnapshot};
-use masspoc_proof::Challenge;
+use masspoc_plot::error::display_chain;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -38,7 +39,8 @@ pub(crate) struct Round {
     pub dirs: Box<[Arc<PlotDir>]>,
     pub snapshot: PlotSnapshot,
     pub challenge: Challenge,
-    pub filter_bits: u32,
+    pub filter_bits: FilterBits,
+    pub probe_bits: ProbeBits,
     /// Per group: the next plot to take (an index into the group's plots).
     next: Box<[AtomicUsize]>,
     /// One slot per lookup thread.
@@ -63,7 +65,8 @@ impl Round {
         dirs: &[Arc<PlotDir>],
         snapshot: PlotSnapshot,
         challenge: Challenge,
-        filter_bits: u32,
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
     ) -> Self {
         let workers: usize = plan.groups.iter().map(|g| g.workers).sum();
         Round {
@@ -78,6 +81,7 @@ impl Round {
             snapshot,
             challenge,
             filter_bits,
+            probe_bits,
         }
     }
 
@@ -130,7 +134,7 @@ fn run_worker(round: &Round, group: usize, slot: usize) {
     let next = &round.next[group];
     // Room for about one proof per plot of this thread's share that passes the filter, taken at
     // the first proof, so later pushes do not regrow.
-    let expected = (plots.len().div_ceil(g.workers) >> round.filter_bits.min(63)) + 4;
+    let expected = (plots.len().div_ceil(g.workers) >> round.filter_bits.get()) + 4;
     let take = || {
         if round.closed.load(Ordering::Acquire) {
             return None; // the round is over (budget spent): the rest is not wanted any more
@@ -142,7 +146,9 @@ fn run_worker(round: &Round, group: usize, slot: usize) {
         let e = &round.snapshot[i];
         lock(slot).current = Some(i);
         let started = Instant::now();
-        let answer = e.plot.prove(&round.challenge, round.filter_bits);
+        let answer = e
+            .plot
+            .prove(&round.challenge, round.filter_bits, round.probe_bits);
         taken = take();
         let mut s = lock(slot);
         s.current = None;
@@ -175,7 +181,7 @@ fn run_worker(round: &Round, group: usize, slot: usize) {
                     )
                 }));
             }
-            Err(err) => s.errors.push((i, err)),
+            Err(err) => s.errors.push((i, display_chain(&err))),
         }
         if taken.is_none() {
             // This thread's last plot: its proofs are put in order here, beside the other

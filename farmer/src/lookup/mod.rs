@@ -16,7 +16,7 @@ mod tests;
 
 use crate::plots::{FoundProof, PlotDir, PlotSnapshot};
 use job::{lock, Round, Worker};
-use masspoc_proof::Challenge;
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -64,12 +64,14 @@ pub struct RoundOutcome {
     pub over_budget: bool,
 }
 
-/// Looks up `challenge` in every plot of `snapshot`, off the runtime, within `budget`.
+/// Looks up `challenge` (at `filter_bits`, over the window of `probe_bits`) in every plot of
+/// `snapshot`, off the runtime, within `budget`.
 pub async fn run_round(
     snapshot: &PlotSnapshot,
     dirs: &[Arc<PlotDir>],
     challenge: Challenge,
-    filter_bits: u32,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
     budget: Duration,
 ) -> RoundOutcome {
     let started = Instant::now();
@@ -85,6 +87,7 @@ pub async fn run_round(
         Arc::clone(snapshot),
         challenge,
         filter_bits,
+        probe_bits,
     ));
     // Whatever happens to this future (the budget, or the caller dropping it), the threads stop
     // taking plots once it is over.
@@ -123,7 +126,7 @@ pub async fn run_round(
         }
     }
     out.all = merge_best_first(found);
-    out.best = verified_best(&mut out, &challenge, filter_bits);
+    out.best = verified_best(&mut out, &challenge, filter_bits, probe_bits);
     out.elapsed = started.elapsed();
     out
 }
@@ -160,10 +163,11 @@ fn merge_best_first(mut lists: Vec<Vec<(usize, BestProof)>>) -> Vec<BestProof> {
 fn verified_best(
     out: &mut RoundOutcome,
     challenge: &Challenge,
-    filter_bits: u32,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
 ) -> Option<BestProof> {
     while let Some(first) = out.all.first() {
-        match first.found.proof.verify(challenge, filter_bits) {
+        match first.found.proof.verify(challenge, filter_bits, probe_bits) {
             Ok(_) => return Some(first.clone()),
             Err(e) => {
                 let bad = out.all.remove(0);

@@ -8,7 +8,7 @@
 
 use super::{RoundOutcome, CHUNK, MAX_STALLED_PER_DIR, MIN_CHUNK};
 use crate::plots::{PlotDir, PlotEntry, PlotSnapshot};
-use masspoc_proof::{probe, Challenge};
+use masspoc_proof::{probe, Challenge, FilterBits};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -63,7 +63,7 @@ pub(crate) fn plan(
     snapshot: &PlotSnapshot,
     dirs: &[Arc<PlotDir>],
     challenge: &Challenge,
-    filter_bits: u32,
+    filter_bits: FilterBits,
     out: &mut RoundOutcome,
 ) -> Arc<Plan> {
     // A stalled plot always counts in its directory's `stalled_lookups` (set together in
@@ -91,7 +91,7 @@ fn build(
     snapshot: &PlotSnapshot,
     dirs: &[Arc<PlotDir>],
     challenge: &Challenge,
-    filter_bits: u32,
+    filter_bits: FilterBits,
     out: &mut RoundOutcome,
 ) -> Plan {
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -101,10 +101,7 @@ fn build(
             .is_some_and(|d| d.stalled_lookups.load(Ordering::Acquire) >= MAX_STALLED_PER_DIR);
         if dir_stuck || e.stalled.load(Ordering::Acquire) {
             // Only worth a report when the plot would have been asked this round.
-            if probe(&e.info.plot_id, e.info.k, challenge)
-                .passes(filter_bits)
-                .unwrap_or(false)
-            {
+            if probe(&e.info.plot_id, e.info.k, challenge).passes(filter_bits) {
                 out.skipped.push(e.path.clone());
             }
             continue;

@@ -3,7 +3,7 @@
 //! its own plan, and proofs come best first in a fixed order.
 
 use super::*;
-use crate::plots::{PlotInfo, PlotLookup, PlotOpener, PlotSet};
+use crate::plots::{PlotInfo, PlotLookup, PlotOpener, PlotSet, ReadError};
 use masspoc_proof::{FarmerPublicKey, PlotId, PlotSeed, Proof, Quality, Score, K};
 use std::path::Path;
 use std::sync::atomic::AtomicUsize;
@@ -34,7 +34,12 @@ impl PlotLookup for Fake {
         }
     }
 
-    fn prove(&self, _: &Challenge, _: u32) -> Result<Option<Vec<FoundProof>>, String> {
+    fn prove(
+        &self,
+        _: &Challenge,
+        _: FilterBits,
+        _: ProbeBits,
+    ) -> Result<Option<Vec<FoundProof>>, ReadError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.answer {
             Answer::Now => {}
@@ -107,7 +112,8 @@ async fn a_stuck_plot_holds_up_only_itself_not_the_plots_behind_it() {
         &snap,
         set.dirs(),
         Challenge([1; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_millis(150),
     )
     .await;
@@ -127,7 +133,8 @@ async fn a_stuck_plot_holds_up_only_itself_not_the_plots_behind_it() {
         &snap,
         set.dirs(),
         Challenge([2; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_secs(5),
     )
     .await;
@@ -150,7 +157,8 @@ async fn a_panicking_lookup_ends_the_round_without_waiting_for_the_budget() {
         &snap,
         set.dirs(),
         Challenge([1; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_secs(30),
     )
     .await;
@@ -175,7 +183,8 @@ async fn a_dropped_round_stops_its_threads() {
         &snap,
         set.dirs(),
         Challenge([1; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_secs(30),
     );
     assert!(tokio::time::timeout(Duration::from_millis(30), round)
@@ -202,7 +211,8 @@ async fn a_new_snapshot_gets_its_own_plan() {
             &snap,
             set.dirs(),
             Challenge([c; 32]),
-            0,
+            FilterBits::NONE,
+            ProbeBits::NONE,
             Duration::from_secs(5),
         )
         .await;
@@ -214,7 +224,8 @@ async fn a_new_snapshot_gets_its_own_plan() {
         &set.snapshot(),
         set.dirs(),
         Challenge([9; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_secs(5),
     )
     .await;
@@ -224,7 +235,8 @@ async fn a_new_snapshot_gets_its_own_plan() {
         &snap,
         set.dirs(),
         Challenge([9; 32]),
-        0,
+        FilterBits::NONE,
+        ProbeBits::NONE,
         Duration::from_secs(5),
     )
     .await;

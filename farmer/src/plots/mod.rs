@@ -5,9 +5,11 @@ mod scan;
 mod set;
 mod source;
 
-/// A proof found in a plot, with its quality and score (the plotter's type).
-pub use masspoc_plotter::FoundProof;
-pub use reader::{is_plot_file_name, ReaderOpener, READS_PER_LOOKUP};
+/// A proof found in a plot, with its quality and score (the plot crate's type).
+pub use masspoc_plot::FoundProof;
+/// Random reads one lookup makes (the plot crate's figure).
+pub use masspoc_plot::READS_PER_LOOKUP;
+pub use reader::{is_plot_file_name, ReaderOpener};
 pub use scan::{FileKey, PlotEntry};
 pub use set::{PlotDir, PlotSet, PlotSnapshot, ScanReport};
-pub use source::{PlotInfo, PlotLookup, PlotOpener};
+pub use source::{PlotInfo, PlotLookup, PlotOpener, ReadError};

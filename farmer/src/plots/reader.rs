@@ -1,17 +1,15 @@
-//! The plotter's memory-mapped [`PlotReader`] as a farmer plot, and the opener that refuses plots
+//! The plot crate's memory-mapped [`PlotReader`] as a farmer plot, and the opener that refuses plots
 //! of another farmer key. The map is guarded: a plot truncated in place or a failing disk makes
 //! its lookups fail with the plot's path (the plot is then [`PlotLookup::is_broken`]) instead of
 //! ending the process.
 
-use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener};
-use masspoc_plotter::format::PLOT_EXT;
-use masspoc_plotter::PlotReader;
-use masspoc_proof::{probe, quality, score, Challenge, FarmerPublicKey, Proof};
+use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener, ReadError};
+use masspoc_plot::error::display_chain;
+use masspoc_plot::format::PLOT_EXT;
+use masspoc_plot::{read_candidates, PlotReader, READS_PER_LOOKUP};
+use masspoc_proof::{Challenge, FarmerPublicKey, FilterBits, ProbeBits};
 use std::path::Path;
 use std::sync::Arc;
-
-/// Random reads one [`PlotReader::lookup`] makes: superblock offsets, group offsets, entries.
-pub const READS_PER_LOOKUP: u32 = 3;
 
 impl PlotLookup for PlotReader {
     fn info(&self) -> PlotInfo {
@@ -26,33 +24,10 @@ impl PlotLookup for PlotReader {
     fn prove(
         &self,
         challenge: &Challenge,
-        filter_bits: u32,
-    ) -> Result<Option<Vec<FoundProof>>, String> {
-        let h = self.header();
-        let p = probe(&h.plot_id, h.k, challenge);
-        if !p.passes(filter_bits).map_err(|e| e.to_string())? {
-            return Ok(None);
-        }
-        let pairs = self.lookup(p.z).map_err(|e| e.to_string())?;
-        Ok(Some(
-            pairs
-                .into_iter()
-                .map(|(x, x_prime)| {
-                    let q = quality(&h.plot_id, challenge, x, x_prime);
-                    FoundProof {
-                        proof: Proof {
-                            farmer_pk: h.farmer_pk,
-                            k: h.k,
-                            plot_seed: h.plot_seed,
-                            x,
-                            x_prime,
-                        },
-                        quality: q,
-                        score: score(&q, h.k),
-                    }
-                })
-                .collect(),
-        ))
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
+    ) -> Result<Option<Vec<FoundProof>>, ReadError> {
+        read_candidates(self, self.identity(), challenge, filter_bits, probe_bits)
     }
 
     fn reads_per_lookup(&self) -> u32 {
@@ -87,7 +62,7 @@ pub(crate) fn check_owner(
 
 impl PlotOpener for ReaderOpener {
     fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
-        let reader = PlotReader::open(path).map_err(|e| e.to_string())?;
+        let reader = PlotReader::open(path).map_err(|e| display_chain(&e))?;
         check_owner(self.farmer_pk, reader.header().farmer_pk)?;
         Ok(Arc::new(reader))
     }

@@ -1,9 +1,9 @@
 //! What the farmer needs from one open plot, as a small trait so the farming loop, the tests and
-//! the benchmark can run on the plotter's memory-mapped reader, an in-memory table or a reader
-//! with injected faults alike.
+//! the benchmark can run on the plot crate's memory-mapped reader, an in-memory table or a
+//! reader with injected faults alike.
 
-pub use masspoc_plotter::FoundProof;
-use masspoc_proof::{Challenge, FarmerPublicKey, PlotId, K};
+pub use masspoc_plot::{FoundProof, ReadError};
+use masspoc_proof::{Challenge, FarmerPublicKey, FilterBits, PlotId, ProbeBits, K};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,15 +27,16 @@ pub trait PlotLookup: Send + Sync + 'static {
     fn info(&self) -> PlotInfo;
 
     /// The proofs the plot holds for `challenge`: `None` when the plot does not pass the filter,
-    /// otherwise every stored pair at the challenge's index (possibly none) with its quality and
-    /// score. Lookups confirm `F(x, x') = z`; the full proof check is left to the caller, who
-    /// runs it on the best proof only ([`crate::lookup::run_round`]). An error means the plot
-    /// could not be read.
+    /// otherwise every stored pair of the challenge's window (possibly none) with its quality
+    /// and score (the plot crate's [`masspoc_plot::read_candidates`]). Lookups confirm each
+    /// pair's F; the full proof check is left to the caller, who runs it on the best proof only
+    /// ([`crate::lookup::run_round`]). An error means the plot could not be read.
     fn prove(
         &self,
         challenge: &Challenge,
-        filter_bits: u32,
-    ) -> Result<Option<Vec<FoundProof>>, String>;
+        filter_bits: FilterBits,
+        probe_bits: ProbeBits,
+    ) -> Result<Option<Vec<FoundProof>>, ReadError>;
 
     /// How many random reads of the plot one lookup makes (for the benchmark's raw-read bound).
     fn reads_per_lookup(&self) -> u32;

@@ -3,7 +3,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use masspoc_farmer::plots::{PlotLookup, PlotOpener, ReaderOpener};
-use masspoc_plotter::{plot, NoProgress, PlotReader, PlotRequest, ReadAt};
+use masspoc_plot::{PlotReader, ReadAt};
+use masspoc_plotter::{plot, NoProgress, PlotRequest};
 use masspoc_proof::{FarmerPublicKey, PlotSeed, K};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -120,7 +121,8 @@ impl PlotOpener for StallingOpener {
                 bytes,
                 gate: Arc::clone(&self.gate),
             };
-            let r = PlotReader::from_source(Box::new(src), path).map_err(|e| e.to_string())?;
+            let r = PlotReader::from_source(Box::new(src), path)
+                .map_err(|e| masspoc_plot::error::display_chain(&e))?;
             Ok(Arc::new(r))
         } else {
             self.inner.open(path)

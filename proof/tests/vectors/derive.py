@@ -73,6 +73,37 @@ def score(u_bytes, k):
     return (neg_log2_q32(u_bytes) << 64) // (k << k)
 
 
+def all_pairs(pid, k):
+    """Every valid pair (x, x') by brute force over all of P: P(x) < 2^(k-1), P(x') = P(x) XOR mask."""
+    ps = p_all(pid, k)
+    mask = (1 << k) - 1
+    by_value = {}
+    for x, v in enumerate(ps):
+        by_value.setdefault(v, []).append(x)
+    half = 1 << (k - 1)
+    return [(x, xp) for x in range(1 << k) if ps[x] < half for xp in by_value.get(ps[x] ^ mask, [])]
+
+
+def window_vectors(pid, k, sets):
+    """DESIGN.md section 1, probe window: a proof answers a challenge with b probe bits iff
+    F(x, x') >> b == z >> b. For each (b, challenges): every pair of the window, sorted by (F, x, x'),
+    and the nearest pair below and above the window (which must be refused)."""
+    pairs = sorted((f_value(pid, k, x, xp), x, xp) for x, xp in all_pairs(pid, k))
+    out = []
+    for b, count in sets:
+        for i in range(count):
+            c = blake3(b"window challenge" + u64le(b) + u64le(i)).digest()
+            fw, z = probe(pid, k, c)
+            lo = (z >> b) << b
+            hi = lo + (1 << b) - 1
+            inside = [list(p) for p in pairs if lo <= p[0] <= hi]
+            below = [list(p) for p in pairs if p[0] < lo][-1:]
+            above = [list(p) for p in pairs if p[0] > hi][:1]
+            out.append({"challenge": c.hex(), "probe_bits": b, "z": z, "filter_word": fw,
+                        "first": lo, "last": hi, "pairs": inside, "outside": below + above})
+    return out
+
+
 def main():
     out = {"source": "proof/tests/vectors/derive.py (PyPI blake3, independent of the Rust code)", "plots": []}
     for k, pk_byte, seed_byte in [(16, 0x11, 0xA0), (20, 0x22, 0xB0)]:
@@ -118,6 +149,8 @@ def main():
             # Sanity: the documented log algorithm is close to the real logarithm.
             real = (256 - math.log2(int.from_bytes(u, "big"))) * 2**32
             assert abs(real - neg_log2_q32(u)) < 64
+        # Probe windows (b = 2 and 4 at k = 16; b = 8 at k = 20), from a brute-force list of all pairs.
+        entry["windows"] = window_vectors(pid, k, [(2, 8), (4, 8)] if k == 16 else [(8, 3)])
         out["plots"].append(entry)
     out["neg_log2_q32"] = [[h.hex(), neg_log2_q32(h)] for h in
                            [bytes(32), b"\xff" * 32, bytes([0xC0]) + bytes(31), bytes(31) + b"\x01",

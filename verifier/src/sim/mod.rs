@@ -13,7 +13,7 @@ use crate::rules::earliest_timestamp;
 use crate::state::{ChainState, SimBlock};
 use crate::types::Beacon;
 use masspoc_proof::vrf::VrfOutput;
-use masspoc_proof::{weight, FarmerPublicKey};
+use masspoc_proof::{weight, FarmerPublicKey, FilterBits};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -36,7 +36,7 @@ pub struct SimConfig {
     /// Slot delay, ms.
     pub slot_ms: u64,
     /// Filter bits.
-    pub filter_bits: u8,
+    pub filter_bits: FilterBits,
     /// Retarget window.
     pub retarget_window: u32,
     /// Propagation delay, ms: every farmer whose block is due less than this after the earliest
@@ -55,7 +55,7 @@ impl SimConfig {
             space_change: 1.0,
             target_interval_ms: 10_000,
             slot_ms: 60_000,
-            filter_bits: 0,
+            filter_bits: FilterBits::NONE,
             retarget_window: 64,
             delay_ms: 500,
         }

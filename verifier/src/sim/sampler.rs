@@ -6,7 +6,7 @@
 //! farmer keeps the pair with the highest `U` (the lowest score); the score itself comes from the
 //! real `masspoc_proof::score`.
 
-use masspoc_proof::{score, Quality, Score, K};
+use masspoc_proof::{score, FilterBits, Quality, Score, K};
 use rand::Rng;
 
 /// `e^{-1/2}`, the Poisson(1/2) probability of zero pairs (simulation only).
@@ -27,17 +27,9 @@ fn poisson_half<R: Rng>(rng: &mut R) -> u32 {
 }
 
 /// The best score one plot of parameter `k` offers for a fresh challenge, if any.
-pub fn sample_plot<R: Rng>(rng: &mut R, k: K, filter_bits: u8) -> Option<Score> {
-    if filter_bits > 0 {
-        let word: u32 = rng.gen();
-        let mask = if filter_bits >= 32 {
-            u32::MAX
-        } else {
-            (1u32 << filter_bits) - 1
-        };
-        if word & mask != 0 {
-            return None;
-        }
+pub fn sample_plot<R: Rng>(rng: &mut R, k: K, filter_bits: FilterBits) -> Option<Score> {
+    if filter_bits != FilterBits::NONE && !filter_bits.passes(rng.gen()) {
+        return None;
     }
     let n = poisson_half(rng);
     let best = (0..n)
@@ -51,7 +43,12 @@ pub fn sample_plot<R: Rng>(rng: &mut R, k: K, filter_bits: u8) -> Option<Score> 
 }
 
 /// The best score over `plots` plots of parameter `k`.
-pub fn sample_farmer<R: Rng>(rng: &mut R, k: K, plots: u32, filter_bits: u8) -> Option<Score> {
+pub fn sample_farmer<R: Rng>(
+    rng: &mut R,
+    k: K,
+    plots: u32,
+    filter_bits: FilterBits,
+) -> Option<Score> {
     (0..plots)
         .filter_map(|_| sample_plot(rng, k, filter_bits))
         .min()

@@ -5,6 +5,8 @@
 use crate::output::print_json;
 use anyhow::Context;
 use masspoc_farmer::bench::{run_farm_bench, FarmBenchOptions, FarmBenchReport};
+use masspoc_plotter::{plot, NoProgress, PlotRequest};
+use masspoc_proof::{FilterBits, ProbeBits};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,8 +33,11 @@ pub struct Args {
     #[arg(long, default_value_t = 20)]
     interval_ms: u64,
     /// Filter bits (0: every plot is looked up for every challenge).
-    #[arg(long, default_value_t = 0)]
-    filter_bits: u32,
+    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
+    filter_bits: FilterBits,
+    /// Probe bits: each lookup reads the window of 2^B indexes around the challenge's (0: one).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
+    probe_bits: ProbeBits,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -45,7 +50,6 @@ impl Args {
             self.plots > 0 && self.chains > 0 && self.rounds > 0,
             "--plots, --chains and --rounds must be at least 1"
         );
-        anyhow::ensure!(self.filter_bits <= 32, "--filter-bits must be at most 32");
         let dir = self.dir.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("masspoc-bench-farm-k{}", self.k))
         });
@@ -57,11 +61,15 @@ impl Args {
             rounds: self.rounds,
             interval: Duration::from_millis(self.interval_ms),
             filter_bits: self.filter_bits,
+            probe_bits: self.probe_bits,
             raw_samples: 20_000,
             warmup_rounds: 1000,
         };
         let quiet = self.json;
-        let report = run_farm_bench(&opts, &|done, total| {
+        let make_plot = |dir: &std::path::Path, pk, k, seed| {
+            Ok(plot(&PlotRequest::new(pk, k, seed, dir), &NoProgress)?.path)
+        };
+        let report = run_farm_bench(&opts, &make_plot, &|done, total| {
             if !quiet && (done == total || done % 10 == 0) {
                 eprintln!("plots ready: {done}/{total} in {}", dir.display());
             }
@@ -84,8 +92,8 @@ impl Args {
 
 fn print_table(r: &FarmBenchReport) {
     println!(
-        "farm benchmark: {} plots of k={}, {} chain(s), filter {} bits, {} challenges",
-        r.plots, r.k, r.chains, r.filter_bits, r.rounds
+        "farm benchmark: {} plots of k={}, {} chain(s), filter {} bits, probe {} bits, {} challenges",
+        r.plots, r.k, r.chains, r.filter_bits, r.probe_bits, r.rounds
     );
     println!("  plots passing per challenge   {:>10.1}", r.passing_mean);
     println!("  challenge → best proof p50    {:>10.1} µs", r.p50_us);

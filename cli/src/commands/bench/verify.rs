@@ -6,7 +6,7 @@ use crate::output::print_json;
 use clap::Args as ClapArgs;
 use ed25519_dalek::{Signer, SigningKey};
 use masspoc_proof::vrf::{self, VrfSecretKey};
-use masspoc_proof::{Challenge, Proof};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits, Proof};
 use masspoc_verifier::batch::{verify_headers, verify_proofs, HeaderJob};
 use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
 use masspoc_verifier::{ChainSpec, ChainState};
@@ -109,7 +109,9 @@ impl Args {
         let proofs: Vec<(Proof, Challenge)> = (0u64..200_000)
             .filter_map(|i| {
                 let c = Challenge(*blake3::hash(&i.to_le_bytes()).as_bytes());
-                farmers[0].best_proof(&c, 0).map(|(p, _)| (p, c))
+                farmers[0]
+                    .best_proof(&c, FilterBits::NONE, ProbeBits::NONE)
+                    .map(|(p, _)| (p, c))
             })
             .take(16_384)
             .collect();
@@ -135,7 +137,7 @@ impl Args {
         for _ in 0..ROUNDS {
             let r = [
                 rate(round, proofs.len(), process_cpu, || {
-                    let r = verify_proofs(&proofs, 0);
+                    let r = verify_proofs(&proofs, FilterBits::NONE, ProbeBits::NONE);
                     assert!(r.iter().all(Result::is_ok), "benchmark proofs must verify");
                 }),
                 rate(round, jobs.len(), process_cpu, || {
@@ -168,7 +170,8 @@ impl Args {
                 }),
                 rate(round, 1024, thread_cpu, || {
                     for (p, c) in proofs.iter().take(1024) {
-                        black_box(p.verify(c, 0)).expect("valid proof");
+                        black_box(p.verify(c, FilterBits::NONE, ProbeBits::NONE))
+                            .expect("valid proof");
                     }
                 }),
                 single_pool.install(|| {

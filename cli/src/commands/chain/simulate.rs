@@ -3,6 +3,7 @@
 use crate::output::print_json;
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use masspoc_proof::FilterBits;
 use masspoc_verifier::sim::{parse_farmers, run, SimConfig};
 use std::process::ExitCode;
 
@@ -28,8 +29,8 @@ pub struct Args {
     #[arg(long, default_value_t = 60_000)]
     slot_ms: u64,
     /// Filter bits.
-    #[arg(long, default_value_t = 0)]
-    filter_bits: u8,
+    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
+    filter_bits: FilterBits,
     /// Retarget window, blocks.
     #[arg(long, default_value_t = 64)]
     window: u32,

@@ -150,7 +150,12 @@ pub fn chain_params(
 ) -> anyhow::Result<Vec<ChainParams>> {
     let now_ms = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?;
     let total_weight = u128::from(weight(K::new(k)?)) * plots as u128;
-    let difficulty = difficulty_for_weight(total_weight, timing.target_ms, 0).max(1);
+    let difficulty = difficulty_for_weight(
+        total_weight,
+        timing.target_ms,
+        masspoc_proof::FilterBits::NONE,
+    )
+    .max(1);
     (1..=chains)
         .map(|i| {
             let p = ChainParams {
@@ -159,7 +164,7 @@ pub fn chain_params(
                 genesis_time_ms: now_ms,
                 target_interval_ms: timing.target_ms,
                 slot_ms: timing.slot_ms,
-                filter_bits: 0,
+                filter_bits: masspoc_proof::FilterBits::NONE,
                 min_k: 16,
                 initial_difficulty: difficulty,
                 retarget_window: 8,

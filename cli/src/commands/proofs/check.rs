@@ -3,9 +3,9 @@
 
 use super::progress::Bar;
 use crate::output::print_json;
-use masspoc_plotter::scan::checksum_table_ok;
-use masspoc_plotter::{PlotReader, ReadError};
-use masspoc_proof::Challenge;
+use masspoc_plot::error::display_chain;
+use masspoc_plot::{PlotReader, ReadError};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +23,10 @@ pub struct Args {
     /// Also verify every byte against its checksum.
     #[arg(long)]
     full: bool,
+    /// Probe bits of the sampled challenges: each asks for the window of 2^B indexes around its
+    /// z (0: z alone).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
+    probe_bits: ProbeBits,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -57,32 +61,45 @@ fn sample(plot_id: &[u8; 32], i: u64) -> Challenge {
     Challenge(*h.finalize().as_bytes())
 }
 
-fn check_one(path: &Path, challenges: u64, full: bool) -> Report {
+/// What one `check` run asks of each plot.
+#[derive(Clone, Copy)]
+struct Sampling {
+    challenges: u64,
+    probe_bits: ProbeBits,
+    full: bool,
+}
+
+fn check_one(path: &Path, s: Sampling) -> Report {
     let mut r = Report {
         path: path.to_path_buf(),
         status: "ok",
         ..Report::default()
     };
-    if let Err(e) = check_into(path, challenges, full, &mut r) {
+    if let Err(e) = check_into(path, s, &mut r) {
         r.status = "damaged";
         r.damaged_range = e.byte_range().map(|x| [x.start, x.end]);
-        r.error = Some(e.to_string());
+        r.error = Some(display_chain(&e));
     }
     r
 }
 
-fn check_into(path: &Path, challenges: u64, full: bool, r: &mut Report) -> Result<(), ReadError> {
+fn check_into(path: &Path, s: Sampling, r: &mut Report) -> Result<(), ReadError> {
+    let Sampling {
+        challenges,
+        probe_bits,
+        full,
+    } = s;
     let reader = PlotReader::open(path)?;
     let h = reader.header();
     r.plot_id = Some(h.plot_id.to_hex());
     r.k = Some(h.k.get());
     r.pairs = Some(h.pair_count);
-    checksum_table_ok(&reader)?;
+    reader.checksum_table()?;
     let mut total_us = 0f64;
     for i in 0..challenges {
         let c = sample(h.plot_id.as_bytes(), i);
         let t = Instant::now();
-        let found = reader.prove(&c, 0)?;
+        let found = reader.prove(&c, FilterBits::NONE, probe_bits)?;
         let us = t.elapsed().as_secs_f64() * 1e6;
         total_us += us;
         r.lookup_us_max = r.lookup_us_max.max(us);
@@ -108,11 +125,14 @@ fn check_into(path: &Path, challenges: u64, full: bool, r: &mut Report) -> Resul
 impl Args {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let reports: Vec<Report> = self
-            .plots
-            .iter()
-            .map(|p| check_one(p, self.challenges, self.full))
-            .collect();
+        let sampling = Sampling {
+            challenges: self.challenges,
+            probe_bits: self.probe_bits,
+            full: self.full,
+        };
+        let reports: Vec<Report> = self.plots.iter().map(|p| check_one(p, sampling)).collect();
+        // A window of 2^b indexes holds Poisson(2^(b-1)) pairs: P(at least one) = 1 - e^(-2^(b-1)).
+        let expected = 1.0 - (-f64::from(1u32 << self.probe_bits.get()) / 2.0).exp();
         let bad = reports.iter().any(|r| r.status != "ok");
         if self.json {
             print_json(&serde_json::json!({ "plots": reports }))?;
@@ -121,7 +141,7 @@ impl Args {
                 match &r.error {
                     Some(e) => println!("{}: DAMAGED: {e}", r.path.display()),
                     None => println!(
-                        "{}: ok, k={} pairs={} answered {}/{} ({:.1}%, expected ~39.3%), \
+                        "{}: ok, k={} pairs={} answered {}/{} ({:.1}%, expected ~{:.1}%), \
                          {} proofs verified, lookup {:.1} us mean / {:.1} us max{}",
                         r.path.display(),
                         r.k.unwrap_or(0),
@@ -129,6 +149,7 @@ impl Args {
                         r.answered,
                         r.challenges,
                         100.0 * r.share_answered,
+                        100.0 * expected,
                         r.proofs_verified,
                         r.lookup_us_mean,
                         r.lookup_us_max,

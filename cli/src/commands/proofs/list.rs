@@ -2,7 +2,7 @@
 
 use crate::output::print_json;
 use anyhow::Context;
-use masspoc_plotter::scan::{scan_dir, PlotListing, PlotStatus};
+use masspoc_plot::scan::{scan_dir, PlotListing, PlotStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

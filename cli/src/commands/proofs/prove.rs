@@ -2,8 +2,8 @@
 
 use crate::output::print_json;
 use anyhow::Context;
-use masspoc_plotter::{FoundProof, PlotReader};
-use masspoc_proof::{Challenge, ProofJson};
+use masspoc_plot::{FoundProof, PlotReader, ReadError};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits, ProofJson};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +17,12 @@ pub struct Args {
     #[arg(long, value_name = "HEX")]
     challenge: String,
     /// Filter bits (0: every plot passes).
-    #[arg(long, default_value_t = 0)]
-    filter_bits: u32,
+    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
+    filter_bits: FilterBits,
+    /// Probe bits: the challenge asks for every index sharing all but the low B bits of its z
+    /// (0: z alone).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
+    probe_bits: ProbeBits,
     /// Print `{"proofs": [...]}`.
     #[arg(long)]
     json: bool,
@@ -51,11 +55,11 @@ impl Args {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let challenge = Challenge::from_hex(&self.challenge).context("--challenge")?;
         let reader = PlotReader::open(&self.plot)?;
-        let found = match reader.prove(&challenge, self.filter_bits) {
+        let found = match reader.prove(&challenge, self.filter_bits, self.probe_bits) {
             Ok(f) => f,
-            Err(e @ masspoc_plotter::ReadError::InvalidArgument(_)) => return Err(e.into()),
+            Err(e @ ReadError::Parameter(_)) => return Err(e.into()),
             Err(e) => {
-                eprintln!("damaged plot: {e}");
+                eprintln!("damaged plot: {:#}", anyhow::Error::from(e));
                 return Ok(ExitCode::from(1));
             }
         };

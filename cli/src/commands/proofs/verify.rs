@@ -2,7 +2,7 @@
 
 use crate::output::print_json;
 use anyhow::Context;
-use masspoc_proof::{Challenge, Proof, ProofError};
+use masspoc_proof::{Challenge, FilterBits, ProbeBits, Proof, ProofError};
 use serde::Serialize;
 use serde_json::json;
 use std::process::ExitCode;
@@ -17,8 +17,12 @@ pub struct Args {
     #[arg(long, value_name = "HEX")]
     challenge: String,
     /// Filter bits (0: every plot passes).
-    #[arg(long, default_value_t = 0)]
-    filter_bits: u32,
+    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
+    filter_bits: FilterBits,
+    /// Probe bits: the challenge asks for every index sharing all but the low B bits of its z
+    /// (0: z alone).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
+    probe_bits: ProbeBits,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -31,6 +35,7 @@ struct Valid {
     plot_id: String,
     k: u8,
     z: u64,
+    f: u64,
     x: u64,
     x_prime: u64,
     quality: String,
@@ -46,6 +51,7 @@ fn reason_code(e: &ProofError) -> &'static str {
         ProofError::BadPair => "bad_pair",
         ProofError::Filter => "filter",
         ProofError::WrongIndex { .. } => "wrong_index",
+        ProofError::ProbeBitsNotBelowK { .. } => "probe_bits_not_below_k",
         _ => "invalid",
     }
 }
@@ -54,13 +60,13 @@ impl Args {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let challenge = Challenge::from_hex(&self.challenge).context("--challenge")?;
-        if self.filter_bits > 32 {
-            anyhow::bail!("--filter-bits must be at most 32");
-        }
         let result = hex::decode(self.proof.trim())
             .map_err(|e| ProofError::BadEncoding(format!("proof is not hex: {e}")))
             .and_then(|b| Proof::decode(&b))
-            .and_then(|p| p.verify(&challenge, self.filter_bits).map(|v| (p, v)));
+            .and_then(|p| {
+                p.verify(&challenge, self.filter_bits, self.probe_bits)
+                    .map(|v| (p, v))
+            });
         match result {
             Ok((p, v)) => {
                 if self.json {
@@ -69,6 +75,7 @@ impl Args {
                         plot_id: v.plot_id.to_hex(),
                         k: p.k.get(),
                         z: v.z,
+                        f: v.f,
                         x: p.x,
                         x_prime: p.x_prime,
                         quality: hex::encode(v.quality.0),

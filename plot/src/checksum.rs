@@ -1,7 +1,7 @@
 //! The checksum table: BLAKE3 of every 1 MiB chunk of the superblock table, the group table and
 //! the entries (in that order), and the scrub that checks a plot against it.
 
-use crate::error::ReadError;
+use crate::error::{Corruption, ReadError};
 use crate::format::{chunk_count, Layout, Section, CHUNK_LEN};
 use crate::reader::PlotReader;
 use crate::source::ReadAt;
@@ -43,21 +43,25 @@ pub fn compute_table(src: &dyn ReadAt, layout: &Layout) -> std::io::Result<Vec<u
 }
 
 impl PlotReader {
+    /// Reads the checksum table and checks it against its hash in the header (a few KiB per GiB
+    /// of plot).
+    pub fn checksum_table(&self) -> Result<Vec<u8>, ReadError> {
+        let (_, len) = self.header().layout.section(Section::Checksums);
+        let mut table = vec![0u8; len as usize];
+        let range = self.read(Section::Checksums, 0, &mut table)?;
+        if blake3::hash(&table).as_bytes() != &self.header().checksum_table_hash {
+            return Err(self.corrupt(Section::Checksums, range, Corruption::ChecksumTable));
+        }
+        Ok(table)
+    }
+
     /// Verifies every chunk of the plot against its checksum, reading sequentially;
     /// `progress(done, total)` is called after each chunk. Reports the first damaged byte range.
     pub fn scrub(&self, mut progress: impl FnMut(u64, u64)) -> Result<(), ReadError> {
         let layout = self.header().layout;
         let all = chunks(&layout);
-        let (table_off, table_len) = layout.section(Section::Checksums);
-        let mut table = vec![0u8; table_len as usize];
-        let table_range = self.read(Section::Checksums, 0, &mut table)?;
-        if blake3::hash(&table).as_bytes() != &self.header().checksum_table_hash {
-            return Err(self.corrupt(
-                Section::Checksums,
-                table_range,
-                "checksum table does not match its hash in the header".into(),
-            ));
-        }
+        let table_off = layout.section(Section::Checksums).0;
+        let table = self.checksum_table()?;
         let total = layout.file_len();
         let mut buf = vec![0u8; CHUNK_LEN as usize];
         let mut done = 0;
@@ -70,11 +74,11 @@ impl PlotReader {
                     source,
                 })?;
             if blake3::hash(chunk).as_bytes()[..] != table[32 * i..32 * i + 32] {
-                let entry = table_off + 32 * i as u64;
+                let at = table_off + 32 * i as u64;
                 return Err(self.corrupt(
                     *section,
                     r.clone(),
-                    format!("checksum mismatch (checksum at {entry}..{})", entry + 32),
+                    Corruption::Checksum { at: at..at + 32 },
                 ));
             }
             done += r.end - r.start;

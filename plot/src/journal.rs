@@ -1,7 +1,8 @@
 //! The checkpoint journal of a plot being written: which rounds have their run files and how
 //! many superblocks of the plot file are complete. Saved atomically (write, fsync, rename).
+//! The plotter writes it; directory scans read it to list unfinished plots.
 
-use crate::error::{IoContext, PlotError};
+use crate::error::JournalError;
 use masspoc_proof::{FarmerPublicKey, PlotId, PlotSeed};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -42,35 +43,36 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Loads a journal; `Ok(None)` when there is none, [`PlotError::OldJournal`] when it was
+    /// Loads a journal; `Ok(None)` when there is none, [`JournalError::OldFormat`] when it was
     /// written in another format (checked before anything else is read from it).
-    pub fn load(path: &Path) -> Result<Option<Journal>, PlotError> {
+    pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).at(path),
+            Err(e) => return Err(io_error(path, e)),
         };
-        let bad = |detail: String| PlotError::BadJournal {
+        let parse = |source| JournalError::Parse {
             path: path.to_path_buf(),
-            detail,
+            source,
         };
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(parse)?;
         let format = value.get("format").and_then(serde_json::Value::as_u64);
         match format {
             Some(f) if f == u64::from(JOURNAL_FORMAT) => {}
             Some(f) => {
-                return Err(PlotError::OldJournal {
+                return Err(JournalError::OldFormat {
                     path: path.to_path_buf(),
                     format: f,
                     current: JOURNAL_FORMAT,
                 })
             }
-            None => return Err(bad("no format number".into())),
+            None => {
+                return Err(JournalError::NoFormat {
+                    path: path.to_path_buf(),
+                })
+            }
         }
-        serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| bad(e.to_string()))
+        serde_json::from_value(value).map(Some).map_err(parse)
     }
 
     /// For listings and resuming: a journal of this format as [`Journal::load`] reads it, or of
@@ -80,7 +82,7 @@ impl Journal {
     pub fn load_identity(path: &Path) -> Option<Journal> {
         match Journal::load(path) {
             Ok(j) => j,
-            Err(PlotError::OldJournal { format, .. }) => {
+            Err(JournalError::OldFormat { format, .. }) => {
                 #[derive(Deserialize)]
                 struct Identity {
                     plot_id: PlotId,
@@ -109,23 +111,29 @@ impl Journal {
     }
 
     /// Saves the journal atomically and durably.
-    pub fn save(&self, path: &Path) -> Result<(), PlotError> {
+    pub fn save(&self, path: &Path) -> Result<(), JournalError> {
         let tmp = path.with_extension("journal-new");
-        let mut f = std::fs::File::create(&tmp).at(&tmp)?;
-        let text = serde_json::to_string_pretty(self).map_err(|e| PlotError::BadJournal {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
-        f.write_all(text.as_bytes()).at(&tmp)?;
-        f.sync_all().at(&tmp)?;
-        std::fs::rename(&tmp, path).at(path)?;
-        sync_dir(path)
+        // A struct of integers and hex strings always serialises.
+        let text = serde_json::to_string_pretty(self).expect("a journal serialises to JSON");
+        let mut f = std::fs::File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| io_error(&tmp, e))?;
+        f.sync_all().map_err(|e| io_error(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+        sync_dir(path).map_err(|e| io_error(path, e))
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> JournalError {
+    JournalError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
 /// fsyncs the directory holding `path`, so a rename in it is durable.
-pub fn sync_dir(path: &Path) -> Result<(), PlotError> {
+pub fn sync_dir(path: &Path) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+    std::fs::File::open(dir).and_then(|d| d.sync_all())
 }

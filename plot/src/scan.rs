@@ -1,6 +1,7 @@
 //! Finding plots and unfinished plots in directories (`masspoc plots list`, stale temp files).
 
-use crate::format::{Section, PLOT_EXT};
+use crate::error::display_chain;
+use crate::format::PLOT_EXT;
 use crate::journal::Journal;
 use crate::reader::PlotReader;
 use masspoc_proof::{FarmerPublicKey, PlotId};
@@ -94,29 +95,14 @@ fn listing_of_plot(path: &Path, bytes: u64) -> PlotListing {
             l.plot_id = Some(h.plot_id);
             l.k = Some(h.k.get());
             l.farmer_pk = Some(h.farmer_pk);
-            match checksum_table_ok(&r) {
-                Ok(()) => l.status = PlotStatus::Ok,
-                Err(e) => l.detail = Some(e.to_string()),
+            match r.checksum_table() {
+                Ok(_) => l.status = PlotStatus::Ok,
+                Err(e) => l.detail = Some(display_chain(&e)),
             }
         }
-        Err(e) => l.detail = Some(e.to_string()),
+        Err(e) => l.detail = Some(display_chain(&e)),
     }
     l
-}
-
-/// Checks the checksum table against its hash in the header (a few KiB per GiB of plot).
-pub fn checksum_table_ok(r: &PlotReader) -> Result<(), crate::ReadError> {
-    let (_, len) = r.header().layout.section(Section::Checksums);
-    let mut table = vec![0u8; len as usize];
-    let range = r.read(Section::Checksums, 0, &mut table)?;
-    if blake3::hash(&table).as_bytes() != &r.header().checksum_table_hash {
-        return Err(r.corrupt(
-            Section::Checksums,
-            range,
-            "checksum table does not match its hash in the header".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Unfinished plots in `dir` (their journals), for resuming or reporting as stale.

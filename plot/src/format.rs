@@ -6,6 +6,8 @@
 //! All integers are little-endian. Entries are grouped by lookup index `z`: a superblock covers
 //! 2^16 consecutive z values and starts on a byte boundary; a group covers 2^4 z values.
 
+use crate::error::HeaderError;
+use crate::reading::PlotIdentity;
 use masspoc_proof::{FarmerPublicKey, PlotId, PlotSeed, K};
 
 /// The file magic, the first 8 bytes of every plot.
@@ -166,6 +168,17 @@ pub struct Header {
 }
 
 impl Header {
+    /// The plot's farmer key, k, seed and id.
+    #[must_use]
+    pub fn identity(&self) -> PlotIdentity {
+        PlotIdentity {
+            farmer_pk: self.farmer_pk,
+            k: self.k,
+            plot_seed: self.plot_seed,
+            plot_id: self.plot_id,
+        }
+    }
+
     /// Encodes the header, its checksum in the last 32 bytes.
     #[must_use]
     pub fn encode(&self) -> [u8; HEADER_LEN as usize] {
@@ -193,36 +206,34 @@ impl Header {
     }
 
     /// Decodes and checks a header: magic, version, checksum, k, plot id and the section layout
-    /// implied by `k` and the entry length. The error string says what is wrong.
-    pub fn decode(b: &[u8]) -> Result<Self, String> {
+    /// implied by `k` and the entry length.
+    pub fn decode(b: &[u8]) -> Result<Self, HeaderError> {
         if b.len() < HEADER_LEN as usize {
-            return Err(format!("header is {} bytes, expected 256", b.len()));
+            return Err(HeaderError::Short(b.len()));
         }
         if b[0..8] != MAGIC {
-            return Err("not a masspoc plot (bad magic)".into());
+            return Err(HeaderError::Magic);
         }
         let version = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
         if version != VERSION {
-            return Err(format!(
-                "format version {version}, this build reads {VERSION}"
-            ));
+            return Err(HeaderError::Version(version));
         }
         if blake3::hash(&b[..224]).as_bytes()[..] != b[224..256] {
-            return Err("header checksum mismatch (bytes 0..256)".into());
+            return Err(HeaderError::Checksum);
         }
-        let k = K::new(b[12]).map_err(|e| e.to_string())?;
+        let k = K::new(b[12]).map_err(|_| HeaderError::K(b[12]))?;
         if u32::from(b[13]) != G_BITS
             || u32::from(b[14]) != SUPERBLOCK_BITS
             || u64::from(b[15]) != u64::from(CHUNK_LEN.trailing_zeros())
         {
-            return Err("unsupported group, superblock or chunk size".into());
+            return Err(HeaderError::Geometry);
         }
         let bytes32 = |r: std::ops::Range<usize>| -> [u8; 32] { b[r].try_into().expect("32") };
         let farmer_pk = FarmerPublicKey(bytes32(16..48));
         let plot_seed = PlotSeed(bytes32(48..80));
         let plot_id = PlotId(bytes32(80..112));
         if masspoc_proof::derive_plot_id(&farmer_pk, k, &plot_seed) != plot_id {
-            return Err("plot id does not match farmer key, k and seed".into());
+            return Err(HeaderError::PlotId);
         }
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
         let pair_count = u64_at(112);
@@ -233,17 +244,20 @@ impl Header {
         let entries_len = sections[Section::Entries as usize].1;
         let layout = Layout::new(k, entries_len);
         if layout.sections != sections {
-            return Err("section table does not match the layout of this k".into());
+            return Err(HeaderError::SectionTable);
         }
-        let bits = entry_bits(k);
-        let min = (pair_count.checked_mul(bits).ok_or("pair count too large")?).div_ceil(8);
-        if entries_len < min || entries_len > min + superblock_count(k) {
-            return Err(format!(
-                "entry section of {entries_len} bytes cannot hold {pair_count} entries"
-            ));
+        let fits = pair_count
+            .checked_mul(entry_bits(k))
+            .map(|bits| bits.div_ceil(8))
+            .is_some_and(|min| entries_len >= min && entries_len <= min + superblock_count(k));
+        if !fits {
+            return Err(HeaderError::EntryLength {
+                entries_len,
+                pair_count,
+            });
         }
         if b[216..224].iter().any(|&x| x != 0) {
-            return Err("reserved header bytes 216..224 are not zero".into());
+            return Err(HeaderError::Reserved);
         }
         Ok(Header {
             checksum_table_hash: bytes32(184..216),

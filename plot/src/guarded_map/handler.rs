@@ -69,6 +69,7 @@ pub fn sigbus_guard_installed() -> bool {
     // SAFETY: sigaction with a null new action only reads the current one into `cur`, a zeroed
     // (valid) sigaction.
     let mut cur: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: as above: a null new action, `cur` a valid pointer.
     let rc = unsafe { libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut cur) };
     rc == 0 && cur.sa_sigaction == handler_address()
 }
@@ -85,6 +86,7 @@ fn install_now() -> io::Result<()> {
     // standard library installs its action at start-up, long before.)
     // SAFETY: reads the current action into a zeroed (valid) sigaction.
     let mut prev: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one; `prev` is a valid pointer.
     if unsafe { libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut prev) } != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -95,7 +97,9 @@ fn install_now() -> io::Result<()> {
     let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
     act.sa_sigaction = handler_address();
     act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+    // SAFETY: `act.sa_mask` is a valid, writable sigset_t.
     unsafe { libc::sigemptyset(&mut act.sa_mask) };
+    // SAFETY: `act` is a fully initialised action (see above); the old action is not wanted.
     if unsafe { libc::sigaction(libc::SIGBUS, &act, std::ptr::null_mut()) } != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -119,6 +123,8 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler; si_addr is meaningful
     // for a fault (si_code > 0), which is checked before it is used.
     let from_fault = !info.is_null() && unsafe { (*info).si_code } > 0;
+    // SAFETY: `info` is non-null and from a fault (checked in `from_fault`), so si_addr is the
+    // faulting address.
     let handled = from_fault && guard_fault(unsafe { (*info).si_addr() } as usize);
     if !handled {
         // SAFETY: called from the SIGBUS handler with the arguments it received.
