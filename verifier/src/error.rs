@@ -57,9 +57,10 @@ pub enum RejectError {
     /// The VRF proof does not verify over the challenge under the header's VRF key.
     #[error("bad vrf: {0}")]
     BadVrf(VrfError),
-    /// The farmer already used another VRF key on this branch.
-    #[error("vrf key changed: the farmer is bound to another vrf key on this branch")]
-    VrfKeyChanged,
+    /// The VRF key is not the one bound to the proof's farmer key
+    /// (`masspoc_proof::vrf::bound_vrf_public`, `docs/vrf.md`), or the farmer key has none.
+    #[error("vrf key not bound to the farmer key: {0}")]
+    VrfKeyNotBound(String),
     /// The timestamp is earlier than parent + slot delay + deadline.
     #[error("deadline not met: earliest allowed timestamp {earliest_ms} ms, got {got_ms} ms")]
     DeadlineNotMet {
@@ -103,7 +104,7 @@ impl RejectError {
             RejectError::BadProof(_) => "bad_proof",
             RejectError::WrongChallenge(_) => "wrong_challenge",
             RejectError::BadVrf(_) => "bad_vrf",
-            RejectError::VrfKeyChanged => "vrf_key_changed",
+            RejectError::VrfKeyNotBound(_) => "vrf_key_not_bound",
             RejectError::DeadlineNotMet { .. } => "deadline_not_met",
             RejectError::TooFarInFuture { .. } => "too_far_in_future",
             RejectError::BadSignature => "bad_signature",

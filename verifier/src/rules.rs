@@ -2,8 +2,8 @@
 //!
 //! [`check_header`] runs every per-header rule in the order of `docs/protocol.md` ("Validation
 //! order") and reports the first failure. Rules that need more than the parent (the retarget
-//! window, bans, the VRF key binding, fork choice) live in [`crate::state::ChainState`], which
-//! passes their results in.
+//! window, bans, fork choice) live in [`crate::state::ChainState`], which passes their results
+//! in. The VRF key binding needs nothing but the header: it is [`check_vrf_binding`].
 
 use crate::challenge::{derive_challenge, Slot};
 use crate::deadline::deadline_ms;
@@ -62,6 +62,23 @@ pub fn earliest_timestamp(parent_ms: u64, slot: Slot, slot_ms: u64, deadline: u6
         .checked_mul(slot_ms)?
         .checked_add(deadline)?
         .checked_add(parent_ms)
+}
+
+/// The VRF key binding: `vrf_pk` must be `bound_vrf_public(proof.farmer_pk)`, the one VRF key
+/// anyone derives from the farmer key alone (`docs/vrf.md`), so a farmer cannot choose among VRF
+/// outputs for a challenge, on its first block of a branch or any other.
+pub fn check_vrf_binding(header: &Header) -> Result<(), RejectError> {
+    match vrf::bound_vrf_public(&header.proof.farmer_pk) {
+        Ok(bound) if bound == header.vrf_pk => Ok(()),
+        Ok(bound) => Err(RejectError::VrfKeyNotBound(format!(
+            "the header carries {}, the farmer key {} is bound to {bound}",
+            header.vrf_pk, header.proof.farmer_pk
+        ))),
+        Err(e) => Err(RejectError::VrfKeyNotBound(format!(
+            "the farmer key {} has no bound vrf key ({e})",
+            header.proof.farmer_pk
+        ))),
+    }
 }
 
 /// Chain id, height, parent link and difficulty.
@@ -174,6 +191,7 @@ pub fn check_header_unsigned(
     expected_difficulty: u64,
     now_ms: Option<u64>,
 ) -> Result<CheckedHeader, RejectError> {
+    check_vrf_binding(header)?;
     check_link(header, parent, spec, expected_difficulty)?;
     let challenge = header_challenge(header, parent);
     let proof = check_proof(header, &challenge, spec)?;

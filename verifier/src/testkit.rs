@@ -14,7 +14,7 @@ use crate::types::{HeaderHash, Height, PayloadRoot};
 use ed25519_dalek::{Signer, SigningKey};
 use masspoc_plot::reading::{read_candidates, PairIndex, PlotIdentity};
 use masspoc_plot::ReadError;
-use masspoc_proof::vrf::{self, derive_vrf_seed, VrfSecretKey};
+use masspoc_proof::vrf::{self, VrfSecretKey};
 use masspoc_proof::{
     f_many, p_fill, Challenge, FarmerPublicKey, FilterBits, PlotSeed, ProbeBits, Proof, Score,
     Window, K,
@@ -109,12 +109,13 @@ pub struct Candidate {
 }
 
 impl TestFarmer {
-    /// A farmer whose signing key is the ed25519 key of `seed`, VRF key derived from `seed`, and
-    /// one plot per entry of `ks` (plot seeds derived from `seed`).
+    /// A farmer whose signing key is the ed25519 key of `seed`, VRF key the one bound to it
+    /// ([`vrf::bound_vrf_secret`]), and one plot per entry of `ks` (plot seeds derived from
+    /// `seed`).
     #[must_use]
     pub fn new(seed: [u8; 32], ks: &[u8]) -> TestFarmer {
         let signing = SigningKey::from_bytes(&seed);
-        let vrf = VrfSecretKey::from_seed(&derive_vrf_seed(&seed));
+        let vrf = vrf::bound_vrf_secret(&seed);
         let pk = FarmerPublicKey(signing.verifying_key().to_bytes());
         let plots = ks
             .iter()

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{farmers, header_on, spec};
+use masspoc_proof::vrf::{self, VrfSecretKey};
 use masspoc_verifier::header::HEADER_LEN;
 use masspoc_verifier::{ChainParams, ChainSpec, ChainState, Header, Height, RejectError, Slot};
 
@@ -185,22 +186,79 @@ fn banned_key() {
     assert!(state.accept_header(&h, None).is_ok());
 }
 
+/// The header `h` with a VRF key chosen freely (the RFC 8032 key of `sk_seed`) and a valid VRF
+/// proof under it over the header's own challenge, re-signed by its farmer: everything valid but
+/// the binding.
+fn with_free_vrf_key(state: &ChainState, h: &Header, sk_seed: u8) -> Header {
+    let other = VrfSecretKey::from_seed(&[sk_seed; 32]);
+    let beta = state.node(&h.prev_hash).unwrap().beta;
+    let c = masspoc_verifier::derive_challenge(&h.chain_id, h.height, h.slot, &beta);
+    let mut g = *h;
+    g.vrf_pk = other.public();
+    g.vrf_proof = vrf::prove(&other, c.as_bytes());
+    assert!(vrf::verify(&g.vrf_pk, c.as_bytes(), &g.vrf_proof).is_ok());
+    resign(g)
+}
+
+/// The grinding attack of issue 11: one proof and timestamp, two freely chosen VRF keys, two
+/// different next challenges. Both are refused at height 1 (the farmer's first header on the
+/// branch, where a per-branch rule has nothing to compare with) and deeper, while the honest
+/// header with the bound key is accepted.
 #[test]
-fn vrf_key_changed_on_a_branch() {
-    let (mut state, h) = fresh();
-    state.accept_header(&h, None).unwrap();
+fn freely_chosen_vrf_keys_are_refused_at_height_one_and_deeper() {
     let f = &farmers()[0];
-    let mut next = header_on(&state, f, &h.hash(), 2);
-    // Same farmer key, another VRF key: refused on this branch.
-    let other = masspoc_proof::vrf::VrfSecretKey::from_seed(&[99; 32]);
-    let beta = state.node(&h.hash()).unwrap().beta;
-    let c = masspoc_verifier::derive_challenge(&next.chain_id, next.height, next.slot, &beta);
-    next.vrf_pk = other.public();
-    next.vrf_proof = masspoc_proof::vrf::prove(&other, c.as_bytes());
-    assert_eq!(
-        reject(&mut state, &resign(next)),
-        RejectError::VrfKeyChanged
-    );
+    let mut state = ChainState::new(spec());
+    let mut parent = state.best().hash;
+    for height in 1..=4u8 {
+        let honest = header_on(&state, f, &parent, height);
+        let a = with_free_vrf_key(&state, &honest, 91);
+        let b = with_free_vrf_key(&state, &honest, 92);
+        assert_eq!((a.proof, a.timestamp_ms), (b.proof, b.timestamp_ms));
+        assert_ne!(
+            vrf::proof_to_hash(&a.vrf_proof).unwrap(),
+            vrf::proof_to_hash(&b.vrf_proof).unwrap(),
+            "two keys, two outputs: the choice the binding takes away"
+        );
+        for forged in [a, b] {
+            let e = reject(&mut state, &forged);
+            assert_eq!(e.code(), "vrf_key_not_bound", "height {height}: {e}");
+            // The same header checked alone, as `verify-header` does: no state needed.
+            assert!(matches!(
+                masspoc_verifier::rules::check_vrf_binding(&forged),
+                Err(RejectError::VrfKeyNotBound(_))
+            ));
+        }
+        assert_eq!(
+            Ok(honest.vrf_pk),
+            vrf::bound_vrf_public(&honest.farmer()),
+            "the honest header carries the bound key"
+        );
+        assert!(state.accept_header(&honest, None).unwrap().best);
+        parent = honest.hash();
+    }
+}
+
+/// Another farmer's bound key is not this farmer's: refused too.
+#[test]
+fn another_farmers_bound_vrf_key_is_refused() {
+    let (mut state, h) = fresh();
+    let theirs = vrf::bound_vrf_secret(&[2; 32]);
+    let beta = state.best().beta;
+    let c = masspoc_verifier::derive_challenge(&h.chain_id, h.height, h.slot, &beta);
+    let mut g = h;
+    g.vrf_pk = theirs.public();
+    g.vrf_proof = vrf::prove(&theirs, c.as_bytes());
+    assert_eq!(reject(&mut state, &resign(g)).code(), "vrf_key_not_bound");
+}
+
+/// The binding comes before the link checks in the validation order: a header for another chain
+/// with an unbound key is refused for its key.
+#[test]
+fn the_binding_is_checked_before_the_chain_id() {
+    let (mut state, h) = fresh();
+    let mut g = with_free_vrf_key(&state, &h, 93);
+    g.chain_id.0[0] ^= 1;
+    assert_eq!(reject(&mut state, &resign(g)).code(), "vrf_key_not_bound");
 }
 
 #[test]

@@ -6,8 +6,8 @@
 //! - files are created 0600 and never overwritten; loading refuses a file that group or others can
 //!   read;
 //! - [`FarmerKey`] zeroizes its secret on drop and never shows it in `Debug` or in errors;
-//! - the VRF key is derived from the seed under its own domain tag
-//!   ([`masspoc_proof::vrf::derive_vrf_seed`]), never the signing key itself.
+//! - the VRF key is the one bound to the farmer key ([`masspoc_proof::vrf::bound_vrf_secret`]):
+//!   derived from the seed, never the signing key itself, and not stored (old key files work).
 
 mod crypt;
 mod format;
@@ -21,7 +21,7 @@ pub use crypt::KdfParams;
 use crate::error::KeyError;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use format::Secret;
-use masspoc_proof::vrf::{derive_vrf_seed, VrfSecretKey};
+use masspoc_proof::vrf::{bound_vrf_secret, VrfSecretKey};
 use masspoc_proof::FarmerPublicKey;
 use rand_core::{OsRng, RngCore};
 use secure_file::ReadError;
@@ -68,12 +68,12 @@ impl FarmerKey {
         FarmerPublicKey(self.signing.verifying_key().to_bytes())
     }
 
-    /// The VRF secret key: `VrfSecretKey::from_seed(derive_vrf_seed(seed))` (`docs/vrf.md`).
+    /// The VRF secret key bound to this farmer key: `bound_vrf_secret(seed)`, whose public key
+    /// every verifier derives from `farmer_pk` alone (`docs/vrf.md`).
     #[must_use]
     pub fn vrf_secret(&self) -> VrfSecretKey {
         let seed = Zeroizing::new(self.signing.to_bytes());
-        let vrf_seed = Zeroizing::new(derive_vrf_seed(&seed));
-        VrfSecretKey::from_seed(&vrf_seed)
+        bound_vrf_secret(&seed)
     }
 
     /// Reads a key file. An encrypted file needs `passphrase`; a clear one ignores it. Refuses a

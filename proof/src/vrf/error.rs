@@ -25,6 +25,16 @@ pub enum VrfError {
     /// forged or altered proof.
     #[error("proof does not verify for this public key and alpha")]
     InvalidProof,
+    /// A secret scalar that is not canonical (`>= L`) or is zero ([`super::VrfSecretKey::from_scalar`]).
+    #[error("secret scalar is not canonical (>= L) or is zero")]
+    InvalidSecretScalar,
+    /// The farmer key is not the canonical encoding of an edwards25519 point, so no VRF key is
+    /// bound to it ([`super::bound_vrf_public`]).
+    #[error("farmer key is not a canonical encoding of an edwards25519 point")]
+    InvalidFarmerKey,
+    /// The farmer key is a point of small order, so no VRF key is bound to it.
+    #[error("farmer key is a small-order point")]
+    SmallOrderFarmerKey,
     /// A hex or length error in an encoded key, proof or output.
     #[error("bad encoding: {0}")]
     BadEncoding(String),

@@ -1,5 +1,5 @@
-//! VRF keys: the RFC 8032 expansion of a 32-byte secret, the validated public key, and the
-//! masspoc derivation of the VRF secret from a farmer's seed.
+//! VRF keys: the RFC 8032 expansion of a 32-byte secret, a key from a scalar and a nonce key
+//! (what a farmer's bound key is, `super::binding`), and the validated public key.
 
 use super::error::VrfError;
 use super::suite::{point_to_string, string_to_point};
@@ -10,22 +10,11 @@ use sha2::{Digest, Sha512};
 use std::fmt;
 use zeroize::Zeroize;
 
-/// Domain tag of the VRF key derivation (`docs/vrf.md`).
-pub const VRF_KEY_CONTEXT: &str = "masspoc/v1/vrf-key";
-
-/// The VRF secret seed of a farmer: `blake3::derive_key("masspoc/v1/vrf-key", farmer_seed)`.
+/// A VRF secret key: the secret scalar `x`, the nonce key and the public key `x·B`.
 ///
-/// The VRF key is derived from the farmer's 32-byte secret seed under its own domain tag, so it is
-/// never the signing key itself, and knowing one of the two secret scalars tells nothing about the
-/// other. Pass the result to [`VrfSecretKey::from_seed`].
-#[must_use]
-pub fn derive_vrf_seed(farmer_seed: &[u8; 32]) -> [u8; 32] {
-    blake3::derive_key(VRF_KEY_CONTEXT, farmer_seed)
-}
-
-/// A VRF secret key: the RFC 8032 §5.1.5 expansion of a 32-byte secret `SK`.
-///
-/// Holds the secret scalar `x`, the nonce key (second half of `SHA512(SK)`) and the public key.
+/// Made by the RFC 8032 §5.1.5 expansion of a 32-byte secret `SK` ([`VrfSecretKey::from_seed`],
+/// what RFC 9381's examples use), or from a scalar and a nonce key ([`VrfSecretKey::from_scalar`];
+/// a farmer's key is [`super::bound_vrf_secret`]).
 /// Zeroized on drop; `Debug` shows only the public key.
 #[derive(Clone)]
 pub struct VrfSecretKey {
@@ -46,13 +35,30 @@ impl VrfSecretKey {
         let x = Scalar::from_bytes_mod_order(clamped);
         let mut nonce_key = [0u8; 32];
         nonce_key.copy_from_slice(&h[32..]);
-        let public = VrfPublicKey(point_to_string(&(ED25519_BASEPOINT_TABLE * &x)));
+        let key = Self::from_parts(x, &nonce_key);
         h.zeroize();
         lower.zeroize();
         clamped.zeroize();
+        nonce_key.zeroize();
+        key
+    }
+
+    /// A key from its secret scalar (32 bytes little-endian, canonical: below the group order
+    /// `L`, and not zero) and the 32-byte nonce key that RFC 9381 §5.4.2.2 hashes with `H` to
+    /// make each proof's nonce (in an RFC 8032 key, the second half of `SHA512(SK)`).
+    pub fn from_scalar(scalar: &[u8; 32], nonce_key: &[u8; 32]) -> Result<Self, VrfError> {
+        let x = Option::<Scalar>::from(Scalar::from_canonical_bytes(*scalar))
+            .filter(|x| *x != Scalar::ZERO)
+            .ok_or(VrfError::InvalidSecretScalar)?;
+        Ok(Self::from_parts(x, nonce_key))
+    }
+
+    /// The key of scalar `x` and `nonce_key`; the public key is `x·B`.
+    pub(super) fn from_parts(x: Scalar, nonce_key: &[u8; 32]) -> Self {
+        let public = VrfPublicKey(point_to_string(&(ED25519_BASEPOINT_TABLE * &x)));
         VrfSecretKey {
             x,
-            nonce_key,
+            nonce_key: *nonce_key,
             public,
         }
     }

@@ -192,21 +192,6 @@ fn secret_key_debug_redacts_the_secret() {
     assert!(!shown.contains(&hex::encode(sk.x.as_bytes())));
 }
 
-#[test]
-fn vrf_seed_is_domain_separated_from_the_farmer_seed() {
-    let farmer_seed = [42u8; 32];
-    let vrf_seed = derive_vrf_seed(&farmer_seed);
-    assert_ne!(vrf_seed, farmer_seed);
-    assert_eq!(
-        vrf_seed,
-        blake3::derive_key("masspoc/v1/vrf-key", &farmer_seed)
-    );
-    assert_ne!(
-        VrfSecretKey::from_seed(&vrf_seed).public(),
-        VrfSecretKey::from_seed(&farmer_seed).public()
-    );
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -5,11 +5,17 @@ It re-implements DESIGN.md section 1 from the text, on the PyPI `blake3` package
 BLAKE3 bindings; `pip install blake3`), and writes proof_vectors.json next to this file.
 Run: python3 proof/tests/vectors/derive.py   (the Rust test `known_answers` reads the JSON).
 Nothing here imports or runs the Rust code.
+
+It also writes vrf_binding_vectors.json: the VRF key bound to a farmer key (docs/vrf.md), from
+RFC 8032 key generation and point arithmetic written in pure Python (ed25519_ref.py, hashlib and
+integers only), read by the Rust test `vrf_binding`.
 """
+import hashlib
 import json
 import math
 import os
 from blake3 import blake3
+import ed25519_ref as ed
 
 
 def le64(b):
@@ -156,6 +162,54 @@ def main():
                            [bytes(32), b"\xff" * 32, bytes([0xC0]) + bytes(31), bytes(31) + b"\x01",
                             blake3(b"q1").digest(), bytes(20) + blake3(b"q2").digest()[:12]]]
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proof_vectors.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print("wrote", path)
+    binding_vectors()
+
+
+def bound_vrf_public(farmer_pk):
+    """docs/vrf.md: point_to_string(A + t*B), t = SHA-512("masspoc/v1/vrf-tweak" || farmer_pk) mod L."""
+    a = ed.decode(farmer_pk)
+    if a is None:
+        return None, "invalid"
+    if ed.small_order(a):
+        return None, "small_order"
+    t = int.from_bytes(hashlib.sha512(b"masspoc/v1/vrf-tweak" + farmer_pk).digest(), "little") % ed.L
+    return ed.encode(ed.add(a, ed.mul(t, ed.B))), t
+
+
+def binding_vectors():
+    ed.self_check()
+    out = {"source": "proof/tests/vectors/derive.py + ed25519_ref.py (hashlib, PyPI blake3; independent of the Rust code)",
+           "farmers": [], "keys": []}
+    seeds = [bytes(32), bytes([0x42] * 32), bytes(range(32)), blake3(b"binding seed").digest()]
+    for seed in seeds:
+        farmer_pk, a = ed.ed25519_public(seed)
+        vrf_pk, t = bound_vrf_public(farmer_pk)
+        x = (a + t) % ed.L
+        assert ed.encode(ed.mul(x, ed.B)) == vrf_pk
+        nonce_key = blake3(seed, derive_key_context="masspoc/v1/vrf-nonce").digest()
+        alpha = blake3(b"binding alpha" + seed).digest()
+        pi, beta = ed.vrf_prove(x, nonce_key, alpha)
+        out["farmers"].append({
+            "seed": seed.hex(), "farmer_pk": farmer_pk.hex(), "tweak": t.to_bytes(32, "little").hex(),
+            "vrf_pk": vrf_pk.hex(), "vrf_scalar": x.to_bytes(32, "little").hex(), "nonce_key": nonce_key.hex(),
+            "alpha": alpha.hex(), "pi": pi.hex(), "beta": beta.hex(),
+        })
+    # Keys that are not plain ed25519 public keys: a point of order 8 (refused), a mixed-order key
+    # (farmer_pk + that point: accepted, its own bound key), y = p (non-canonical), y = 2 (off the curve).
+    t8 = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+    assert ed.small_order(ed.decode(t8)) and not ed.equal(ed.mul(4, ed.decode(t8)), ed.IDENTITY)
+    mixed = ed.encode(ed.add(ed.decode(bytes.fromhex(out["farmers"][1]["farmer_pk"])), ed.decode(t8)))
+    y_is_p = (2**255 - 19).to_bytes(32, "little")
+    y_is_2 = (2).to_bytes(32, "little")
+    for pk in [t8, mixed, y_is_p, y_is_2]:
+        vrf_pk, why = bound_vrf_public(pk)
+        out["keys"].append({"farmer_pk": pk.hex(), "vrf_pk": vrf_pk.hex() if vrf_pk else None,
+                            "refused": None if vrf_pk else why})
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vrf_binding_vectors.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

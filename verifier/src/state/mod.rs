@@ -1,7 +1,8 @@
 //! `ChainState`: the block tree of one chain instance, its best tip, bans and reorgs.
 //!
-//! Accepting a header runs the stateful rules (known parent, ban, VRF key binding, retarget) and
-//! then the pure per-header rules of [`crate::rules`]; fork choice is [`node::compare_tips`].
+//! Accepting a header runs the stateful rules (known parent, ban, retarget) and then the pure
+//! per-header rules of [`crate::rules`] (the VRF key binding among them: it needs no state);
+//! fork choice is [`node::compare_tips`].
 
 mod ban;
 mod unchecked;
@@ -18,9 +19,7 @@ use crate::types::{HeaderHash, Height};
 pub use node::{compare_tips, Node};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use masspoc_proof::vrf::VrfPublicKey;
 use masspoc_proof::FarmerPublicKey;
 
 /// What happened to the best chain when a block was accepted.
@@ -77,7 +76,6 @@ impl ChainState {
             farmer: None,
             beta: g.beta,
             header: None,
-            bindings: Arc::default(),
         };
         ChainState {
             spec,
@@ -194,8 +192,8 @@ impl ChainState {
         self.bans.get(farmer).copied()
     }
 
-    /// The stateful checks of a header: known parent, height, ban, VRF key binding. Returns the parent and
-    /// the difficulty the pure rules need.
+    /// The stateful checks of a header: known parent, height, ban. Returns the parent and the
+    /// difficulty the pure rules need.
     pub fn prepare(&self, header: &Header) -> Result<(ParentInfo, u64), RejectError> {
         let parent = self
             .nodes
@@ -213,7 +211,6 @@ impl ChainState {
                 return Err(RejectError::BannedKey { from: from.0 });
             }
         }
-        check_binding(parent, &header.farmer(), &header.vrf_pk)?;
         let info = self.parent_info(&header.prev_hash).expect("parent known");
         let difficulty = self
             .next_difficulty(&header.prev_hash)
@@ -241,7 +238,7 @@ impl ChainState {
 
     /// Adds a header that passed the pure rules (e.g. in a parallel batch, with the inputs
     /// [`ChainState::prepare`] gave) and applies fork choice. The stateful checks (known parent,
-    /// ban, VRF key binding) run again, since the state may have changed in between.
+    /// ban) run again, since the state may have changed in between.
     pub fn insert_checked(
         &mut self,
         header: &Header,
@@ -252,7 +249,6 @@ impl ChainState {
         }
         self.prepare(header)?;
         let parent = &self.nodes[&header.prev_hash];
-        let bindings = bind(parent, header.farmer(), header.vrf_pk);
         let node = Node {
             hash: checked.hash,
             parent: header.prev_hash,
@@ -263,7 +259,6 @@ impl ChainState {
             farmer: Some(header.farmer()),
             beta: checked.beta,
             header: Some(*header),
-            bindings,
         };
         Ok(self.insert_node(node))
     }
@@ -332,27 +327,5 @@ impl ChainState {
         self.main.truncate(n.height.0 as usize + 1);
         self.main.extend(branch.into_iter().rev());
         self.best = tip;
-    }
-}
-
-/// The VRF key binding rule: a farmer keeps the VRF key it first used on a branch.
-fn check_binding(
-    parent: &Node,
-    farmer: &FarmerPublicKey,
-    vrf_pk: &VrfPublicKey,
-) -> Result<(), RejectError> {
-    match parent.bindings.get(farmer) {
-        Some(bound) if bound != vrf_pk => Err(RejectError::VrfKeyChanged),
-        _ => Ok(()),
-    }
-}
-
-pub(crate) fn bind(parent: &Node, farmer: FarmerPublicKey, vrf_pk: VrfPublicKey) -> node::Bindings {
-    if parent.bindings.contains_key(&farmer) {
-        parent.bindings.clone()
-    } else {
-        let mut m = (*parent.bindings).clone();
-        m.insert(farmer, vrf_pk);
-        Arc::new(m)
     }
 }

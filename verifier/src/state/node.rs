@@ -2,14 +2,9 @@
 
 use crate::header::Header;
 use crate::types::{HeaderHash, Height};
-use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
+use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::FarmerPublicKey;
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// Which VRF key each farmer is bound to on a branch (shared between blocks until it changes).
-pub(crate) type Bindings = Arc<HashMap<FarmerPublicKey, VrfPublicKey>>;
 
 /// A block in the chain state (genesis included, with no farmer).
 #[derive(Debug, Clone)]
@@ -32,7 +27,6 @@ pub struct Node {
     pub beta: VrfOutput,
     /// The header itself (`None` for genesis and simulated blocks).
     pub header: Option<Header>,
-    pub(crate) bindings: Bindings,
 }
 
 /// Fork choice: `Greater` when `a` is the better tip. Heavier cumulative difficulty wins; on a tie

@@ -2,7 +2,7 @@
 //! retarget, deadline, timestamp and fork-choice rules; score and VRF output taken as given) and the
 //! look-ahead of [`crate::batch::accept_sequence`] on a scratch copy.
 
-use super::{bind, Accepted, ChainState, Node};
+use super::{Accepted, ChainState, Node};
 use crate::error::RejectError;
 use crate::header::Header;
 use crate::types::{HeaderHash, Height};
@@ -51,7 +51,6 @@ impl ChainState {
             farmer: Some(header.farmer()),
             beta,
             header: None,
-            bindings: bind(parent, header.farmer(), header.vrf_pk),
         };
         Ok(self.insert_node(node))
     }
@@ -98,7 +97,6 @@ impl ChainState {
             farmer: Some(b.farmer),
             beta: b.beta,
             header: None,
-            bindings: parent.bindings.clone(),
         };
         Ok(self.insert_node(node))
     }
