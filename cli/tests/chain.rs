@@ -1,9 +1,12 @@
 //! End-to-end: `verify-header`, `verify-chain`, `slashing verify` and `simulate` on files made
 //! by honest test farmers, with exit codes and `--json` fields scripts rely on.
 
+use masspoc_proof::vrf::{self, proof_to_hash, VrfSecretKey};
 use masspoc_verifier::evidence::EvidenceJson;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, HeaderJson};
+use masspoc_verifier::{
+    derive_challenge, Beacon, ChainParams, ChainSpec, ChainState, Evidence, HeaderJson,
+};
 use serde_json::Value;
 use std::path::Path;
 
@@ -121,7 +124,54 @@ fn verify_chain_header_and_evidence() {
     assert_eq!(code, 1);
     assert_eq!(j["reason"], "bad_signature");
 
-    // Without parameters: encoding and signature only.
+    // The grinding attack of issue 11: the same proof and timestamp with two freely chosen VRF
+    // keys (each with a valid VRF proof, re-signed) are refused for their VRF key, at height 1
+    // and deeper, with parameters or without.
+    let parent4 = write(dir.path(), "parent4.hex", &chain[3].to_hex());
+    for (h, parent_beta, parent_file) in [
+        (chain[0], state.best().beta, None),
+        (
+            chain[4],
+            proof_to_hash(&chain[3].vrf_proof).unwrap(),
+            Some(&parent4),
+        ),
+    ] {
+        let farmer = farmers
+            .iter()
+            .find(|f| f.farmer_pk() == h.farmer())
+            .unwrap();
+        for free_seed in [91u8, 92] {
+            let free = VrfSecretKey::from_seed(&[free_seed; 32]);
+            let c = derive_challenge(&h.chain_id, h.height, h.slot, &parent_beta);
+            let mut forged = h;
+            forged.vrf_pk = free.public();
+            forged.vrf_proof = vrf::prove(&free, c.as_bytes());
+            farmer.sign(&mut forged);
+            let hex = forged.to_hex();
+            let bare = ["verify-header", hex.as_str(), "--json", "--no-clock"];
+            let (code, j, out) = masspoc(&bare);
+            assert_eq!(code, 1, "{out}");
+            assert_eq!(
+                j["reason"], "vrf_key_not_bound",
+                "without parameters: {out}"
+            );
+            let mut full = bare.to_vec();
+            full.extend(["--params", params_path.as_str()]);
+            if let Some(p) = parent_file {
+                full.extend(["--parent", p.as_str()]);
+            }
+            let (code, j, out) = masspoc(&full);
+            assert_eq!(code, 1, "{out}");
+            assert_eq!(j["valid"], false);
+            assert_eq!(
+                j["reason"], "vrf_key_not_bound",
+                "height {}: {out}",
+                h.height
+            );
+        }
+    }
+
+    // Without parameters: encoding, binding and signature only.
     let (code, j, _) = masspoc(&["verify-header", &chain[7].to_hex(), "--json"]);
     assert_eq!(code, 0);
     assert!(j["scope"].as_str().unwrap().contains("signature only"));

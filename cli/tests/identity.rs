@@ -248,3 +248,31 @@ fn signing_history_export_import_and_refusal_while_held() {
         assert!(err.contains("already open in another process"), "{err}");
     }
 }
+
+/// `vrf bound` gives the key of the independent derivation (proof/tests/vectors/derive.py) and
+/// refuses a small-order farmer key.
+#[test]
+fn vrf_bound_derives_the_farmers_one_vrf_key_from_its_public_key() {
+    let dir = common::scratch();
+    let vectors: serde_json::Value = serde_json::from_str(include_str!(
+        "../../proof/tests/vectors/vrf_binding_vectors.json"
+    ))
+    .unwrap();
+    let f = &vectors["farmers"][2];
+    let out = masspoc(
+        &[
+            "vrf",
+            "bound",
+            "--farmer-pk",
+            f["farmer_pk"].as_str().unwrap(),
+            "--json",
+        ],
+        dir.path(),
+    );
+    let v = stdout_json(&out.ok());
+    assert_eq!(v["vrf_pk"], f["vrf_pk"]);
+    assert_eq!(v["tweak"], f["tweak"]);
+    let small = vectors["keys"][0]["farmer_pk"].as_str().unwrap();
+    let out = masspoc(&["vrf", "bound", "--farmer-pk", small], dir.path()).code_is(2);
+    assert!(out.stderr.contains("small-order"), "{}", out.stderr);
+}

@@ -35,7 +35,7 @@ pub trait HeaderSigner: Send + Sync + 'static {
 pub struct Identity {
     /// The farmer public key (plots of other keys are refused).
     pub farmer_pk: FarmerPublicKey,
-    /// The VRF secret key, derived from the farmer seed under its own domain tag.
+    /// The VRF secret key bound to `farmer_pk` (`masspoc_proof::vrf::bound_vrf_secret`).
     pub vrf: VrfSecretKey,
     /// The signer guarded by the signing history.
     pub signer: Arc<dyn HeaderSigner>,

@@ -31,7 +31,11 @@ fn tweak_bound_key_secret_and_proof_match_the_independent_derivation() {
         let seed = hex32(&f["seed"]);
         let farmer_pk = FarmerPublicKey(hex32(&f["farmer_pk"]));
         let dalek = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
-        assert_eq!(dalek.to_bytes(), farmer_pk.0, "ed25519 public key of the seed");
+        assert_eq!(
+            dalek.to_bytes(),
+            farmer_pk.0,
+            "ed25519 public key of the seed"
+        );
         assert_eq!(vrf_tweak(&farmer_pk), hex32(&f["tweak"]), "tweak");
         let vrf_pk = VrfPublicKey(hex32(&f["vrf_pk"]));
         assert_eq!(bound_vrf_public(&farmer_pk), Ok(vrf_pk), "bound key");

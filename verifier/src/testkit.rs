@@ -16,9 +16,10 @@ use masspoc_plot::reading::{read_candidates, PairIndex, PlotIdentity};
 use masspoc_plot::ReadError;
 use masspoc_proof::vrf::{self, VrfSecretKey};
 use masspoc_proof::{
-    f_many, p_fill, Challenge, FarmerPublicKey, FilterBits, PlotSeed, ProbeBits, Proof, Score,
-    Window, K,
+    f_many, p_fill, probe, quality, score, Challenge, FarmerPublicKey, FilterBits, PlotSeed,
+    ProbeBits, Proof, Score, Window, F_BATCH, K,
 };
+use std::ops::ControlFlow;
 
 /// Every valid pair of one plot, sorted by `(F(x, x'), x, x')` in memory; answers challenges
 /// through the plot crate's reading seam ([`read_candidates`]), like a plot file.
@@ -29,25 +30,96 @@ pub struct MemPlot {
     pairs: Vec<(u64, u64, u64)>,
 }
 
+/// No entry (end of a bucket chain).
+const NONE: u32 = u32::MAX;
+
+/// Calls `visit(x, x')` for every valid pair of a plot, in `x` order, until it breaks: the P
+/// table bucketed by value (a linked list per value), each `x` whose P has the top bit clear
+/// paired with every `x'` whose P is its complement. Linear in `2^k`; k <= 24.
+fn for_each_pair<B>(
+    plot_id: &masspoc_proof::PlotId,
+    k: K,
+    mut visit: impl FnMut(u64, u64) -> ControlFlow<B>,
+) -> Option<B> {
+    assert!(k.get() <= 24, "testkit plots are small (k <= 24)");
+    let n = k.domain() as usize;
+    let mut p = vec![0u64; n];
+    p_fill(plot_id, k, 0, &mut p, &mut Vec::new());
+    let mut head = vec![NONE; n];
+    let mut next = vec![NONE; n];
+    for (x, &v) in p.iter().enumerate() {
+        next[x] = head[v as usize];
+        head[v as usize] = x as u32;
+    }
+    for (x, &v) in p.iter().enumerate().filter(|(_, &v)| v < k.half()) {
+        let mut y = head[(v ^ k.mask()) as usize];
+        while y != NONE {
+            if let ControlFlow::Break(b) = visit(x as u64, u64::from(y)) {
+                return Some(b);
+            }
+            y = next[y as usize];
+        }
+    }
+    None
+}
+
+/// A plot kept as nothing but its identity: each lookup recomputes its P table and pairs and
+/// stops at the first pair whose `F` lies in the window of one of the given challenges (a valid
+/// proof, not necessarily the plot's best). Makes thousands of farmers cheap where a test needs
+/// many keys rather than a fair race (`tests/many_farmers.rs`). Returns the challenge's index.
+fn first_answer(
+    identity: &PlotIdentity,
+    challenges: &[Challenge],
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
+) -> Option<(usize, Proof, Score)> {
+    let (k, plot_id) = (identity.k, identity.plot_id);
+    let wanted: Vec<(Window, usize)> = challenges
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let pr = probe(&plot_id, k, c);
+            let w = probe_bits.window(k, pr.z).ok()?;
+            pr.passes(filter_bits).then_some((w, i))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut batch: Vec<(u64, u64)> = Vec::with_capacity(F_BATCH);
+    let mut f = vec![0u64; F_BATCH];
+    let mut check = |batch: &mut Vec<(u64, u64)>| {
+        f_many(&plot_id, k, batch, &mut f);
+        let found = batch.iter().zip(&f).find_map(|(&(x, x_prime), z)| {
+            let &(_, i) = wanted.iter().find(|(w, _)| w.contains(*z))?;
+            let q = quality(&plot_id, &challenges[i], x, x_prime);
+            Some((i, identity.proof(x, x_prime), score(&q, k)))
+        });
+        batch.clear();
+        found
+    };
+    for_each_pair(&plot_id, k, |x, xp| {
+        batch.push((x, xp));
+        if batch.len() < F_BATCH {
+            return ControlFlow::Continue(());
+        }
+        check(&mut batch).map_or(ControlFlow::Continue(()), ControlFlow::Break)
+    })
+    .or_else(|| check(&mut batch))
+}
+
 impl MemPlot {
-    /// Builds the plot of `farmer_pk`, `k`, `seed` (k = 16 takes a few milliseconds).
+    /// Builds the plot of `farmer_pk`, `k`, `seed` (k = 16 takes a few milliseconds; k above 24
+    /// is refused by a panic: test plots are small).
     #[must_use]
     pub fn generate(farmer_pk: FarmerPublicKey, k: K, seed: PlotSeed) -> MemPlot {
         let identity = PlotIdentity::new(farmer_pk, k, seed);
         let plot_id = identity.plot_id;
-        let mut p = vec![0u64; k.domain() as usize];
-        p_fill(&plot_id, k, 0, &mut p, &mut Vec::new());
-        let mut sorted: Vec<(u64, u64)> =
-            p.iter().enumerate().map(|(x, &v)| (v, x as u64)).collect();
-        sorted.sort_unstable();
-        let mut pairs = Vec::new();
-        for &(v, x) in sorted.iter().take_while(|(v, _)| *v < k.half()) {
-            let want = v ^ k.mask();
-            let start = sorted.partition_point(|(w, _)| *w < want);
-            for &(_, xp) in sorted[start..].iter().take_while(|(w, _)| *w == want) {
-                pairs.push((x, xp));
-            }
-        }
+        let mut pairs = Vec::with_capacity(k.domain() as usize / 2);
+        for_each_pair(&plot_id, k, |x, xp| {
+            pairs.push((x, xp));
+            ControlFlow::<()>::Continue(())
+        });
         let mut f = vec![0u64; pairs.len()];
         f_many(&plot_id, k, &pairs, &mut f);
         let mut pairs: Vec<(u64, u64, u64)> = pairs
@@ -95,6 +167,8 @@ pub struct TestFarmer {
     signing: SigningKey,
     vrf: VrfSecretKey,
     plots: Vec<MemPlot>,
+    /// Plots not stored but recomputed at each lookup ([`TestFarmer::recomputing`]).
+    recomputed: Vec<PlotIdentity>,
 }
 
 /// A block candidate: the proof, slot and earliest timestamp a farmer can offer.
@@ -114,10 +188,25 @@ impl TestFarmer {
     /// `seed`).
     #[must_use]
     pub fn new(seed: [u8; 32], ks: &[u8]) -> TestFarmer {
+        let mut f = TestFarmer::recomputing(seed, ks);
+        f.plots = f
+            .recomputed
+            .drain(..)
+            .map(|p| MemPlot::generate(p.farmer_pk, p.k, p.plot_seed))
+            .collect();
+        f
+    }
+
+    /// The same farmer, with the same plots, but storing none of them: every lookup recomputes
+    /// the plot and takes the first pair that answers one of the slots' challenges, so a
+    /// candidate is valid but not the farmer's best (for tests that need many farmer keys, not a
+    /// fair race; a few milliseconds per lookup and no memory).
+    #[must_use]
+    pub fn recomputing(seed: [u8; 32], ks: &[u8]) -> TestFarmer {
         let signing = SigningKey::from_bytes(&seed);
         let vrf = vrf::bound_vrf_secret(&seed);
         let pk = FarmerPublicKey(signing.verifying_key().to_bytes());
-        let plots = ks
+        let recomputed = ks
             .iter()
             .enumerate()
             .map(|(i, &k)| {
@@ -126,13 +215,14 @@ impl TestFarmer {
                 h.update(&seed);
                 h.update(&(i as u64).to_le_bytes());
                 let k = K::new(k).expect("testkit k in [16, 40]");
-                MemPlot::generate(pk, k, PlotSeed(*h.finalize().as_bytes()))
+                PlotIdentity::new(pk, k, PlotSeed(*h.finalize().as_bytes()))
             })
             .collect();
         TestFarmer {
             signing,
             vrf,
-            plots,
+            plots: Vec::new(),
+            recomputed,
         }
     }
 
@@ -166,11 +256,22 @@ impl TestFarmer {
         max_slots: u32,
     ) -> Option<Candidate> {
         let height = Height(parent.height.0 + 1);
-        (0..max_slots)
-            .filter_map(|s| {
-                let slot = Slot(s);
-                let c = derive_challenge(&spec.chain_id, height, slot, &parent.beta);
-                let (proof, sc) = self.best_proof(&c, spec.params.filter_bits, ProbeBits::NONE)?;
+        let challenges: Vec<Challenge> = (0..max_slots)
+            .map(|s| derive_challenge(&spec.chain_id, height, Slot(s), &parent.beta))
+            .collect();
+        let (fb, pb) = (spec.params.filter_bits, ProbeBits::NONE);
+        let stored = challenges
+            .iter()
+            .enumerate()
+            .filter_map(|(s, c)| self.best_proof(c, fb, pb).map(|(p, sc)| (s, p, sc)));
+        let recomputed = self
+            .recomputed
+            .iter()
+            .filter_map(|p| first_answer(p, &challenges, fb, pb));
+        stored
+            .chain(recomputed)
+            .filter_map(|(s, proof, sc)| {
+                let slot = Slot(u32::try_from(s).ok()?);
                 let d = deadline_ms(sc, difficulty);
                 let ts = earliest_timestamp(parent.timestamp_ms, slot, spec.params.slot_ms, d)?;
                 Some(Candidate {

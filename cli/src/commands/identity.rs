@@ -1,4 +1,4 @@
-//! Identity and safety: `keygen`, `vrf prove|verify`, `signing-history export|import`.
+//! Identity and safety: `keygen`, `vrf bound|prove|verify`, `signing-history export|import`.
 
 mod keygen;
 mod signing_history;

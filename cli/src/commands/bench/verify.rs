@@ -1,6 +1,7 @@
 //! `masspoc bench verify`: capacity proofs/s and full headers/s on all cores, beside the
 //! single-core rates of the primitives they are made of (BLAKE3 small hash, ed25519 verify, VRF
-//! verify), measured in the same run; and what those primitives predict for headers/s.
+//! verify, VRF key binding), measured in the same run; and what those primitives predict for
+//! headers/s.
 
 use crate::output::print_json;
 use clap::Args as ClapArgs;
@@ -131,9 +132,10 @@ impl Args {
         let vsk = VrfSecretKey::from_seed(&[6; 32]);
         let vpk = vsk.public();
         let pi = vrf::prove(&vsk, b"bench alpha");
+        let farmer_pk = chain[0].farmer();
         let single_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
         let round = secs / ROUNDS as f64;
-        let mut best = [Rate::default(); 8];
+        let mut best = [Rate::default(); 9];
         for _ in 0..ROUNDS {
             let r = [
                 rate(round, proofs.len(), process_cpu, || {
@@ -174,6 +176,12 @@ impl Args {
                             .expect("valid proof");
                     }
                 }),
+                // The VRF key binding: decompress farmer_pk, add the tweak times B, compress.
+                rate(round, 64, thread_cpu, || {
+                    for _ in 0..64 {
+                        black_box(vrf::bound_vrf_public(black_box(&farmer_pk))).expect("bound");
+                    }
+                }),
                 single_pool.install(|| {
                     rate(round, jobs.len(), thread_cpu, || {
                         let r = verify_headers(&jobs, &spec, None);
@@ -190,10 +198,11 @@ impl Args {
                 };
             }
         }
-        let [proofs, headers, b3, ed, ed_batch, vrf_r, proof_1, headers_1] = best;
+        let [proofs, headers, b3, ed, ed_batch, vrf_r, proof_1, binding, headers_1] = best;
         let n = threads as f64;
         // Per-core costs from the CPU time each primitive really received on one thread.
-        let per_header_s = 1.0 / vrf_r.cpu + 1.0 / ed.cpu + BLAKE3_BLOCKS_PER_HEADER / b3.cpu;
+        let per_header_s =
+            1.0 / vrf_r.cpu + 1.0 / ed.cpu + 1.0 / binding.cpu + BLAKE3_BLOCKS_PER_HEADER / b3.cpu;
         let predicted = n / per_header_s;
         let ratio = predicted / headers.wall;
         // The same comparison per CPU second the parallel run received: how much the parallel
@@ -213,6 +222,7 @@ impl Args {
                 "ed25519_verify_per_s": ed.cpu,
                 "ed25519_batch_verify_per_s": ed_batch.cpu,
                 "vrf_verify_per_s": vrf_r.cpu,
+                "vrf_binding_per_s": binding.cpu,
                 "proof_verify_single_core_per_s": proof_1.cpu,
                 "headers_single_core_per_s": headers_1.cpu,
                 "predicted_headers_per_s": predicted,
@@ -232,6 +242,7 @@ impl Args {
                 ed.cpu, ed_batch.cpu
             );
             println!("one core: VRF verify/s          {:>12.0}", vrf_r.cpu);
+            println!("one core: VRF key binding/s     {:>12.0}", binding.cpu);
             println!("one core: capacity proof/s      {:>12.0}", proof_1.cpu);
             println!("one core: headers/s             {:>12.0}", headers_1.cpu);
         }

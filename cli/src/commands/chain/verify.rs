@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use masspoc_proof::vrf::proof_to_hash;
 use masspoc_verifier::batch::accept_sequence;
-use masspoc_verifier::rules::{check_header, ParentInfo};
+use masspoc_verifier::rules::{check_header, check_vrf_binding, ParentInfo};
 use masspoc_verifier::{ChainState, Header, HeaderJson, RejectError};
 use serde_json::json;
 use std::path::PathBuf;
@@ -24,7 +24,8 @@ fn now_ms() -> u64 {
 pub struct HeaderArgs {
     /// The header: a file (binary, hex or JSON) or hex on the command line.
     header: String,
-    /// Chain parameters (JSON); without them only the encoding and the signature are checked.
+    /// Chain parameters (JSON); without them only the encoding, the VRF key binding and the
+    /// signature are checked.
     #[arg(long)]
     params: Option<PathBuf>,
     /// The parent header (file or hex); not needed at height 1 (the parent is genesis).
@@ -68,10 +69,16 @@ impl HeaderArgs {
             (Some(p), Some(spec)) => {
                 check_header(&header, p, spec, header.difficulty, now).map(Some)
             }
-            _ => header.verify_signature().map(|()| None),
+            // The VRF key binding needs nothing but the header.
+            _ => check_vrf_binding(&header)
+                .and_then(|()| header.verify_signature())
+                .map(|()| None),
         };
         let scope = match (&parent, header.height.0) {
-            (None, _) => "encoding and signature only (give --params, and --parent above height 1)",
+            (None, _) => {
+                "encoding, vrf key binding and signature only (give --params, and --parent above \
+                 height 1)"
+            }
             (Some(_), 1) => "all rules",
             (Some(_), _) => "all rules except the retarget window (use verify-chain)",
         };

@@ -1,9 +1,11 @@
-//! `masspoc vrf prove | verify`: RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI for auditors.
+//! `masspoc vrf bound | prove | verify`: the VRF key bound to a farmer key, and RFC 9381
+//! ECVRF-EDWARDS25519-SHA512-TAI for auditors.
 
 use crate::output::print_json;
 use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use masspoc_proof::vrf::{self, VrfProof, VrfPublicKey, VrfSecretKey};
+use masspoc_proof::FarmerPublicKey;
 use serde_json::json;
 use std::process::ExitCode;
 use zeroize::Zeroizing;
@@ -11,6 +13,16 @@ use zeroize::Zeroizing;
 /// `masspoc vrf …`.
 #[derive(Subcommand)]
 pub enum Command {
+    /// Bound key: print the one VRF public key a verifier accepts for a farmer key
+    /// (`bound_vrf_public`, docs/vrf.md), derived from the farmer key alone.
+    Bound {
+        /// The farmer public key (ed25519), 64 hex digits.
+        #[arg(long, value_name = "HEX")]
+        farmer_pk: String,
+        /// Print JSON: {"farmer_pk", "vrf_pk", "tweak"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Prove: print pi and beta for a 32-byte RFC 8032 secret and an alpha string.
     Prove {
         /// The 32-byte secret SK, 64 hex digits (not a farmer seed: see docs/vrf.md).
@@ -44,6 +56,7 @@ impl Command {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self {
+            Command::Bound { farmer_pk, json } => bound(&farmer_pk, json),
             Command::Prove {
                 secret,
                 alpha,
@@ -81,6 +94,20 @@ fn prove(secret: &str, alpha: &str, as_json: bool) -> anyhow::Result<ExitCode> {
         println!("pi: {pi}");
         println!("beta: {beta}");
         println!("public: {}", key.public());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bound(farmer_pk: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let pk = FarmerPublicKey::from_hex(farmer_pk).context("--farmer-pk")?;
+    let vrf_pk = vrf::bound_vrf_public(&pk)
+        .map_err(|e| anyhow!("--farmer-pk {pk} has no bound vrf key: {e}"))?;
+    let tweak = hex::encode(vrf::vrf_tweak(&pk));
+    if as_json {
+        print_json(&json!({ "farmer_pk": pk, "vrf_pk": vrf_pk, "tweak": tweak }))?;
+    } else {
+        println!("vrf_pk: {vrf_pk}");
+        println!("tweak: {tweak}");
     }
     Ok(ExitCode::SUCCESS)
 }
