@@ -1,0 +1,226 @@
+//! What travels between chain nodes (`docs/network.md`, "Messages").
+//!
+//! Gossip: one topic per hosted chain, `/masspoc/1/chain/<chain id hex>`. A message is one kind
+//! byte and the verifier's binary encoding of the thing: `0x01 ‖ header` ([`HEADER_LEN`] bytes,
+//! `Header::encode`) or `0x02 ‖ evidence` ([`EVIDENCE_LEN`] bytes, `Evidence::encode`). Its
+//! gossipsub message id is `BLAKE3(data)`, so the same header published by two nodes is one
+//! message.
+//!
+//! Sync: request-response on [`SYNC_PROTOCOL`] with JSON bodies: a [`SyncRequest`], answered
+//! by the bridge API's [`HeaderList`] (headers as the hex of their encoding).
+
+use libp2p::gossipsub::IdentTopic;
+use masspoc_api::HeaderList;
+use masspoc_verifier::evidence::EVIDENCE_LEN;
+use masspoc_verifier::{ChainId, Evidence, Header, HeaderHash, HEADER_LEN};
+use serde::{Deserialize, Serialize};
+
+/// The request-response protocol of range sync and ancestor fetches.
+pub const SYNC_PROTOCOL: &str = "/masspoc/sync/1";
+/// The identify protocol version string.
+pub const IDENTIFY_PROTOCOL: &str = "/masspoc/1";
+/// Most headers one sync answer holds.
+pub const MAX_SYNC_HEADERS: u64 = 512;
+/// Most hashes a block locator may hold (the exponential locator of a 2^64-block chain is ~80).
+pub const MAX_LOCATOR: usize = 128;
+/// Largest gossip message: the longest payload (evidence) plus its kind byte, rounded up.
+pub const MAX_GOSSIP_BYTES: usize = 4096;
+
+const _: () = assert!(
+    EVIDENCE_LEN < MAX_GOSSIP_BYTES,
+    "evidence fits a gossip message"
+);
+
+const KIND_HEADER: u8 = 0x01;
+const KIND_EVIDENCE: u8 = 0x02;
+
+/// The gossipsub topic of a chain instance.
+#[must_use]
+pub fn topic(chain: &ChainId) -> IdentTopic {
+    IdentTopic::new(format!("/masspoc/1/chain/{}", chain.to_hex()))
+}
+
+/// Something a node announces to its peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per message; commands box it"
+)]
+pub enum Announce {
+    /// A header the node accepted.
+    Header(Header),
+    /// Slashing evidence the node accepted.
+    Evidence(Evidence),
+}
+
+/// Why a gossip payload does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Empty, an unknown kind byte, or a length that is not the kind's.
+    #[error("bad gossip framing: {0}")]
+    Framing(String),
+    /// The header does not decode.
+    #[error("bad header: {0}")]
+    Header(masspoc_verifier::RejectError),
+    /// The evidence does not decode.
+    #[error("bad evidence: {0}")]
+    Evidence(masspoc_verifier::EvidenceError),
+}
+
+impl Announce {
+    /// The chain it belongs to (its gossip topic).
+    #[must_use]
+    pub fn chain(&self) -> ChainId {
+        match self {
+            Announce::Header(h) => h.chain_id,
+            Announce::Evidence(e) => e.chain_id(),
+        }
+    }
+
+    /// The gossip payload.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + EVIDENCE_LEN);
+        match self {
+            Announce::Header(h) => {
+                out.push(KIND_HEADER);
+                out.extend_from_slice(&h.encode());
+            }
+            Announce::Evidence(e) => {
+                out.push(KIND_EVIDENCE);
+                out.extend_from_slice(&e.encode());
+            }
+        }
+        out
+    }
+
+    /// Decodes a gossip payload (framing and encodings only; the rules are the sink's).
+    pub fn decode(data: &[u8]) -> Result<Announce, DecodeError> {
+        let (kind, body) = data
+            .split_first()
+            .ok_or_else(|| DecodeError::Framing("empty message".into()))?;
+        match *kind {
+            KIND_HEADER if body.len() == HEADER_LEN => Header::decode(body)
+                .map(Announce::Header)
+                .map_err(DecodeError::Header),
+            KIND_EVIDENCE if body.len() == EVIDENCE_LEN => Evidence::decode(body)
+                .map(Announce::Evidence)
+                .map_err(DecodeError::Evidence),
+            KIND_HEADER | KIND_EVIDENCE => Err(DecodeError::Framing(format!(
+                "kind {kind:#04x} with {} bytes",
+                body.len()
+            ))),
+            other => Err(DecodeError::Framing(format!("unknown kind {other:#04x}"))),
+        }
+    }
+}
+
+/// A sync request (JSON, `{"kind": "headers" | "ancestors", …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SyncRequest {
+    /// The headers of the responder's best chain after the first `locator` hash that is on it
+    /// (the locator lists the requester's best chain from its tip back to genesis), at most
+    /// `limit` (capped at [`MAX_SYNC_HEADERS`]). Empty when the responder's best chain is not
+    /// heavier than `have` (the requester's best cumulative difficulty, a decimal string).
+    Headers {
+        /// The chain.
+        chain: ChainId,
+        /// Hashes of the requester's best chain, newest first (at most [`MAX_LOCATOR`]).
+        locator: Vec<HeaderHash>,
+        /// The requester's best cumulative difficulty.
+        #[serde(with = "masspoc_api::u128_string")]
+        have: u128,
+        /// Most headers wanted.
+        limit: u64,
+    },
+    /// The header `hash` and up to `limit − 1` of its ancestors, oldest first, stopping short
+    /// of genesis and of any hash in `locator` (which the requester has): a node missing the
+    /// parent of a gossiped header asks the peer that relayed it.
+    Ancestors {
+        /// The chain.
+        chain: ChainId,
+        /// The newest header wanted.
+        hash: HeaderHash,
+        /// Most headers wanted (capped at [`MAX_SYNC_HEADERS`]).
+        limit: u64,
+        /// The requester's block locator (at most [`MAX_LOCATOR`] hashes).
+        #[serde(default)]
+        locator: Vec<HeaderHash>,
+    },
+}
+
+/// The answer to every [`SyncRequest`]: headers by ascending height.
+pub type SyncResponse = HeaderList;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
+    use masspoc_verifier::{ChainSpec, ChainState};
+
+    #[test]
+    fn gossip_payloads_round_trip_and_refuse_bad_framing() {
+        let spec = ChainSpec::new(bench_params()).unwrap();
+        let state = ChainState::new(spec.clone());
+        let farmer = TestFarmer::new([7; 32], &[16]);
+        let headers = grow_chain(&state, &[farmer], spec.genesis.hash, 1);
+        let a = Announce::Header(headers[0]);
+        let bytes = a.encode();
+        assert_eq!(bytes.len(), 1 + HEADER_LEN);
+        assert_eq!(bytes[0], 0x01);
+        assert_eq!(&bytes[1..], &headers[0].encode()[..]);
+        assert_eq!(Announce::decode(&bytes).unwrap(), a);
+        assert_eq!(a.chain(), spec.chain_id);
+        assert!(bytes.len() <= MAX_GOSSIP_BYTES);
+        assert!(matches!(
+            Announce::decode(&[]),
+            Err(DecodeError::Framing(_))
+        ));
+        assert!(matches!(
+            Announce::decode(&bytes[..bytes.len() - 1]),
+            Err(DecodeError::Framing(_))
+        ));
+        let mut other = bytes.clone();
+        other[0] = 0x09;
+        assert!(matches!(
+            Announce::decode(&other),
+            Err(DecodeError::Framing(_))
+        ));
+        let mut evidence_kind = vec![0x02];
+        evidence_kind.extend_from_slice(&[0u8; EVIDENCE_LEN]);
+        assert!(matches!(
+            Announce::decode(&evidence_kind),
+            Err(DecodeError::Evidence(_))
+        ));
+    }
+
+    #[test]
+    fn sync_requests_are_tagged_json() {
+        let r = SyncRequest::Ancestors {
+            chain: ChainId([1; 32]),
+            hash: HeaderHash([2; 32]),
+            limit: 3,
+            locator: vec![],
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["kind"], "ancestors");
+        assert_eq!(json["chain"], "01".repeat(32));
+        assert_eq!(json["hash"], "02".repeat(32));
+        assert_eq!(json["limit"], 3);
+        let h = SyncRequest::Headers {
+            chain: ChainId([1; 32]),
+            locator: vec![HeaderHash([3; 32])],
+            have: u128::MAX,
+            limit: 10,
+        };
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(json["kind"], "headers");
+        assert_eq!(json["have"], u128::MAX.to_string());
+        let back: SyncRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(back, h);
+    }
+}
