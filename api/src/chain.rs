@@ -22,6 +22,9 @@ pub struct ChainInfo {
     pub difficulty: u64,
     /// Challenge filter bits (0 to 32).
     pub filter_bits: masspoc_proof::FilterBits,
+    /// Probe window bits (0 to 16; 0 when a bridge omits it).
+    #[serde(default)]
+    pub probe_bits: masspoc_proof::ProbeBits,
     /// Target mean block interval, ms.
     pub target_interval_ms: u64,
     /// Extra delay per slot, ms.
@@ -42,6 +45,7 @@ impl ChainInfo {
             cumulative_difficulty: best.cumulative,
             difficulty: state.next_difficulty(&best.hash).unwrap_or(best.difficulty),
             filter_bits: params.filter_bits,
+            probe_bits: params.probe_bits,
             target_interval_ms: params.target_interval_ms,
             slot_ms: params.slot_ms,
         }

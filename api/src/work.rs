@@ -24,6 +24,9 @@ pub struct Work {
     pub difficulty: u64,
     /// The chain's challenge filter bits.
     pub filter_bits: masspoc_proof::FilterBits,
+    /// The chain's probe window bits (0, the single index, when a bridge omits it).
+    #[serde(default)]
+    pub probe_bits: masspoc_proof::ProbeBits,
     /// The chain's slot delay, ms.
     pub slot_ms: u64,
     /// The challenges of the first slots ([`crate::routes::WORK_SLOTS`] of them); a farmer
@@ -73,6 +76,7 @@ impl Work {
             parent_vrf_output: p.beta,
             difficulty: state.next_difficulty(parent)?,
             filter_bits: params.filter_bits,
+            probe_bits: params.probe_bits,
             slot_ms: params.slot_ms,
             challenges: (0..slots)
                 .map(|s| {

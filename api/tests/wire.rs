@@ -80,6 +80,8 @@ fn chain_list() {
         ),
         (123_456, 4, 20_000, 20_000)
     );
+    // The fixture predates the probe window: an absent `probe_bits` is the single index.
+    assert_eq!(c.probe_bits, masspoc_proof::ProbeBits::NONE);
 
     let (state, headers, _) = chain();
     let info = ChainInfo::of(state);
@@ -97,8 +99,13 @@ fn work() {
     assert_eq!(w.parent_timestamp_ms, 1_767_225_600_000);
     assert_eq!(w.parent_vrf_output, VrfOutput([0xc3; 64]));
     assert_eq!(
-        (w.difficulty, w.filter_bits.get(), w.slot_ms),
-        (123_456, 4, 20_000)
+        (
+            w.difficulty,
+            w.filter_bits.get(),
+            w.probe_bits.get(),
+            w.slot_ms
+        ),
+        (123_456, 4, 6, 20_000)
     );
     assert_eq!(
         w.challenges,

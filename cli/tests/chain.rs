@@ -29,6 +29,7 @@ fn params() -> ChainParams {
         initial_difficulty: 5_000,
         retarget_window: 8,
         max_future_drift_ms: 15_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
     }
 }
 

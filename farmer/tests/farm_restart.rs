@@ -36,9 +36,11 @@ async fn a_restarted_farmer_resends_the_header_it_signed() {
             u128::from(weight(k)) * 2,
             300,
             masspoc_proof::FilterBits::NONE,
+            masspoc_proof::ProbeBits::NONE,
         ),
         retarget_window: 100,
         max_future_drift_ms: 60_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
     };
     let (bridge, url) = MockBridge::start(vec![params]).await;
     let id = *bridge.chains.lock().unwrap().keys().next().unwrap();

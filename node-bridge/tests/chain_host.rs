@@ -25,6 +25,7 @@ fn spec(beacon: &str) -> ChainSpec {
         initial_difficulty: 2_000,
         retarget_window: 16,
         max_future_drift_ms: 15_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
     })
     .unwrap()
 }

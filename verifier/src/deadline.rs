@@ -5,7 +5,7 @@
 //! crate's `score`). The deadline is `floor(score * difficulty / 2^80)` milliseconds, saturated at
 //! `u64::MAX`; that is `(L / w) * difficulty * 2^16` ms. See `docs/protocol.md`, "Deadline".
 
-use masspoc_proof::{FilterBits, Score};
+use masspoc_proof::{FilterBits, ProbeBits, Score};
 
 /// Right shift applied to `score * difficulty`.
 pub const DEADLINE_SHIFT: u32 = 80;
@@ -28,16 +28,22 @@ pub fn deadline_ms(score: Score, difficulty: u64) -> u64 {
 pub const LN2_Q32: u128 = 2_977_044_472;
 
 /// The difficulty that gives a mean interval of `target_ms` for a total plot weight
-/// `total_weight` (sum of `k * 2^k`) at `filter_bits` (not consensus: a starting point for
-/// `initial_difficulty`, and the simulator's).
+/// `total_weight` (sum of `k * 2^k`) at `filter_bits` and `probe_bits` (not consensus: a starting
+/// point for `initial_difficulty`, and the simulator's).
 ///
-/// With `lambda = 2^-(1 + filter_bits)` proofs per plot per challenge, the best score is close to
-/// exponential with rate `lambda * ln2 * W` in units of `2^-96`, so the mean deadline is `target_ms`
-/// when `difficulty = target_ms * lambda * ln2 * W / 2^16`.
+/// With `lambda = 2^(probe_bits - 1 - filter_bits)` proofs per plot per challenge, the best score
+/// is close to exponential with rate `lambda * ln2 * W` in units of `2^-96`, so the mean deadline
+/// is `target_ms` when `difficulty = target_ms * lambda * ln2 * W / 2^16`.
 #[must_use]
-pub fn difficulty_for_weight(total_weight: u128, target_ms: u64, filter_bits: FilterBits) -> u64 {
-    let shift = 17 + filter_bits.get();
-    let x = total_weight.saturating_mul(u128::from(target_ms)) >> shift;
+pub fn difficulty_for_weight(
+    total_weight: u128,
+    target_ms: u64,
+    filter_bits: FilterBits,
+    probe_bits: ProbeBits,
+) -> u64 {
+    let x = total_weight.saturating_mul(u128::from(target_ms));
+    // x * 2^(b - 17 - f), with b <= 16 < 17: always a right shift.
+    let x = x >> (17 + filter_bits.get() - probe_bits.get());
     let d = if x >> 96 == 0 {
         (x * LN2_Q32) >> 32
     } else {
@@ -65,9 +71,19 @@ mod tests {
     #[test]
     fn difficulty_for_weight_matches_the_formula() {
         // W = 2^40, T = 2^16 ms, f = 0: 2^16 * 2^40 / 2^17 * ln2 = 2^39 * 0.6931...
-        let d = difficulty_for_weight(1 << 40, 1 << 16, FilterBits::NONE);
+        let d = difficulty_for_weight(1 << 40, 1 << 16, FilterBits::NONE, ProbeBits::NONE);
         let expected = ((1u128 << 39) * LN2_Q32) >> 32;
         assert_eq!(u128::from(d), expected);
-        assert_eq!(difficulty_for_weight(1, 1, FilterBits::NONE), 1);
+        assert_eq!(
+            difficulty_for_weight(1, 1, FilterBits::NONE, ProbeBits::NONE),
+            1
+        );
+        // A window of 2^6 indexes holds 2^5 pairs on average: 64 times the single index's rate.
+        let b6 = ProbeBits::new(6).unwrap();
+        let d6 = difficulty_for_weight(1 << 40, 1 << 16, FilterBits::NONE, b6);
+        assert_eq!(u128::from(d6), ((1u128 << 45) * LN2_Q32) >> 32);
+        let f3 = FilterBits::new(3).unwrap();
+        let d63 = difficulty_for_weight(1 << 40, 1 << 16, f3, b6);
+        assert_eq!(u128::from(d63), ((1u128 << 42) * LN2_Q32) >> 32);
     }
 }

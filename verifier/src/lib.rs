@@ -1,9 +1,11 @@
-//! masspoc-verifier: the chain rules of a masspoc PoC chain instance, batch verification, the
-//! slashing detector and the chain simulator.
+//! masspoc-verifier: the chain rules of a masspoc PoC chain instance, batch verification and the
+//! slashing detector.
 //!
 //! Everything except [`detector`] is pure: bytes and integers in, bytes and integers out, no
-//! clock (callers pass `now_ms`), no floating point in consensus paths (the simulator's reports
-//! use f64). The protocol is pinned in `docs/protocol.md`.
+//! clock (callers pass `now_ms`), no floating point anywhere in the crate (denied by the lint
+//! below; the simulator, which samples with f64, is its own crate `masspoc-sim`). The protocol is
+//! pinned in `docs/protocol.md`.
+#![deny(clippy::float_arithmetic)]
 
 pub mod batch;
 pub mod challenge;
@@ -16,7 +18,6 @@ pub mod header_json;
 pub mod params;
 pub mod retarget;
 pub mod rules;
-pub mod sim;
 pub mod state;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -3,7 +3,7 @@
 use crate::error::ParamsError;
 use crate::types::{Beacon, ChainId, HeaderHash, Height};
 use masspoc_proof::vrf::VrfOutput;
-use masspoc_proof::FilterBits;
+use masspoc_proof::{FilterBits, ProbeBits};
 use serde::{Deserialize, Serialize};
 
 /// Domain tag of the chain id.
@@ -39,6 +39,11 @@ pub struct ChainParams {
     pub retarget_window: u32,
     /// How far a timestamp may be ahead of the checker's clock, ms.
     pub max_future_drift_ms: u64,
+    /// The probe window's bit count `b`, 0 to 16 and below `min_k`: a proof answers a challenge
+    /// when its `F` agrees with the challenge's index on the top `k − b` bits (0, the default
+    /// when a parameter file omits it, is the single index).
+    #[serde(default)]
+    pub probe_bits: ProbeBits,
 }
 
 impl ChainParams {
@@ -68,6 +73,9 @@ impl ChainParams {
         if self.retarget_window == 0 || self.retarget_window > 10_000 {
             return bad("retarget_window", "must be in [1, 10000]");
         }
+        if self.probe_bits.get() >= u32::from(self.min_k) {
+            return bad("probe_bits", "must be below min_k");
+        }
         Ok(())
     }
 
@@ -86,6 +94,7 @@ impl ChainParams {
         b.extend_from_slice(&self.initial_difficulty.to_le_bytes());
         b.extend_from_slice(&self.retarget_window.to_le_bytes());
         b.extend_from_slice(&self.max_future_drift_ms.to_le_bytes());
+        b.push(self.probe_bits.get() as u8);
         b
     }
 

@@ -57,6 +57,7 @@ mod tests {
             initial_difficulty: 500,
             retarget_window: 10,
             max_future_drift_ms: 15_000,
+            probe_bits: masspoc_proof::ProbeBits::NONE,
         }
     }
 

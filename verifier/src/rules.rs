@@ -12,7 +12,7 @@ use crate::header::Header;
 use crate::params::{ChainSpec, Genesis};
 use crate::types::{HeaderHash, Height};
 use masspoc_proof::vrf::{self, VrfOutput};
-use masspoc_proof::{Challenge, ProbeBits, ProofError, VerifiedProof};
+use masspoc_proof::{Challenge, ProofError, VerifiedProof};
 
 /// What a child needs to know about its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,8 @@ pub fn header_challenge(header: &Header, parent: &ParentInfo) -> Challenge {
     derive_challenge(&header.chain_id, header.height, header.slot, &parent.beta)
 }
 
-/// Minimum k, then the capacity proof against the challenge.
+/// Minimum k, then the capacity proof against the challenge with the chain's filter and probe
+/// window.
 pub fn check_proof(
     header: &Header,
     challenge: &Challenge,
@@ -134,7 +135,7 @@ pub fn check_proof(
     }
     header
         .proof
-        .verify(challenge, spec.params.filter_bits, ProbeBits::NONE)
+        .verify(challenge, spec.params.filter_bits, spec.params.probe_bits)
         .map_err(|e| match e {
             ProofError::Filter | ProofError::WrongIndex { .. } => RejectError::WrongChallenge(e),
             other => RejectError::BadProof(other),

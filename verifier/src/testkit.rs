@@ -259,7 +259,7 @@ impl TestFarmer {
         let challenges: Vec<Challenge> = (0..max_slots)
             .map(|s| derive_challenge(&spec.chain_id, height, Slot(s), &parent.beta))
             .collect();
-        let (fb, pb) = (spec.params.filter_bits, ProbeBits::NONE);
+        let (fb, pb) = (spec.params.filter_bits, spec.params.probe_bits);
         let stored = challenges
             .iter()
             .enumerate()
@@ -383,5 +383,6 @@ pub fn bench_params() -> ChainParams {
         initial_difficulty: 20_000,
         retarget_window: 64,
         max_future_drift_ms: 15_000,
+        probe_bits: ProbeBits::NONE,
     }
 }

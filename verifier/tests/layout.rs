@@ -28,6 +28,7 @@ fn chain_id_and_genesis_follow_the_document() {
     enc.extend_from_slice(&p.initial_difficulty.to_le_bytes());
     enc.extend_from_slice(&p.retarget_window.to_le_bytes());
     enc.extend_from_slice(&p.max_future_drift_ms.to_le_bytes());
+    enc.push(p.probe_bits.get() as u8);
     let id = blake3_of(&[b"masspoc/v1/chain", &enc]);
     let s = spec();
     assert_eq!(s.chain_id.0, id);
@@ -42,6 +43,30 @@ fn chain_id_and_genesis_follow_the_document() {
     let mut q = params();
     q.max_future_drift_ms += 1;
     assert_ne!(q.chain_id(), s.chain_id);
+    let mut q = params();
+    q.probe_bits = masspoc_proof::ProbeBits::new(6).unwrap();
+    assert_ne!(q.chain_id(), s.chain_id);
+    assert_eq!(
+        *q.encode().last().unwrap(),
+        6,
+        "probe_bits is the last byte"
+    );
+}
+
+#[test]
+fn probe_bits_default_to_zero_and_stay_below_min_k() {
+    let mut json = serde_json::to_value(params()).unwrap();
+    json.as_object_mut().unwrap().remove("probe_bits");
+    let p: masspoc_verifier::ChainParams = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(p.probe_bits, masspoc_proof::ProbeBits::NONE);
+    json["probe_bits"] = 17.into();
+    assert!(serde_json::from_value::<masspoc_verifier::ChainParams>(json).is_err());
+    let mut q = params();
+    q.probe_bits = masspoc_proof::ProbeBits::new(16).unwrap();
+    let e = q.validate().unwrap_err().to_string();
+    assert!(e.contains("probe_bits"), "{e}");
+    q.min_k = 17;
+    q.validate().unwrap();
 }
 
 #[test]

@@ -293,3 +293,40 @@ fn main_headers_pages_along_the_best_chain() {
     assert!(s.main_headers(Height(11), 5).is_empty());
     assert_eq!(s.best().height.next(), Some(Height(11)));
 }
+
+/// The chain's `probe_bits` is the window the rules check: honest headers of a b = 6 chain whose
+/// pair lies in the window but not at the challenge's index `z` are accepted there and refused
+/// (`wrong_challenge`) by the rules of a b = 0 chain.
+#[test]
+fn the_probe_window_is_the_chains() {
+    use masspoc_proof::{f_value, probe, ProbeBits};
+    use masspoc_verifier::rules::{check_proof, header_challenge};
+    let mut p6 = common::params();
+    p6.probe_bits = ProbeBits::new(6).unwrap();
+    let spec6 = ChainSpec::new(p6).unwrap();
+    let spec0 = spec();
+    let mut state = ChainState::new(spec6.clone());
+    let g = state.best().hash;
+    let parent = state.parent_info(&g).unwrap();
+    let mut off_index = 0;
+    for f in farmers() {
+        let h = header_on(&state, f, &g, 1);
+        let ch = header_challenge(&h, &parent);
+        let pr = &h.proof;
+        let pid = pr.plot_id();
+        let at_z = f_value(&pid, pr.k, pr.x, pr.x_prime) == probe(&pid, pr.k, &ch).z;
+        check_proof(&h, &ch, &spec6).expect("in the window of a b = 6 chain");
+        match check_proof(&h, &ch, &spec0) {
+            Ok(_) => assert!(at_z, "a b = 0 chain accepts only the index z"),
+            Err(e) => {
+                assert!(!at_z);
+                assert_eq!(e.code(), "wrong_challenge");
+                off_index += 1;
+            }
+        }
+        state
+            .accept_header(&h, None)
+            .expect("valid on the b = 6 chain");
+    }
+    assert!(off_index >= 1, "three proofs all at z: 1 in 2^18");
+}

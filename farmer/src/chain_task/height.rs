@@ -54,8 +54,7 @@ pub(crate) async fn farm_height(
         }
     }
     let filter_bits = ctx.filter_override.unwrap_or(w.filter_bits);
-    // The single index z until the chain rules carry a probe window.
-    let probe_bits = ProbeBits::NONE;
+    let probe_bits = w.probe_bits;
     let slot_ms = w.slot_ms.max(1);
     let mut best: Option<Candidate> = None;
     let mut slot: u32 = 0;

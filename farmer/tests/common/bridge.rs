@@ -27,10 +27,12 @@ pub struct MockBridge {
     tip_changed: Notify,
 }
 
-/// A fast chain for farming tests: 300 ms blocks and slots from now on, filter 0, its initial
-/// difficulty set for `plots` plots of k = 16, beacon `[beacon; 32]`.
+/// A fast chain for farming tests: 300 ms blocks and slots from now on, filter 0, the
+/// recommended probe window (`docs/protocol.md`, so every farming test answers windows of 2^6
+/// indexes), its initial difficulty set for `plots` plots of k = 16, beacon `[beacon; 32]`.
 pub fn fast_params(name: &str, beacon: u8, plots: u64) -> ChainParams {
     let k = K::new(16).unwrap();
+    let probe_bits = masspoc_proof::ProbeBits::new(6).unwrap();
     ChainParams {
         name: name.into(),
         beacon: Beacon([beacon; 32]),
@@ -43,9 +45,11 @@ pub fn fast_params(name: &str, beacon: u8, plots: u64) -> ChainParams {
             u128::from(weight(k)) * u128::from(plots),
             300,
             masspoc_proof::FilterBits::NONE,
+            probe_bits,
         ),
         retarget_window: 100,
         max_future_drift_ms: 2_000,
+        probe_bits,
     }
 }
 

@@ -19,6 +19,7 @@ pub fn params() -> ChainParams {
         initial_difficulty: 2_000,
         retarget_window: 16,
         max_future_drift_ms: 15_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
     }
 }
 

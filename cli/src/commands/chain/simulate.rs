@@ -3,8 +3,8 @@
 use crate::output::print_json;
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use masspoc_proof::FilterBits;
-use masspoc_verifier::sim::{parse_farmers, run, SimConfig};
+use masspoc_proof::{FilterBits, ProbeBits};
+use masspoc_sim::{parse_farmers, run, SimConfig};
 use std::process::ExitCode;
 
 /// Arguments of `simulate`.
@@ -31,6 +31,9 @@ pub struct Args {
     /// Filter bits.
     #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
     filter_bits: FilterBits,
+    /// Probe bits: each plot answers a window of 2^B indexes, Poisson(2^(B-1)) pairs (0: one index).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
+    probe_bits: ProbeBits,
     /// Retarget window, blocks.
     #[arg(long, default_value_t = 64)]
     window: u32,
@@ -54,6 +57,7 @@ impl Args {
         cfg.target_interval_ms = self.target_ms;
         cfg.slot_ms = self.slot_ms;
         cfg.filter_bits = self.filter_bits;
+        cfg.probe_bits = self.probe_bits;
         cfg.retarget_window = self.window;
         cfg.delay_ms = self.delay_ms;
         let (_, r) = run(&cfg).context("invalid simulation parameters")?;
@@ -61,7 +65,10 @@ impl Args {
             print_json(&r)?;
             return Ok(ExitCode::SUCCESS);
         }
-        println!("{} heights, target {:.1} s", r.heights, r.target_interval_s);
+        println!(
+            "{} heights, target {:.1} s, probe bits {}",
+            r.heights, r.target_interval_s, self.probe_bits
+        );
         println!(
             "{:<16} {:>12} {:>12} {:>8}",
             "farmer", "weight share", "block share", "blocks"

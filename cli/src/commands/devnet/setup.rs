@@ -139,6 +139,10 @@ pub struct Timing {
     pub slot_ms: u64,
 }
 
+/// The probe window of the devnet's chains: the value `docs/protocol.md` recommends (§1, "Probe
+/// window"), so that the devnet's few plots each win their share of blocks.
+pub const DEVNET_PROBE_BITS: u32 = 6;
+
 /// The parameters of `chains` chains sharing the PoW beacon `beacon` (display hex), with a
 /// starting difficulty that gives about the target interval for the devnet's plots.
 pub fn chain_params(
@@ -150,10 +154,12 @@ pub fn chain_params(
 ) -> anyhow::Result<Vec<ChainParams>> {
     let now_ms = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?;
     let total_weight = u128::from(weight(K::new(k)?)) * plots as u128;
+    let probe_bits = masspoc_proof::ProbeBits::new(DEVNET_PROBE_BITS)?;
     let difficulty = difficulty_for_weight(
         total_weight,
         timing.target_ms,
         masspoc_proof::FilterBits::NONE,
+        probe_bits,
     )
     .max(1);
     (1..=chains)
@@ -169,6 +175,7 @@ pub fn chain_params(
                 initial_difficulty: difficulty,
                 retarget_window: 8,
                 max_future_drift_ms: 15_000,
+                probe_bits,
             };
             p.validate()
                 .map_err(|e| anyhow::anyhow!("chain parameters: {e}"))?;

@@ -1,9 +1,9 @@
 //! The simulator's report (f64 is fine here: nothing in it is consensus).
 
 use super::SimConfig;
-use crate::state::ChainState;
-use crate::types::Height;
 use masspoc_proof::{weight, FarmerPublicKey};
+use masspoc_verifier::state::ChainState;
+use masspoc_verifier::types::Height;
 use serde::Serialize;
 
 /// One farmer's outcome.

@@ -1,19 +1,21 @@
-//! The chain simulator: farmers with sampled proofs race on the real chain rules (retarget,
-//! deadline and timestamp rules, fork choice in [`ChainState`]); reports block shares beside
-//! weight shares, block intervals and reorganisations. f64 appears only in sampling and reports.
+//! masspoc-sim, the chain simulator: farmers with sampled proofs race on the real chain rules of
+//! `masspoc-verifier` (retarget, deadline and timestamp rules, fork choice in [`ChainState`]);
+//! reports block shares beside weight shares, block intervals and reorganisations. It is a crate
+//! of its own so that the verifier can deny floating point outright: f64 appears here, in
+//! sampling and reports, never in a rule.
 
 pub mod report;
 pub mod sampler;
 pub mod spec;
 
-use crate::challenge::Slot;
-use crate::deadline::{deadline_ms, difficulty_for_weight};
-use crate::params::{ChainParams, ChainSpec};
-use crate::rules::earliest_timestamp;
-use crate::state::{ChainState, SimBlock};
-use crate::types::Beacon;
 use masspoc_proof::vrf::VrfOutput;
-use masspoc_proof::{weight, FarmerPublicKey, FilterBits};
+use masspoc_proof::{weight, FarmerPublicKey, FilterBits, ProbeBits};
+use masspoc_verifier::challenge::Slot;
+use masspoc_verifier::deadline::{deadline_ms, difficulty_for_weight};
+use masspoc_verifier::params::{ChainParams, ChainSpec};
+use masspoc_verifier::rules::earliest_timestamp;
+use masspoc_verifier::state::{ChainState, SimBlock};
+use masspoc_verifier::types::Beacon;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -37,6 +39,8 @@ pub struct SimConfig {
     pub slot_ms: u64,
     /// Filter bits.
     pub filter_bits: FilterBits,
+    /// Probe window bits: each plot holds Poisson(`2^(b-1)`) pairs per challenge.
+    pub probe_bits: ProbeBits,
     /// Retarget window.
     pub retarget_window: u32,
     /// Propagation delay, ms: every farmer whose block is due less than this after the earliest
@@ -45,7 +49,8 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// Defaults: 10 s target, 60 s slots, filter 0, window 64, 500 ms propagation delay.
+    /// Defaults: 10 s target, 60 s slots, filter 0, probe bits 0, window 64, 500 ms propagation
+    /// delay.
     #[must_use]
     pub fn new(heights: u64, farmers: Vec<FarmerSpec>, seed: u64) -> SimConfig {
         SimConfig {
@@ -56,6 +61,7 @@ impl SimConfig {
             target_interval_ms: 10_000,
             slot_ms: 60_000,
             filter_bits: FilterBits::NONE,
+            probe_bits: ProbeBits::NONE,
             retarget_window: 64,
             delay_ms: 500,
         }
@@ -86,9 +92,11 @@ impl SimConfig {
                 total,
                 self.target_interval_ms,
                 self.filter_bits,
+                self.probe_bits,
             ),
             retarget_window: self.retarget_window,
             max_future_drift_ms: 15_000,
+            probe_bits: self.probe_bits,
         }
     }
 }
@@ -100,12 +108,13 @@ fn farmer_key(i: usize) -> FarmerPublicKey {
 }
 
 /// Runs a simulation and returns the final chain state with the report.
-pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), crate::ParamsError> {
+pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), masspoc_verifier::ParamsError> {
     let spec = ChainSpec::new(cfg.params())?;
     let mut state = ChainState::new(spec);
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let n = cfg.farmers.len();
     let mut max_reorg = 0u64;
+    let bits = (cfg.filter_bits, cfg.probe_bits);
     for h in 0..cfg.heights {
         let tip = state.best().clone();
         let difficulty = state.next_difficulty(&tip.hash).expect("tip known");
@@ -120,8 +129,7 @@ pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), crate::ParamsErro
             }
             for i in 0..n {
                 let k = cfg.farmers[i].k;
-                let Some(sc) = sampler::sample_farmer(&mut rng, k, plots[i], cfg.filter_bits)
-                else {
+                let Some(sc) = sampler::sample_farmer(&mut rng, k, plots[i], bits) else {
                     continue;
                 };
                 let d = deadline_ms(sc, difficulty);

@@ -1,0 +1,140 @@
+//! Seeded simulations: at the recommended probe window (`docs/protocol.md` §1, b = 6) block share
+//! tracks weight share within ±2 points — also when one plot holds 50–60% of the weight — and the
+//! mean interval stays within ±10% of the target while space grows or shrinks 4×; b = 0 gives the
+//! runs of the simulator before the window existed, bit for bit; a run is reproducible from its
+//! seed.
+
+use masspoc_proof::ProbeBits;
+use masspoc_sim::{parse_farmers, run, SimConfig, SimReport};
+
+/// The probe window `docs/protocol.md` recommends.
+const RECOMMENDED_B: u32 = 6;
+
+fn simulate(farmers: &str, heights: u64, seed: u64, space_change: f64, b: u32) -> SimReport {
+    let mut cfg = SimConfig::new(heights, parse_farmers(farmers).unwrap(), seed);
+    cfg.space_change = space_change;
+    cfg.probe_bits = ProbeBits::new(b).unwrap();
+    let r = run(&cfg).unwrap().1;
+    eprintln!(
+        "{farmers} seed {seed} b {b}: {}",
+        serde_json::to_string(&r).unwrap()
+    );
+    r
+}
+
+/// Mixed plot sizes, the largest plot 2.8% of the weight.
+const MIXED: &str = "16:40,17:40,18:40,20:20";
+
+fn assert_fair(r: &SimReport, points: f64) {
+    for f in &r.farmers {
+        let diff = (f.block_share - f.weight_share).abs();
+        assert!(
+            diff <= points / 100.0,
+            "{}: block share {:.4} vs weight share {:.4}",
+            f.name,
+            f.block_share,
+            f.weight_share
+        );
+    }
+}
+
+fn assert_on_target(r: &SimReport) {
+    let ratio = r.mean_interval_s / r.target_interval_s;
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "mean interval {} s",
+        r.mean_interval_s
+    );
+    for q in r.mean_interval_quarters_s {
+        assert!(
+            (q / r.target_interval_s - 1.0).abs() <= 0.1,
+            "quarter mean {q}"
+        );
+    }
+}
+
+#[test]
+fn mixed_sets_are_fair_at_constant_space() {
+    let r = simulate(MIXED, 20_000, 1, 1.0, RECOMMENDED_B);
+    assert_eq!(r.heights, 20_000);
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+}
+
+#[test]
+fn mixed_sets_are_fair_while_space_grows_4x() {
+    let r = simulate(MIXED, 20_000, 2, 4.0, RECOMMENDED_B);
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+}
+
+#[test]
+fn mixed_sets_are_fair_while_space_shrinks_4x() {
+    let r = simulate(MIXED, 20_000, 3, 0.25, RECOMMENDED_B);
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+}
+
+/// One k=20 plot holds 55.6% of the weight: without the window it wins about 30% of the blocks
+/// (`docs/protocol.md` §5), with b = 6 its share.
+#[test]
+fn one_plot_of_55_percent_wins_its_share() {
+    let r = simulate("20:1,16:16", 20_000, 1, 1.0, RECOMMENDED_B);
+    assert!((0.55..0.56).contains(&r.farmers[0].weight_share));
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+    let r0 = simulate("20:1,16:16", 20_000, 1, 1.0, 0);
+    assert!(
+        r0.farmers[0].block_share < 0.35,
+        "without the window the big plot wins {:.3}",
+        r0.farmers[0].block_share
+    );
+}
+
+/// One k=20 plot holds 58.8% of the weight beside two k=18 and five k=16 plots.
+#[test]
+fn one_plot_of_59_percent_wins_its_share() {
+    let r = simulate("20:1,18:2,16:5", 20_000, 5, 1.0, RECOMMENDED_B);
+    assert!((0.58..0.60).contains(&r.farmers[0].weight_share));
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+}
+
+/// The example: the k=20 plot starts with 54% of the weight and all space grows 4×.
+#[test]
+fn a_young_chain_growing_4x_is_fair() {
+    let r = simulate("16:8,18:2,20:1", 20_000, 11, 4.0, RECOMMENDED_B);
+    assert_fair(&r, 2.0);
+    assert_on_target(&r);
+}
+
+/// With b = 0 the simulator makes exactly the draws it made before the probe window existed: the
+/// figures below were printed by the simulator of main at aab7c75 (before this change) for the
+/// same runs. Only an exact tie of two blocks' timestamps (broken by header hash, which commits
+/// to the chain id) could tell the runs apart, and none occurs in these.
+#[test]
+fn b0_is_the_simulator_before_the_window() {
+    let blocks = |r: &SimReport| r.farmers.iter().map(|f| f.blocks).collect::<Vec<_>>();
+    let r = simulate("16:8,18:2,20:1", 3000, 11, 4.0, 0);
+    assert_eq!(blocks(&r), [911, 860, 1229]);
+    assert_eq!((r.reorgs, r.orphans, r.late_slot_blocks), (48, 104, 62));
+    assert_eq!(r.final_difficulty, 8_237_316);
+    let r = simulate("16:5,18:5", 2000, 9, 1.0, 0);
+    assert_eq!(blocks(&r), [459, 1541]);
+    assert_eq!((r.reorgs, r.orphans, r.late_slot_blocks), (25, 43, 61));
+    assert_eq!(r.final_difficulty, 1_050_715);
+    let r = simulate(MIXED, 2000, 3, 0.25, 0);
+    assert_eq!(blocks(&r), [128, 244, 509, 1119]);
+    assert_eq!((r.reorgs, r.orphans, r.late_slot_blocks), (33, 62, 11));
+    assert_eq!(r.final_difficulty, 9_071_499);
+}
+
+#[test]
+fn same_seed_same_result() {
+    let a = simulate("16:5,18:5", 500, 9, 1.0, RECOMMENDED_B);
+    let b = simulate("16:5,18:5", 500, 9, 1.0, RECOMMENDED_B);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+}
