@@ -80,8 +80,12 @@ fn chain_list() {
         ),
         (123_456, 4, 20_000, 20_000)
     );
-    // The fixture predates the probe window: an absent `probe_bits` is the single index.
-    assert_eq!(c.probe_bits, masspoc_proof::ProbeBits::NONE);
+    assert_eq!(c.probe_bits.get(), 6);
+    // A bridge that predates the probe window omits `probe_bits`: the single index.
+    let mut old: Value = serde_json::to_value(c).unwrap();
+    old.as_object_mut().unwrap().remove("probe_bits");
+    let old: ChainInfo = serde_json::from_value(old).unwrap();
+    assert_eq!(old.probe_bits, masspoc_proof::ProbeBits::NONE);
 
     let (state, headers, _) = chain();
     let info = ChainInfo::of(state);

@@ -110,8 +110,9 @@ fn reorg_bound_refuses_deep_switches() {
     let state0 = ChainState::new(spec());
     let g = state0.best().hash;
     let a = grow_chain(&state0, &farmers()[..1], g, 2);
-    // All farmers on branch b: its difficulty climbs to what their space supports.
-    let b = grow_chain(&state0, farmers(), g, 30);
+    // The other farmers on branch b (so the branches differ from height 1 whatever the chain's
+    // challenges are): its 30 blocks outweigh a's 2.
+    let b = grow_chain(&state0, &farmers()[1..], g, 30);
     let mut bounded = state0.clone();
     bounded.set_max_reorg_depth(Some(1));
     for h in &a {
