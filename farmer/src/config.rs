@@ -16,7 +16,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}")]
     Read {
         /// The config path.
         path: PathBuf,

@@ -11,7 +11,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum KeyError {
     /// The file could not be read, created or written.
-    #[error("key file {path}: {source}")]
+    #[error("key file {path}")]
     Io {
         /// The key file.
         path: PathBuf,
@@ -143,7 +143,7 @@ pub enum HistoryError {
         mode: u32,
     },
     /// A file-system error outside the store.
-    #[error("signing history {path}: {source}")]
+    #[error("signing history {path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -152,13 +152,13 @@ pub enum HistoryError {
         source: std::io::Error,
     },
     /// The embedded store failed.
-    #[error("signing history store: {0}")]
+    #[error("signing history store")]
     Store(#[source] Box<redb::Error>),
     /// A stored record has the wrong size (a corrupt or foreign file).
     #[error("signing history holds a malformed record")]
     CorruptRecord,
     /// The interchange document is not valid JSON of the documented shape.
-    #[error("interchange file is not valid: {0}")]
+    #[error("interchange file is not valid")]
     Interchange(#[source] serde_json::Error),
     /// The interchange document names another format or version.
     #[error(
@@ -229,6 +229,6 @@ pub enum SigningError {
         key: masspoc_proof::FarmerPublicKey,
     },
     /// The history could not record the request, so nothing was signed.
-    #[error("could not record the signature in the signing history: {0}")]
+    #[error("could not record the signature in the signing history")]
     History(#[from] HistoryError),
 }

@@ -20,7 +20,7 @@ use tracing::{info, warn};
 #[non_exhaustive]
 pub enum FarmError {
     /// The metrics address could not be bound.
-    #[error("cannot listen for metrics on {addr}: {source}")]
+    #[error("cannot listen for metrics on {addr}")]
     Metrics {
         /// The configured address.
         addr: std::net::SocketAddr,
@@ -171,7 +171,7 @@ async fn resolve(
             Err(e) => {
                 metrics.bridge_errors.fetch_add(1, Relaxed);
                 if loud {
-                    warn!(chain = %name, error = %e, attempt, "cannot list the bridge's chains; retrying");
+                    warn!(chain = %name, error = %masspoc_report::Report(&e), attempt, "cannot list the bridge's chains; retrying");
                 }
             }
         }
@@ -184,7 +184,7 @@ async fn resolve(
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
-            warn!(error = %e, "cannot listen for Ctrl-C");
+            warn!(error = %masspoc_report::Report(&e), "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
     };
@@ -195,7 +195,7 @@ pub async fn shutdown_signal() {
                 s.recv().await;
             }
             Err(e) => {
-                warn!(error = %e, "cannot listen for SIGTERM");
+                warn!(error = %masspoc_report::Report(&e), "cannot listen for SIGTERM");
                 std::future::pending::<()>().await;
             }
         }

@@ -203,7 +203,7 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
         let (mut sock, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
-                warn!(error = %e, "metrics listener accept failed");
+                warn!(error = %masspoc_report::Report(&e), "metrics listener accept failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -225,7 +225,7 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
                 body.len()
             );
             if let Err(e) = sock.write_all(reply.as_bytes()).await {
-                debug!(%peer, error = %e, "metrics reply failed");
+                debug!(%peer, error = %masspoc_report::Report(&e), "metrics reply failed");
             }
             let _ = sock.shutdown().await;
         });

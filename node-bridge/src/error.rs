@@ -74,7 +74,7 @@ pub enum RpcError {
         cookie: bool,
     },
     /// The credentials file could not be read.
-    #[error("cannot read the node's cookie file {path}: {source}")]
+    #[error("cannot read the node's cookie file {path}")]
     Cookie {
         /// The cookie file.
         path: PathBuf,
@@ -306,7 +306,7 @@ impl HostError {
 #[non_exhaustive]
 pub enum HarnessError {
     /// The daemon could not be spawned or the datadir made.
-    #[error("cannot start litecoind ({binary}): {source}")]
+    #[error("cannot start litecoind ({binary})")]
     Spawn {
         /// The binary tried.
         binary: String,
@@ -327,15 +327,15 @@ pub enum HarnessError {
 #[non_exhaustive]
 pub enum ServiceError {
     /// The follower refused the node or failed.
-    #[error("following the node: {0}")]
+    #[error("following the node")]
     Follow(#[from] FollowError),
     /// Anchoring failed (only fatal with `once`).
-    #[error("anchoring: {0}")]
+    #[error("anchoring")]
     Anchor(#[from] AnchorError),
     /// The chain host failed.
-    #[error("chain host: {0}")]
+    #[error("chain host")]
     Host(#[from] HostError),
     /// The listener or the runtime failed.
-    #[error("server: {0}")]
+    #[error("server")]
     Io(#[from] std::io::Error),
 }

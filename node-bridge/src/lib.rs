@@ -16,6 +16,7 @@ pub mod error;
 pub mod follower;
 pub mod host;
 pub mod pow;
+#[cfg(feature = "regtest")]
 pub mod regtest;
 pub mod rpc;
 pub mod service;

@@ -162,7 +162,7 @@ fn pass(
             if once {
                 return Err(e.into());
             }
-            tracing::warn!(error = %e, "anchoring pass failed; retrying");
+            tracing::warn!(error = %masspoc_report::Report(&e), "anchoring pass failed; retrying");
         }
     }
     if let Some(s) = shared {

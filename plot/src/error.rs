@@ -3,7 +3,7 @@
 //! Policy (rust-bitcoin's): an error either prints its cause or returns it from `source()`, never
 //! both. Causes that are errors of their own (the operating system's, a header's, a proof's) are
 //! returned from `source()`; show an error with its chain (`{:#}` under anyhow, or
-//! [`display_chain`]).
+//! `masspoc_report::Report`).
 
 use crate::format::Section;
 use masspoc_proof::ProofError;
@@ -213,18 +213,4 @@ pub enum JournalError {
         /// The format this plotter reads and writes.
         current: u32,
     },
-}
-
-/// An error and its causes, joined by `": "` (what `{:#}` prints under anyhow), for places that
-/// keep an error as text.
-#[must_use]
-pub fn display_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }

@@ -1,10 +1,10 @@
 //! Finding plots and unfinished plots in directories (`masspoc plots list`, stale temp files).
 
-use crate::error::display_chain;
 use crate::format::PLOT_EXT;
 use crate::journal::Journal;
 use crate::reader::PlotReader;
 use masspoc_proof::{FarmerPublicKey, PlotId};
+use masspoc_report::Report;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -97,10 +97,10 @@ fn listing_of_plot(path: &Path, bytes: u64) -> PlotListing {
             l.farmer_pk = Some(h.farmer_pk);
             match r.checksum_table() {
                 Ok(_) => l.status = PlotStatus::Ok,
-                Err(e) => l.detail = Some(display_chain(&e)),
+                Err(e) => l.detail = Some(Report(&e).to_string()),
             }
         }
-        Err(e) => l.detail = Some(display_chain(&e)),
+        Err(e) => l.detail = Some(Report(&e).to_string()),
     }
     l
 }

@@ -11,14 +11,17 @@ const _: () = assert!(usize::BITS >= 64, "plots need 64-bit offsets");
 pub mod bench;
 pub mod disk;
 pub mod error;
-pub mod layout_writer;
-pub mod matching;
-pub mod memory;
-pub mod partition;
+pub(crate) mod layout_writer;
+pub(crate) mod matching;
+pub(crate) mod memory;
+pub(crate) mod partition;
 pub mod plan;
 pub mod plotter;
-pub mod runs;
-pub mod write_phase;
+mod test_hooks;
+#[cfg(feature = "test-hooks")]
+pub use test_hooks::TestHooks;
+pub(crate) mod runs;
+pub(crate) mod write_phase;
 
 pub use error::PlotError;
 pub use masspoc_plot::expected_plot_len;

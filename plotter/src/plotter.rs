@@ -54,11 +54,9 @@ pub struct PlotRequest {
     pub threads: usize,
     /// Entry bytes written between two checkpoints.
     pub checkpoint_bytes: u64,
-    /// Test hook: stop after a checkpoint.
-    pub stop_at: Option<StopAt>,
-    /// Test hook: take the path of large k even where it is not needed: P items in 128 bits and
-    /// round outputs indexed per bin of 4 superblocks (must be the same when resuming).
-    pub large_k_path: bool,
+    /// Test hooks (cargo feature `test-hooks`): not part of a production request.
+    #[cfg(feature = "test-hooks")]
+    pub hooks: crate::test_hooks::TestHooks,
 }
 
 impl PlotRequest {
@@ -74,8 +72,8 @@ impl PlotRequest {
             memory: crate::memory::default_memory(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             checkpoint_bytes: 256 << 20,
-            stop_at: None,
-            large_k_path: false,
+            #[cfg(feature = "test-hooks")]
+            hooks: crate::test_hooks::TestHooks::default(),
         }
     }
 
@@ -315,7 +313,7 @@ fn matching_phase(
     syncer: &mut Syncer,
     progress: &dyn Progress,
 ) -> Result<Vec<Run>, PlotError> {
-    if req.large_k_path || wide_items(req.k, journal.rounds_log2) {
+    if req.large_k_path() || wide_items(req.k, journal.rounds_log2) {
         matching_rounds::<u128>(req, journal, journal_path, the_plan, syncer, progress)
     } else {
         matching_rounds::<u64>(req, journal, journal_path, the_plan, syncer, progress)
@@ -325,7 +323,7 @@ fn matching_phase(
 /// How the round outputs of a plot are indexed (fixed by k and the journal's rounds).
 fn bins_of(req: &PlotRequest, rounds_log2: u32) -> Bins {
     let mut b = bin_bits(req.k, rounds_log2);
-    if req.large_k_path {
+    if req.large_k_path() {
         b = b.max(2.min(u32::from(req.k.get()) - masspoc_plot::format::SUPERBLOCK_BITS));
     }
     Bins {
@@ -361,7 +359,7 @@ fn matching_rounds<W: Word>(
         journal.rounds_done = syncer.durable_prefix();
         journal.save(journal_path)?;
     }
-    let stop_round = match req.stop_at {
+    let stop_round = match req.stop_at() {
         Some(StopAt::Round(n)) => Some(n),
         _ => None,
     };

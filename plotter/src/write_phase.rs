@@ -115,7 +115,7 @@ pub fn write_superblocks(
             syncer.poll(journal, false)?;
             journal.save(target.journal_path)?;
             last_checkpoint = journal.entries_len;
-            if let Some(StopAt::Superblocks(n)) = req.stop_at {
+            if let Some(StopAt::Superblocks(n)) = req.stop_at() {
                 if s1 >= n && s1 < superblocks {
                     return Err(PlotError::Interrupted(StopAt::Superblocks(s1)));
                 }

@@ -89,17 +89,17 @@ fn the_large_k_path_gives_the_same_plot() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut req = request(19, 6, dir.path());
-        req.large_k_path = true;
+        req.hooks.large_k_path = true;
         req.memory = memory;
         req.checkpoint_bytes = 0;
         req.threads = 1;
         if stop.is_some() {
-            req.stop_at = stop;
+            req.hooks.stop_at = stop;
             assert!(matches!(
                 plot(&req, &NoProgress),
                 Err(PlotError::Interrupted(_))
             ));
-            req.stop_at = None;
+            req.hooks.stop_at = None;
             req.threads = 2;
         }
         let (summary, bytes) = plot_bytes(&req);

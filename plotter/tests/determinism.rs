@@ -70,14 +70,14 @@ fn interrupted_runs_resume_to_the_same_bytes() {
         req.memory = memory;
         req.checkpoint_bytes = 0; // checkpoint after every batch of superblocks
         req.threads = 1;
-        req.stop_at = Some(stop);
+        req.hooks.stop_at = Some(stop);
         match plot(&req, &NoProgress) {
             Err(PlotError::Interrupted(_)) => {}
             other => panic!("{stop:?}: expected an interruption, got {other:?}"),
         }
         assert!(req.tmp_path().exists() && req.journal_path().exists());
         assert!(!req.final_path().exists());
-        req.stop_at = None;
+        req.hooks.stop_at = None;
         req.threads = resume_threads;
         let s = plot(&req, &NoProgress).unwrap();
         assert!(s.resumed, "{stop:?}");
@@ -107,7 +107,7 @@ fn a_journal_of_another_format_restarts_the_plot() {
         let d = tempfile::tempdir().unwrap();
         plot_bytes(&request(18, 4, d.path())).1
     };
-    req.stop_at = Some(StopAt::Superblocks(2));
+    req.hooks.stop_at = Some(StopAt::Superblocks(2));
     assert!(matches!(
         plot(&req, &NoProgress),
         Err(PlotError::Interrupted(_))
@@ -127,7 +127,7 @@ fn a_journal_of_another_format_restarts_the_plot() {
         .as_ref()
         .unwrap()
         .contains("journal format 1"));
-    req.stop_at = None;
+    req.hooks.stop_at = None;
     let s = plot(&req, &NoProgress).unwrap();
     assert!(!s.resumed, "an old journal is not resumed");
     assert!(std::fs::read(&s.path).unwrap() == reference);
@@ -145,7 +145,7 @@ fn a_damaged_run_file_is_recomputed_on_resume() {
     let mut req = request(19, 9, dir.path());
     req.memory = masspoc_plotter::plan::OVERHEAD + (1 << 20); // run files, 16 rounds
     req.threads = 1;
-    req.stop_at = Some(StopAt::Round(3));
+    req.hooks.stop_at = Some(StopAt::Round(3));
     assert!(matches!(
         plot(&req, &NoProgress),
         Err(PlotError::Interrupted(_))
@@ -159,7 +159,7 @@ fn a_damaged_run_file_is_recomputed_on_resume() {
         .unwrap()
         .set_len(len - 5)
         .unwrap();
-    req.stop_at = None;
+    req.hooks.stop_at = None;
     let s = plot(&req, &NoProgress).unwrap();
     assert!(s.resumed);
     assert!(std::fs::read(&s.path).unwrap() == reference);

@@ -46,7 +46,7 @@ fn assert_sigbus_error(err: &ReadError, path: &Path) {
         other => panic!("expected an I/O error naming the file, got {other}"),
     }
     // As shown to a user: the error and its cause (the guarded map's).
-    let msg = masspoc_plot::error::display_chain(err);
+    let msg = masspoc_report::Report(err).to_string();
     assert!(msg.contains(&path.display().to_string()), "{msg}");
     assert!(msg.contains("shrank or its device failed"), "{msg}");
     assert!(msg.contains("SIGBUS"), "{msg}");

@@ -11,7 +11,7 @@ pub mod __private {
 
 /// A string that is not exactly 64 hex digits where a 32-byte value was expected.
 #[derive(Debug, Clone, PartialEq, Error)]
-#[error("{what} must be 64 hex digits: {source}")]
+#[error("{what} must be 64 hex digits")]
 pub struct HexBytesError {
     /// The type that was being parsed.
     pub what: &'static str,

@@ -149,7 +149,7 @@ async fn poll_work(
                     .bridge_errors
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !down_since_logged || !matches!(e, BridgeError::Unreachable { .. }) {
-                    warn!(chain = %ctx.label, error = %e, retry_ms = backoff.as_millis() as u64, "cannot get work");
+                    warn!(chain = %ctx.label, error = %masspoc_report::Report(&e), retry_ms = backoff.as_millis() as u64, "cannot get work");
                     down_since_logged = matches!(e, BridgeError::Unreachable { .. });
                 }
                 tokio::select! {

@@ -71,12 +71,12 @@ pub(crate) async fn submit_candidate(
         }
         Ok(Err(e)) => {
             ctx.metrics.signing_errors.fetch_add(1, Relaxed);
-            error!(chain = %ctx.label, height = height.0, error = %e, "header not signed");
+            error!(chain = %ctx.label, height = height.0, error = %masspoc_report::Report(&e), "header not signed");
             return;
         }
         Err(e) => {
             ctx.metrics.signing_errors.fetch_add(1, Relaxed);
-            error!(chain = %ctx.label, height = height.0, error = %e, "signing task failed");
+            error!(chain = %ctx.label, height = height.0, error = %masspoc_report::Report(&e), "signing task failed");
             return;
         }
     };
@@ -108,7 +108,7 @@ pub(crate) async fn submit_candidate(
             }
             Err(e) => {
                 ctx.metrics.bridge_errors.fetch_add(1, Relaxed);
-                warn!(chain = %ctx.label, height = height.0, attempt, error = %e, "header submission failed");
+                warn!(chain = %ctx.label, height = height.0, attempt, error = %masspoc_report::Report(&e), "header submission failed");
                 tokio::time::sleep(pause).await;
                 pause *= 2;
             }

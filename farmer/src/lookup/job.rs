@@ -7,8 +7,8 @@
 use super::plan::Plan;
 use super::BestProof;
 use crate::plots::{PlotDir, PlotSnapshot};
-use masspoc_plot::error::display_chain;
 use masspoc_proof::{Challenge, FilterBits, ProbeBits};
+use masspoc_report::Report;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -181,7 +181,7 @@ fn run_worker(round: &Round, group: usize, slot: usize) {
                     )
                 }));
             }
-            Err(err) => s.errors.push((i, display_chain(&err))),
+            Err(err) => s.errors.push((i, Report(&err).to_string())),
         }
         if taken.is_none() {
             // This thread's last plot: its proofs are put in order here, beside the other

@@ -172,7 +172,7 @@ fn verified_best(
             Err(e) => {
                 let bad = out.all.remove(0);
                 out.proofs -= 1;
-                warn!(plot = %bad.path.display(), error = %e, "plot returned an invalid proof (damaged plot?)");
+                warn!(plot = %bad.path.display(), error = %masspoc_report::Report(&e), "plot returned an invalid proof (damaged plot?)");
                 out.errors.push((bad.path, format!("invalid proof: {e}")));
             }
         }

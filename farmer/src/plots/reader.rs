@@ -4,10 +4,10 @@
 //! ending the process.
 
 use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener, ReadError};
-use masspoc_plot::error::display_chain;
 use masspoc_plot::format::PLOT_EXT;
 use masspoc_plot::{read_candidates, PlotReader, READS_PER_LOOKUP};
 use masspoc_proof::{Challenge, FarmerPublicKey, FilterBits, ProbeBits};
+use masspoc_report::Report;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ pub(crate) fn check_owner(
 
 impl PlotOpener for ReaderOpener {
     fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
-        let reader = PlotReader::open(path).map_err(|e| display_chain(&e))?;
+        let reader = PlotReader::open(path).map_err(|e| Report(&e).to_string())?;
         check_owner(self.farmer_pk, reader.header().farmer_pk)?;
         Ok(Arc::new(reader))
     }

@@ -122,7 +122,7 @@ impl PlotOpener for StallingOpener {
                 gate: Arc::clone(&self.gate),
             };
             let r = PlotReader::from_source(Box::new(src), path)
-                .map_err(|e| masspoc_plot::error::display_chain(&e))?;
+                .map_err(|e| masspoc_report::Report(&e).to_string())?;
             Ok(Arc::new(r))
         } else {
             self.inner.open(path)

@@ -189,7 +189,7 @@ impl Anchorer {
                 Err(e) if inputs_gone(&e) && attempt == 0 => {
                     // Its inputs are spent by another transaction or do not exist on this chain:
                     // this tx can no longer confirm here, so a new one is safe.
-                    tracing::warn!(seq = batch.seq, txid = %txid, error = %e, "anchor tx can no longer confirm; replacing it");
+                    tracing::warn!(seq = batch.seq, txid = %txid, error = %masspoc_report::Report(&e), "anchor tx can no longer confirm; replacing it");
                     self.sign(batch)?;
                 }
                 Err(e) => return Err(e.into()),

@@ -101,7 +101,7 @@ impl ChainHost {
                     };
                     let header = Header::decode(&bytes).map_err(HostError::Rejected)?;
                     if let Err(e) = hosted.state.accept_header(&header, None) {
-                        tracing::warn!(error = %e, "a logged header no longer passes the rules; skipped");
+                        tracing::warn!(error = %masspoc_report::Report(&e), "a logged header no longer passes the rules; skipped");
                     }
                     replayed += 1;
                 }

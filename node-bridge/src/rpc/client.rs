@@ -187,7 +187,7 @@ impl RpcClient {
             match attempt() {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_transient() && start.elapsed() + backoff < self.config.retry_for => {
-                    tracing::debug!(method, attempts, error = %e, "transient rpc failure, retrying");
+                    tracing::debug!(method, attempts, error = %masspoc_report::Report(&e), "transient rpc failure, retrying");
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(self.config.max_backoff);
                 }

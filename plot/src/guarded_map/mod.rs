@@ -32,7 +32,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum GuardError {
     /// The SIGBUS handler could not be installed.
-    #[error("cannot install the SIGBUS handler that guards memory-mapped plots: {0}")]
+    #[error("cannot install the SIGBUS handler that guards memory-mapped plots")]
     Handler(#[source] io::Error),
     /// Every slot of the registry is taken. The map is refused rather than left unguarded: one
     /// bad file must not be able to end the process.

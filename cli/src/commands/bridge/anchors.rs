@@ -202,7 +202,7 @@ fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode
                 match node_up.then(|| rpc.header_info(&hash)) {
                     Some(Ok(info)) => Some(info.confirmations),
                     Some(Err(e)) => {
-                        tracing::warn!(error = %e, "node unreachable; showing recorded confirmations");
+                        tracing::warn!(error = %masspoc_report::Report(&e), "node unreachable; showing recorded confirmations");
                         node_up = false;
                         Some(block.confirmations as i64)
                     }

@@ -3,9 +3,9 @@
 
 use super::progress::Bar;
 use crate::output::print_json;
-use masspoc_plot::error::display_chain;
 use masspoc_plot::{PlotReader, ReadError};
 use masspoc_proof::{Challenge, FilterBits, ProbeBits};
+use masspoc_report::Report as ErrorReport;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -78,7 +78,7 @@ fn check_one(path: &Path, s: Sampling) -> Report {
     if let Err(e) = check_into(path, s, &mut r) {
         r.status = "damaged";
         r.damaged_range = e.byte_range().map(|x| [x.start, x.end]);
-        r.error = Some(display_chain(&e));
+        r.error = Some(ErrorReport(&e).to_string());
     }
     r
 }

@@ -148,7 +148,7 @@ impl Args {
             req.checkpoint_bytes = v.parse().context("MASSPOC_PLOT_CHECKPOINT_BYTES")?;
         }
         if let Ok(v) = std::env::var("MASSPOC_PLOT_STOP_AT") {
-            req.stop_at = Some(parse_stop(&v)?);
+            req.hooks.stop_at = Some(parse_stop(&v)?);
         }
         Ok(req)
     }
