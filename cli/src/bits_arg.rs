@@ -18,3 +18,16 @@ pub fn probe_bits(s: &str) -> Result<ProbeBits, String> {
         .map_err(|e| format!("{s:?} is not an integer: {e}"))?;
     ProbeBits::new(n).map_err(|e| e.to_string())
 }
+
+/// `--filter-bits` and `--probe-bits`, the two challenge parameters a lookup takes, for every
+/// command that answers or checks challenges (`prove`, `verify`, `bench farm`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ChallengeBits {
+    /// Filter bits (0: every plot passes every challenge).
+    #[arg(long, default_value_t = FilterBits::NONE, value_parser = filter_bits)]
+    pub filter_bits: FilterBits,
+    /// Probe bits: the challenge asks for the window of 2^B indexes sharing all but the low B
+    /// bits of its z (0: z alone).
+    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = probe_bits)]
+    pub probe_bits: ProbeBits,
+}

@@ -6,7 +6,6 @@ use crate::output::print_json;
 use anyhow::Context;
 use masspoc_farmer::bench::{run_farm_bench, FarmBenchOptions, FarmBenchReport};
 use masspoc_plotter::{plot, NoProgress, PlotRequest};
-use masspoc_proof::{FilterBits, ProbeBits};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,12 +31,8 @@ pub struct Args {
     /// Mean milliseconds between two challenges of one chain (exponential).
     #[arg(long, default_value_t = 20)]
     interval_ms: u64,
-    /// Filter bits (0: every plot is looked up for every challenge).
-    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
-    filter_bits: FilterBits,
-    /// Probe bits: each lookup reads the window of 2^B indexes around the challenge's (0: one).
-    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
-    probe_bits: ProbeBits,
+    #[command(flatten)]
+    bits: crate::bits_arg::ChallengeBits,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -60,8 +55,8 @@ impl Args {
             dir: dir.clone(),
             rounds: self.rounds,
             interval: Duration::from_millis(self.interval_ms),
-            filter_bits: self.filter_bits,
-            probe_bits: self.probe_bits,
+            filter_bits: self.bits.filter_bits,
+            probe_bits: self.bits.probe_bits,
             raw_samples: 20_000,
             warmup_rounds: 1000,
         };

@@ -3,7 +3,7 @@
 use crate::output::print_json;
 use anyhow::Context;
 use masspoc_plot::{FoundProof, PlotReader, ReadError};
-use masspoc_proof::{Challenge, FilterBits, ProbeBits, ProofJson};
+use masspoc_proof::{Challenge, ProofJson};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,13 +16,8 @@ pub struct Args {
     /// The challenge, 64 hex digits.
     #[arg(long, value_name = "HEX")]
     challenge: String,
-    /// Filter bits (0: every plot passes).
-    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
-    filter_bits: FilterBits,
-    /// Probe bits: the challenge asks for every index sharing all but the low B bits of its z
-    /// (0: z alone).
-    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
-    probe_bits: ProbeBits,
+    #[command(flatten)]
+    bits: crate::bits_arg::ChallengeBits,
     /// Print `{"proofs": [...]}`.
     #[arg(long)]
     json: bool,
@@ -55,7 +50,7 @@ impl Args {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let challenge = Challenge::from_hex(&self.challenge).context("--challenge")?;
         let reader = PlotReader::open(&self.plot)?;
-        let found = match reader.prove(&challenge, self.filter_bits, self.probe_bits) {
+        let found = match reader.prove(&challenge, self.bits.filter_bits, self.bits.probe_bits) {
             Ok(f) => f,
             Err(e @ ReadError::Parameter(_)) => return Err(e.into()),
             Err(e) => {

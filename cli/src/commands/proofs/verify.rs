@@ -2,7 +2,7 @@
 
 use crate::output::print_json;
 use anyhow::Context;
-use masspoc_proof::{Challenge, FilterBits, ProbeBits, Proof, ProofError};
+use masspoc_proof::{Challenge, Proof, ProofError};
 use serde::Serialize;
 use serde_json::json;
 use std::process::ExitCode;
@@ -16,13 +16,8 @@ pub struct Args {
     /// The challenge, 64 hex digits.
     #[arg(long, value_name = "HEX")]
     challenge: String,
-    /// Filter bits (0: every plot passes).
-    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
-    filter_bits: FilterBits,
-    /// Probe bits: the challenge asks for every index sharing all but the low B bits of its z
-    /// (0: z alone).
-    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
-    probe_bits: ProbeBits,
+    #[command(flatten)]
+    bits: crate::bits_arg::ChallengeBits,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -64,7 +59,7 @@ impl Args {
             .map_err(|e| ProofError::BadEncoding(format!("proof is not hex: {e}")))
             .and_then(|b| Proof::decode(&b))
             .and_then(|p| {
-                p.verify(&challenge, self.filter_bits, self.probe_bits)
+                p.verify(&challenge, self.bits.filter_bits, self.bits.probe_bits)
                     .map(|v| (p, v))
             });
         match result {
