@@ -13,6 +13,7 @@ use masspoc_farmer::signer::open_identity;
 use masspoc_farmer::signing_history::SigningHistory;
 use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::store::Store;
 use masspoc_verifier::ChainSpec;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,7 +32,8 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
         ChainSpec::new(fast_params("alpha", 3, 2)).unwrap(),
         ChainSpec::new(fast_params("beta", 3, 2)).unwrap(),
     ];
-    let host = ChainHost::open(&tmp.path().join("host"), specs.clone(), None).unwrap();
+    let store = Store::open_data_dir(&tmp.path().join("host")).unwrap();
+    let host = ChainHost::open(&store, specs.clone(), false).unwrap();
     let shared = Shared::new(host);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

@@ -273,6 +273,9 @@ pub enum HostError {
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// A test stopped the host at a crash point (`fault-injection` feature).
+    #[error("stopped at crash point {0:?}")]
+    Fault(crate::fault::FaultPoint),
 }
 
 impl HostError {
@@ -284,7 +287,7 @@ impl HostError {
             HostError::Rejected(e) => e.code(),
             HostError::Evidence(_) => "bad_evidence",
             HostError::Detector(masspoc_verifier::DetectorError::Rejected(e)) => e.code(),
-            HostError::Detector(_) | HostError::Store(_) => "internal",
+            HostError::Detector(_) | HostError::Store(_) | HostError::Fault(_) => "internal",
             HostError::Config(_) => "configuration",
         }
     }

@@ -13,6 +13,7 @@
 pub mod anchor;
 pub mod confirmations;
 pub mod error;
+pub mod fault;
 pub mod follower;
 pub mod host;
 pub mod pow;

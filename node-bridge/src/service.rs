@@ -3,14 +3,15 @@
 //! killed at any moment and started again.
 
 use crate::anchor::{AnchorConfig, Anchorer, Outbox};
-use crate::error::AnchorError;
 pub use crate::error::ServiceError;
+use crate::error::{AnchorError, FollowError};
 use crate::follower::{Follower, FollowerConfig};
 use crate::host::http::{serve, Shared};
 use crate::host::metrics::add;
 use crate::host::ChainHost;
 use crate::pow::PowParams;
 use crate::rpc::RpcClient;
+use crate::store::Store;
 use masspoc_verifier::ChainSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 /// Settings of [`run`].
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
-    /// Data directory (headers.redb, anchors.redb, host/).
+    /// Data directory (`bridge.redb`: PoW headers, anchoring outbox, chain logs, detector).
     pub data: PathBuf,
     /// Node client.
     pub rpc: RpcClient,
@@ -45,9 +46,9 @@ pub struct ServiceConfig {
 
 /// Runs the bridge until Ctrl-C (or one pass with `once`).
 pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
-    std::fs::create_dir_all(&config.data)?;
-    let mut follower = Follower::open(
-        &config.data.join("headers.redb"),
+    let store = Store::open_data_dir(&config.data).map_err(FollowError::from)?;
+    let mut follower = Follower::on(
+        store.clone(),
         config.rpc.clone(),
         FollowerConfig {
             start_height: config.start_height,
@@ -55,8 +56,7 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
             ..FollowerConfig::default()
         },
     )?;
-    let outbox =
-        Arc::new(Outbox::open(&config.data.join("anchors.redb")).map_err(AnchorError::from)?);
+    let outbox = Arc::new(Outbox::on(store.clone()).map_err(AnchorError::from)?);
     let mut anchorer = Anchorer::shared(
         outbox.clone(),
         config.rpc.clone(),
@@ -66,11 +66,7 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
     let shared = if config.chains.is_empty() {
         None
     } else {
-        let host = ChainHost::open(
-            &config.data.join("host"),
-            config.chains.clone(),
-            Some(outbox.clone()),
-        )?;
+        let host = ChainHost::open(&store, config.chains.clone(), true)?;
         Some(Shared::with_outbox(host, outbox))
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

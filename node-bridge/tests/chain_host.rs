@@ -3,10 +3,11 @@
 //! equivocation becomes evidence that is anchored and then bans the farmer; long-poll wakes on a
 //! new tip; a restarted host rebuilds the same chain from its log.
 
-use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, Outbox};
+use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
 use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header, PayloadRoot};
 use serde_json::{json, Value};
@@ -119,18 +120,13 @@ fn chain_host_end_to_end() {
     let spec = spec(&beacon);
     let chain = hex::encode(spec.chain_id.as_bytes());
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Arc::new(Outbox::open(&dir.path().join("anchors.redb")).unwrap());
+    let store = Store::open_data_dir(dir.path()).unwrap();
     let config = AnchorConfig {
         confirmations: 2,
         max_batch: 64,
     };
-    let mut anchorer = Anchorer::shared(outbox.clone(), node.rpc(), node.wallet(), config);
-    let host = ChainHost::open(
-        &dir.path().join("host"),
-        vec![spec.clone()],
-        Some(outbox.clone()),
-    )
-    .unwrap();
+    let host = ChainHost::open(&store, vec![spec.clone()], true).unwrap();
+    let mut anchorer = Anchorer::shared(host.outbox().unwrap(), node.rpc(), node.wallet(), config);
     let server = Server::start(host);
     let base = server.url.clone();
 
@@ -321,7 +317,7 @@ fn chain_host_end_to_end() {
     drop(server);
 
     // Restart: the log rebuilds the same state, bans included.
-    let host = ChainHost::open(&dir.path().join("host"), vec![spec], Some(outbox)).unwrap();
+    let host = ChainHost::open(&store, vec![spec], true).unwrap();
     let server = Server::start(host);
     let (_, after) = call("GET", &format!("{}/v1/chains", server.url), None);
     assert_eq!(before, after);

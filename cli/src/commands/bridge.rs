@@ -7,7 +7,9 @@ mod run;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use masspoc_node_bridge::anchor::Outbox;
 use masspoc_node_bridge::rpc::{RpcAuth, RpcClient, RpcConfig};
+use masspoc_node_bridge::store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -85,16 +87,17 @@ impl NodeArgs {
 /// Where the bridge keeps its stores.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
-    /// The bridge's data directory (headers.redb, anchors.redb).
+    /// The bridge's data directory (its database `bridge.redb`).
     #[arg(long, env = "MASSPOC_BRIDGE_DATA", default_value = "masspoc-bridge")]
     pub data: PathBuf,
 }
 
 impl DataArgs {
-    /// The anchoring outbox file (directory created if missing).
-    pub fn anchors(&self) -> anyhow::Result<PathBuf> {
-        std::fs::create_dir_all(&self.data)
-            .with_context(|| format!("creating {}", self.data.display()))?;
-        Ok(self.data.join("anchors.redb"))
+    /// The anchoring outbox in the bridge's database (directory and database created if missing,
+    /// an older layout migrated).
+    pub fn outbox(&self) -> anyhow::Result<Outbox> {
+        let store = Store::open_data_dir(&self.data)
+            .with_context(|| format!("opening the bridge data in {}", self.data.display()))?;
+        Ok(Outbox::on(store)?)
     }
 }

@@ -9,17 +9,18 @@ use crate::store::Store;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Pending items, in arrival order: queue number → 33-byte leaf data.
-const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_pending");
+pub(crate) const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_pending");
 /// Every item ever enqueued: leaf data → batch seq (`u64::MAX` while pending).
-const INDEX: TableDefinition<&[u8], u64> = TableDefinition::new("anchor_index");
+pub(crate) const INDEX: TableDefinition<&[u8], u64> = TableDefinition::new("anchor_index");
 /// Batches: seq → JSON [`BatchRecord`].
-const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_batches");
+pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("anchor_batches");
 /// Counters.
-const META: TableDefinition<&str, u64> = TableDefinition::new("anchor_meta");
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("anchor_meta");
 /// Batches not yet final: seq → (). Keeps each pass proportional to the open batches.
-const OPEN: TableDefinition<u64, ()> = TableDefinition::new("anchor_open");
+pub(crate) const OPEN: TableDefinition<u64, ()> = TableDefinition::new("anchor_open");
 
 const UNBATCHED: u64 = u64::MAX;
 
@@ -108,31 +109,51 @@ impl BatchRecord {
     }
 }
 
-/// The outbox store (one redb file, opened exclusively).
+/// The outbox's tables in the bridge's database.
 #[derive(Debug)]
 pub struct Outbox {
-    store: Store,
+    store: Arc<Store>,
 }
 
 impl Outbox {
-    /// Opens or creates the outbox.
+    /// Opens or creates a database file holding (at least) the outbox.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Store::open(path)?;
-        let tx = store.db.begin_write().map_err(|e| store.err(e))?;
+        Self::on(Store::open(path)?)
+    }
+
+    /// The outbox in an open database (its tables created if missing).
+    pub fn on(store: Arc<Store>) -> Result<Self, StoreError> {
+        let tx = store.begin_write()?;
         tx.open_table(PENDING).map_err(|e| store.err(e))?;
         tx.open_table(INDEX).map_err(|e| store.err(e))?;
         tx.open_table(BATCHES).map_err(|e| store.err(e))?;
         tx.open_table(META).map_err(|e| store.err(e))?;
         tx.open_table(OPEN).map_err(|e| store.err(e))?;
-        tx.commit().map_err(|e| store.err(e))?;
+        store.commit(tx)?;
         Ok(Outbox { store })
+    }
+
+    /// The database the outbox lives in.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// Adds items to the queue; items already queued or batched are skipped. Returns how many
     /// were new. Durable when it returns.
     pub fn enqueue(&self, items: &[Item]) -> Result<usize, StoreError> {
+        let tx = self.store.begin_write()?;
+        let added = self.enqueue_in(&tx, items)?;
+        self.store.commit(tx)?;
+        Ok(added)
+    }
+
+    /// [`Outbox::enqueue`] inside the caller's write transaction (which commits it).
+    pub fn enqueue_in(
+        &self,
+        tx: &redb::WriteTransaction,
+        items: &[Item],
+    ) -> Result<usize, StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
         let mut added = 0;
         {
             let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
@@ -158,7 +179,6 @@ impl Outbox {
             }
             meta.insert("next_item", next).map_err(|e| s.err(e))?;
         }
-        tx.commit().map_err(|e| s.err(e))?;
         Ok(added)
     }
 
@@ -299,8 +319,16 @@ impl Outbox {
 
     /// The batch holding `item`: `Ok(None)` if unknown, `Ok(Some(None))` while still pending.
     pub fn batch_of(&self, item: &Item) -> Result<Option<Option<u64>>, StoreError> {
+        self.batch_of_in(&self.store.begin_read()?, item)
+    }
+
+    /// [`Outbox::batch_of`] in a read transaction of the caller.
+    pub fn batch_of_in(
+        &self,
+        tx: &redb::ReadTransaction,
+        item: &Item,
+    ) -> Result<Option<Option<u64>>, StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
         let t = tx.open_table(INDEX).map_err(|e| s.err(e))?;
         let value = t.get(item.leaf_data().as_slice()).map_err(|e| s.err(e))?;
         Ok(value.map(|v| Some(v.value()).filter(|&b| b != UNBATCHED)))

@@ -8,7 +8,9 @@ pub mod validate;
 use crate::error::{FollowError, PowError};
 use crate::pow::{Hash256, PowParams};
 use crate::rpc::RpcClient;
+use crate::store::Store;
 use std::path::Path;
+use std::sync::Arc;
 use store::{HeaderStore, StoredHeader};
 use validate::{validate_run, Fetched, Parent};
 
@@ -58,7 +60,16 @@ impl Follower {
     /// Opens (or creates) the store at `path`. A store keeps the start height it was created
     /// with.
     pub fn open(path: &Path, rpc: RpcClient, config: FollowerConfig) -> Result<Self, FollowError> {
-        let store = HeaderStore::open(path)?;
+        Self::on(Store::open(path)?, rpc, config)
+    }
+
+    /// A follower over the PoW header tables of an open database.
+    pub fn on(
+        store: Arc<Store>,
+        rpc: RpcClient,
+        config: FollowerConfig,
+    ) -> Result<Self, FollowError> {
+        let store = HeaderStore::on(store)?;
         let mut config = config;
         match store.start_height()? {
             Some(h) => config.start_height = h,

@@ -5,9 +5,10 @@ use crate::pow::{BlockHeader, Hash256};
 use crate::store::Store;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::path::Path;
+use std::sync::Arc;
 
-const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("pow_headers");
-const META: TableDefinition<&str, u64> = TableDefinition::new("pow_meta");
+pub(crate) const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("pow_headers");
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("pow_meta");
 
 /// A stored header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +21,20 @@ pub struct StoredHeader {
     pub header: BlockHeader,
 }
 
-/// The follower's store (one redb file, opened exclusively).
+/// The follower's tables in the bridge's database.
 #[derive(Debug)]
 pub struct HeaderStore {
-    store: Store,
+    store: Arc<Store>,
 }
 
 impl HeaderStore {
-    /// Opens or creates the store.
+    /// Opens or creates a database file holding (at least) the follower's tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Store::open(path)?;
+        Self::on(Store::open(path)?)
+    }
+
+    /// The follower's tables in an open database (created if missing).
+    pub fn on(store: Arc<Store>) -> Result<Self, StoreError> {
         let tx = store.db.begin_write().map_err(|e| store.err(e))?;
         tx.open_table(HEADERS).map_err(|e| store.err(e))?;
         tx.open_table(META).map_err(|e| store.err(e))?;

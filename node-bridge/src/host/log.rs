@@ -1,6 +1,7 @@
-//! The host's durable log (redb `host.redb`): every accepted header and every ban, in the order
-//! they happened, so that replaying the log rebuilds exactly the same chain states; and the bans
-//! waiting for their evidence to be anchored deep enough.
+//! The host's durable log (tables `host_log` and `host_pending_bans` of the bridge's database):
+//! every accepted header and every ban, in the order they happened, so that replaying the log
+//! rebuilds exactly the same chain states; and the bans waiting for their evidence to be anchored
+//! deep enough.
 
 use crate::error::StoreError;
 use crate::store::Store;
@@ -8,10 +9,12 @@ use masspoc_proof::FarmerPublicKey;
 use masspoc_verifier::{ChainId, EvidenceId, Height};
 use redb::{ReadableTable, TableDefinition};
 use std::path::Path;
+use std::sync::Arc;
 
-const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("host_log");
+pub(crate) const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("host_log");
 /// evidence id → chain id || farmer public key.
-const PENDING_BANS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("host_pending_bans");
+pub(crate) const PENDING_BANS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("host_pending_bans");
 
 const TAG_HEADER: u8 = 1;
 const TAG_BAN: u8 = 2;
@@ -84,43 +87,51 @@ pub struct PendingBan {
     pub farmer: FarmerPublicKey,
 }
 
-/// The log.
+/// The log's tables in the bridge's database.
 #[derive(Debug)]
 pub struct HostLog {
-    store: Store,
+    store: Arc<Store>,
 }
 
 impl HostLog {
-    /// Opens or creates the log.
+    /// Opens or creates a database file holding (at least) the log.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Store::open(path)?;
-        let tx = store.db.begin_write().map_err(|e| store.err(e))?;
+        Self::on(Store::open(path)?)
+    }
+
+    /// The log in an open database (its tables created if missing).
+    pub fn on(store: Arc<Store>) -> Result<Self, StoreError> {
+        let tx = store.begin_write()?;
         tx.open_table(LOG).map_err(|e| store.err(e))?;
         tx.open_table(PENDING_BANS).map_err(|e| store.err(e))?;
-        tx.commit().map_err(|e| store.err(e))?;
+        store.commit(tx)?;
         Ok(HostLog { store })
     }
 
     /// Appends an entry (durable when it returns).
     pub fn append(&self, entry: &Entry) -> Result<(), StoreError> {
+        let tx = self.store.begin_write()?;
+        self.append_in(&tx, entry)?;
+        self.store.commit(tx)
+    }
+
+    /// Appends an entry inside the caller's write transaction.
+    pub fn append_in(&self, tx: &redb::WriteTransaction, entry: &Entry) -> Result<(), StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
-        {
-            let mut t = tx.open_table(LOG).map_err(|e| s.err(e))?;
-            let next = t
-                .last()
-                .map_err(|e| s.err(e))?
-                .map_or(0, |(k, _)| k.value() + 1);
-            t.insert(next, entry.encode().as_slice())
-                .map_err(|e| s.err(e))?;
-        }
-        tx.commit().map_err(|e| s.err(e))
+        let mut t = tx.open_table(LOG).map_err(|e| s.err(e))?;
+        let next = t
+            .last()
+            .map_err(|e| s.err(e))?
+            .map_or(0, |(k, _)| k.value() + 1);
+        t.insert(next, entry.encode().as_slice())
+            .map_err(|e| s.err(e))?;
+        Ok(())
     }
 
     /// Every entry, in order.
     pub fn entries(&self) -> Result<Vec<Entry>, StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let tx = s.begin_read()?;
         let t = tx.open_table(LOG).map_err(|e| s.err(e))?;
         let mut out = Vec::new();
         for row in t.iter().map_err(|e| s.err(e))? {
@@ -134,8 +145,18 @@ impl HostLog {
 
     /// Records a ban waiting for its evidence's anchor.
     pub fn add_pending_ban(&self, ban: &PendingBan) -> Result<(), StoreError> {
+        let tx = self.store.begin_write()?;
+        self.add_pending_ban_in(&tx, ban)?;
+        self.store.commit(tx)
+    }
+
+    /// [`HostLog::add_pending_ban`] inside the caller's write transaction.
+    pub fn add_pending_ban_in(
+        &self,
+        tx: &redb::WriteTransaction,
+        ban: &PendingBan,
+    ) -> Result<(), StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
         tx.open_table(PENDING_BANS)
             .map_err(|e| s.err(e))?
             .insert(
@@ -143,7 +164,7 @@ impl HostLog {
                 [&ban.chain.0[..], &ban.farmer.0[..]].concat().as_slice(),
             )
             .map_err(|e| s.err(e))?;
-        tx.commit().map_err(|e| s.err(e))
+        Ok(())
     }
 
     /// The bans waiting for their evidence.
@@ -170,22 +191,24 @@ impl HostLog {
 
     /// Applies a pending ban: logs it and drops it from the waiting list in one transaction.
     pub fn settle_ban(&self, evidence: &EvidenceId, ban: &Entry) -> Result<(), StoreError> {
+        let tx = self.store.begin_write()?;
+        self.append_in(&tx, ban)?;
+        self.remove_pending_ban_in(&tx, evidence)?;
+        self.store.commit(tx)
+    }
+
+    /// Drops a ban from the waiting list inside the caller's write transaction.
+    pub fn remove_pending_ban_in(
+        &self,
+        tx: &redb::WriteTransaction,
+        evidence: &EvidenceId,
+    ) -> Result<(), StoreError> {
         let s = &self.store;
-        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
-        {
-            let mut t = tx.open_table(LOG).map_err(|e| s.err(e))?;
-            let next = t
-                .last()
-                .map_err(|e| s.err(e))?
-                .map_or(0, |(k, _)| k.value() + 1);
-            t.insert(next, ban.encode().as_slice())
-                .map_err(|e| s.err(e))?;
-            tx.open_table(PENDING_BANS)
-                .map_err(|e| s.err(e))?
-                .remove(evidence.as_bytes().as_slice())
-                .map_err(|e| s.err(e))?;
-        }
-        tx.commit().map_err(|e| s.err(e))
+        tx.open_table(PENDING_BANS)
+            .map_err(|e| s.err(e))?
+            .remove(evidence.as_bytes().as_slice())
+            .map_err(|e| s.err(e))?;
+        Ok(())
     }
 }
 

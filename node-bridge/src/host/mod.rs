@@ -1,6 +1,7 @@
 //! The chain host: runs the chain rules and the slashing detector for each configured PoC chain
 //! instance, keeps what it accepted in a durable log, feeds accepted headers and evidence to the
-//! anchoring outbox, and applies bans once their evidence is anchored. [`http`] serves it to
+//! anchoring outbox (all in the bridge's one database, one transaction per submission), and
+//! applies bans once their evidence is anchored. [`http`] serves it to
 //! farmers (`docs/bridge-api.md`).
 
 pub mod config;
@@ -10,14 +11,15 @@ pub mod metrics;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::HostError;
+use crate::fault::{FaultPoint, Faults};
+use crate::store::Store;
 use log::{Entry, HostLog, PendingBan};
 use masspoc_api::routes::MAX_HEADERS_LIMIT;
 use masspoc_api::routes::WORK_SLOTS;
 use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
-use masspoc_verifier::detector::{Observation, SlashingDetector};
+use masspoc_verifier::detector::{self, Observation};
 use masspoc_verifier::{ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, Height};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 /// One hosted chain.
@@ -29,33 +31,50 @@ struct Hosted {
 }
 
 /// The chain host (synchronous core; the HTTP layer wraps it in a mutex).
+///
+/// Its log, pending bans and detector tables live in the bridge's one database beside the
+/// anchoring outbox: every write of one submission commits in one transaction
+/// (`docs/bridge.md`, "One database").
 #[derive(Debug)]
 pub struct ChainHost {
     chains: BTreeMap<ChainId, Hosted>,
+    store: Arc<Store>,
     log: HostLog,
-    detector: SlashingDetector,
     outbox: Option<Arc<Outbox>>,
     check_clock: bool,
+    faults: Faults,
 }
 
 fn chain_hex(c: &ChainId) -> String {
     hex::encode(c.as_bytes())
 }
 
+/// What one submission writes besides its header.
+struct Written {
+    /// A ban to apply in memory once committed (hosts without anchoring).
+    ban: Option<(ChainId, masspoc_proof::FarmerPublicKey, Height)>,
+}
+
 impl ChainHost {
-    /// Opens the host's stores in `dir` (`host.redb`, `detector.redb`) and rebuilds every chain
-    /// from its log. With an outbox, accepted headers and evidence are queued for anchoring and
-    /// bans wait for their evidence to be final; without one, bans apply at once.
+    /// Opens the host's tables in `store` and rebuilds every chain from its log. With
+    /// `anchored`, accepted headers and evidence are queued in the store's anchoring outbox and
+    /// bans wait for their evidence to be final; without, bans apply at once.
     pub fn open(
-        dir: &Path,
+        store: &Arc<Store>,
         specs: Vec<ChainSpec>,
-        outbox: Option<Arc<Outbox>>,
+        anchored: bool,
     ) -> Result<Self, HostError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| HostError::Config(format!("{}: {e}", dir.display())))?;
-        let log = HostLog::open(&dir.join("host.redb"))?;
-        let detector =
-            SlashingDetector::open(&dir.join("detector.redb")).map_err(HostError::Detector)?;
+        let log = HostLog::on(store.clone())?;
+        {
+            let tx = store.begin_write()?;
+            detector::create_tables(&tx).map_err(HostError::Detector)?;
+            store.commit(tx)?;
+        }
+        let outbox = if anchored {
+            Some(Arc::new(Outbox::on(store.clone())?))
+        } else {
+            None
+        };
         let mut chains = BTreeMap::new();
         for spec in specs {
             let id = spec.chain_id;
@@ -77,18 +96,40 @@ impl ChainHost {
         }
         let mut host = ChainHost {
             chains,
+            store: store.clone(),
             log,
-            detector,
             outbox,
             check_clock: true,
+            faults: Faults::default(),
         };
         host.replay()?;
         Ok(host)
     }
 
+    /// The anchoring outbox the host queues into (when anchored).
+    pub fn outbox(&self) -> Option<Arc<Outbox>> {
+        self.outbox.clone()
+    }
+
+    /// Arms a crash point for the next write sequence that reaches it (tests).
+    #[cfg(feature = "fault-injection")]
+    pub fn arm_fault(&mut self, point: Option<FaultPoint>) {
+        self.faults.arm(point);
+    }
+
     /// Skips the future-drift rule (tests and replays of old chains).
     pub fn set_check_clock(&mut self, on: bool) {
         self.check_clock = on;
+    }
+
+    /// Forgets the in-memory chains and rebuilds them from the log: after a write sequence
+    /// failed, memory may hold a header the store does not.
+    fn reload(&mut self) -> Result<(), HostError> {
+        for hosted in self.chains.values_mut() {
+            hosted.state = ChainState::new(hosted.state.spec().clone());
+            hosted.version += 1;
+        }
+        self.replay()
     }
 
     fn replay(&mut self) -> Result<(), HostError> {
@@ -195,35 +236,81 @@ impl ChainHost {
             .state
             .accept_header(&header, clock)
             .map_err(HostError::Rejected)?;
-        if !accepted.duplicate {
-            self.log.append(&Entry::Header {
-                chain: *chain,
-                bytes: header.encode().to_vec(),
-            })?;
-            if let Some(outbox) = &self.outbox {
-                outbox.enqueue(&[Item {
-                    kind: ItemKind::Header,
-                    hash: accepted.hash.0,
-                }])?;
-            }
-            if accepted.best {
-                hosted.version += 1;
-            }
+        // A known header was logged, queued and shown to the detector when it was first
+        // accepted: answered from memory, no signature check, no commit.
+        if accepted.duplicate {
+            return Ok(SubmitReply::accepted(accepted.hash, accepted.best));
         }
-        match self.detector.observe(&header) {
-            Ok(Observation::Equivocation { evidence, new }) => {
-                tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
-                if new {
-                    self.take_evidence(&evidence)?;
+        match self.write_header(chain, &header, accepted.hash) {
+            Ok(written) => {
+                let hosted = self
+                    .chains
+                    .get_mut(chain)
+                    .ok_or_else(|| HostError::UnknownChain(chain_hex(chain)))?;
+                if accepted.best {
+                    hosted.version += 1;
                 }
+                if let Some((chain, farmer, from)) = written.ban {
+                    self.ban_in_memory(&chain, farmer, from);
+                }
+                self.faults.hit(FaultPoint::AfterCommit)?;
             }
-            Ok(_) => {}
-            Err(e) => return Err(HostError::Detector(e)),
+            Err(e) => {
+                // Memory holds the header, the store does not: rebuild from the store.
+                self.reload()?;
+                return Err(e);
+            }
         }
         Ok(SubmitReply::accepted(accepted.hash, accepted.best))
     }
 
-    fn take_evidence(&mut self, evidence: &Evidence) -> Result<(), HostError> {
+    /// The writes of one accepted header, in one transaction: the log entry, its anchoring item,
+    /// the detector's record and, for an equivocation, the evidence, its item and its ban.
+    fn write_header(
+        &mut self,
+        chain: &ChainId,
+        header: &Header,
+        hash: masspoc_verifier::HeaderHash,
+    ) -> Result<Written, HostError> {
+        let tx = self.store.begin_write()?;
+        self.log.append_in(
+            &tx,
+            &Entry::Header {
+                chain: *chain,
+                bytes: header.encode().to_vec(),
+            },
+        )?;
+        self.faults.hit(FaultPoint::AfterHeaderLogged)?;
+        if let Some(outbox) = &self.outbox {
+            outbox.enqueue_in(
+                &tx,
+                &[Item {
+                    kind: ItemKind::Header,
+                    hash: hash.0,
+                }],
+            )?;
+        }
+        self.faults.hit(FaultPoint::AfterHeaderQueued)?;
+        let observed = detector::observe_in(&tx, header).map_err(HostError::Detector)?;
+        self.faults.hit(FaultPoint::AfterDetector)?;
+        let mut written = Written { ban: None };
+        if let Observation::Equivocation { evidence, new } = observed {
+            tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
+            if new {
+                written = self.take_evidence_in(&tx, &evidence)?;
+            }
+        }
+        self.store.commit(tx)?;
+        Ok(written)
+    }
+
+    /// Queues new evidence for anchoring and records its pending ban (or, without anchoring,
+    /// logs the ban), inside `tx`.
+    fn take_evidence_in(
+        &mut self,
+        tx: &redb::WriteTransaction,
+        evidence: &Evidence,
+    ) -> Result<Written, HostError> {
         let ban = PendingBan {
             evidence: evidence.id(),
             chain: evidence.chain_id(),
@@ -231,52 +318,81 @@ impl ChainHost {
         };
         match &self.outbox {
             Some(outbox) => {
-                outbox.enqueue(&[Item {
-                    kind: ItemKind::Evidence,
-                    hash: ban.evidence.0,
-                }])?;
-                self.log.add_pending_ban(&ban)?;
+                outbox.enqueue_in(
+                    tx,
+                    &[Item {
+                        kind: ItemKind::Evidence,
+                        hash: ban.evidence.0,
+                    }],
+                )?;
+                self.faults.hit(FaultPoint::AfterEvidenceQueued)?;
+                self.log.add_pending_ban_in(tx, &ban)?;
+                self.faults.hit(FaultPoint::AfterBanRecorded)?;
+                Ok(Written { ban: None })
             }
-            None => self.ban_now(&ban)?,
+            None => {
+                let Some(hosted) = self.chains.get(&ban.chain) else {
+                    return Ok(Written { ban: None });
+                };
+                let from = hosted.state.best().height;
+                self.log.append_in(
+                    tx,
+                    &Entry::Ban {
+                        chain: ban.chain,
+                        farmer: ban.farmer,
+                        from,
+                    },
+                )?;
+                self.faults.hit(FaultPoint::AfterBanRecorded)?;
+                Ok(Written {
+                    ban: Some((ban.chain, ban.farmer, from)),
+                })
+            }
         }
-        Ok(())
     }
 
-    fn ban_now(&mut self, ban: &PendingBan) -> Result<(), HostError> {
-        let Some(hosted) = self.chains.get_mut(&ban.chain) else {
-            return Ok(());
+    fn ban_in_memory(
+        &mut self,
+        chain: &ChainId,
+        farmer: masspoc_proof::FarmerPublicKey,
+        from: Height,
+    ) {
+        let Some(hosted) = self.chains.get_mut(chain) else {
+            return;
         };
-        let from = hosted.state.best().height;
-        let entry = Entry::Ban {
-            chain: ban.chain,
-            farmer: ban.farmer,
-            from,
-        };
-        self.log.settle_ban(&ban.evidence, &entry)?;
-        let outcome = hosted.state.ban(ban.farmer, from);
+        let outcome = hosted.state.ban(farmer, from);
         if outcome.best_changed {
             hosted.version += 1;
         }
-        tracing::warn!(chain = %ban.chain, farmer = %ban.farmer, from = from.0, removed = outcome.removed, "farmer banned");
-        Ok(())
+        tracing::warn!(chain = %chain, farmer = %farmer, from = from.0, removed = outcome.removed, "farmer banned");
     }
 
     /// Accepts evidence from elsewhere (its encoding), after checking it on its own.
     pub fn submit_evidence(&mut self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
         let evidence = masspoc_verifier::verify_evidence(bytes).map_err(HostError::Evidence)?;
-        let new = self
-            .detector
-            .add_evidence(&evidence)
-            .map_err(HostError::Detector)?;
-        if new {
-            self.take_evidence(&evidence)?;
+        let written = (|| {
+            let tx = self.store.begin_write()?;
+            let new = detector::add_evidence_in(&tx, &evidence).map_err(HostError::Detector)?;
+            self.faults.hit(FaultPoint::AfterEvidenceStored)?;
+            let written = if new {
+                self.take_evidence_in(&tx, &evidence)?
+            } else {
+                Written { ban: None }
+            };
+            self.store.commit(tx)?;
+            Ok::<_, HostError>((new, written))
+        })();
+        let (new, written) = written?;
+        if let Some((chain, farmer, from)) = written.ban {
+            self.ban_in_memory(&chain, farmer, from);
         }
+        self.faults.hit(FaultPoint::AfterCommit)?;
         Ok(EvidenceReply::accepted(evidence.id(), new))
     }
 
     /// All evidence, with whether its anchor is final.
     pub fn evidence(&self) -> Result<Vec<EvidenceRow>, HostError> {
-        let all = self.detector.evidence().map_err(HostError::Detector)?;
+        let all = detector::evidence_in(&self.store.begin_read()?).map_err(HostError::Detector)?;
         all.iter()
             .map(|e| Ok(EvidenceRow::new(e, self.is_final(&e.id())?)))
             .collect()
@@ -303,10 +419,30 @@ impl ChainHost {
     pub fn apply_final_bans(&mut self) -> Result<usize, HostError> {
         let mut applied = 0;
         for ban in self.log.pending_bans()? {
-            if self.is_final(&ban.evidence)? {
-                self.ban_now(&ban)?;
-                applied += 1;
+            if !self.is_final(&ban.evidence)? {
+                continue;
             }
+            let Some(hosted) = self.chains.get(&ban.chain) else {
+                continue;
+            };
+            let from = hosted.state.best().height;
+            let settled = (|| {
+                let tx = self.store.begin_write()?;
+                self.log.append_in(
+                    &tx,
+                    &Entry::Ban {
+                        chain: ban.chain,
+                        farmer: ban.farmer,
+                        from,
+                    },
+                )?;
+                self.faults.hit(FaultPoint::AfterBanLogged)?;
+                self.log.remove_pending_ban_in(&tx, &ban.evidence)?;
+                self.store.commit(tx).map_err(HostError::from)
+            })();
+            settled?;
+            self.ban_in_memory(&ban.chain, ban.farmer, from);
+            applied += 1;
         }
         Ok(applied)
     }

@@ -5,7 +5,7 @@ use crate::output::print_json;
 use anyhow::Context;
 use clap::Subcommand;
 use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
-use masspoc_node_bridge::anchor::{AnchorProof, Item, ItemKind, Outbox};
+use masspoc_node_bridge::anchor::{AnchorProof, Item, ItemKind};
 use masspoc_node_bridge::pow::Hash256;
 use serde::Serialize;
 use std::io::Read;
@@ -110,7 +110,7 @@ impl Command {
                         })
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                let outbox = Outbox::open(&data.anchors()?)?;
+                let outbox = data.outbox()?;
                 let added = outbox.enqueue(&items)?;
                 println!(
                     "queued {added} new item(s), {} pending",
@@ -125,7 +125,7 @@ impl Command {
                 item_hash,
                 kind,
             } => {
-                let outbox = Outbox::open(&data.anchors()?)?;
+                let outbox = data.outbox()?;
                 let hash = hash32(&item_hash)?;
                 let kinds: Vec<ItemKind> = match kind {
                     Some(k) => vec![k.into()],
@@ -189,7 +189,7 @@ impl Command {
 }
 
 fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let outbox = Outbox::open(&data.anchors()?)?;
+    let outbox = data.outbox()?;
     let rpc = node.client()?;
     let mut rows = Vec::new();
     let mut node_up = true;

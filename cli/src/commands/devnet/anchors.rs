@@ -8,6 +8,7 @@ use masspoc_node_bridge::anchor::outbox::BatchState;
 use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, Item, ItemKind, Outbox};
 use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_node_bridge::store::Store;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -24,12 +25,13 @@ pub struct Checked {
 /// Runs the outbox until nothing is pending or unfinal (or `timeout`), mining one block a pass.
 pub fn finish_anchoring(
     node: &mut RegtestNode,
-    anchors_db: &Path,
+    bridge_data: &Path,
     confirmations: u64,
     timeout: Duration,
     stop: &Stop,
 ) -> anyhow::Result<Anchorer> {
-    let outbox = Outbox::open(anchors_db).context("opening the bridge's anchor outbox")?;
+    let store = Store::open_data_dir(bridge_data).context("opening the bridge's database")?;
+    let outbox = Outbox::on(store).context("opening the bridge's anchor outbox")?;
     let mut anchorer = Anchorer::new(
         outbox,
         node.rpc(),

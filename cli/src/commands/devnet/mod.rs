@@ -228,7 +228,7 @@ impl DevnetArgs {
         say(json, "finishing the anchors (mining regtest blocks)");
         let anchorer = anchors::finish_anchoring(
             &mut node,
-            &layout.bridge_dir().join("anchors.redb"),
+            &layout.bridge_dir(),
             DEVNET_CONFIRMATIONS,
             Duration::from_secs(180),
             &stop,

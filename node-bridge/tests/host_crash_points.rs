@@ -1,0 +1,323 @@
+//! Crash points between every pair of writes of the chain host (header log, anchoring outbox,
+//! detector, evidence, pending and final bans — all tables of the bridge's one database): a
+//! crash armed at each point, then (a) the host reopened from disk as after a real crash and
+//! (b) the same process carrying on. Either way nothing is half-written, and once the client
+//! re-sends what it sent (it got no reply) every record exists exactly once.
+
+use masspoc_node_bridge::anchor::{BatchState, Item, ItemKind, Outbox};
+use masspoc_node_bridge::fault::FaultPoint;
+use masspoc_node_bridge::host::log::{Entry, HostLog};
+use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::store::Store;
+use masspoc_node_bridge::HostError;
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, Header, PayloadRoot};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+struct Fixture {
+    spec: ChainSpec,
+    /// Heights 1..=4 of one honest chain.
+    chain: Vec<Header>,
+    /// A second header of `chain[3]`'s farmer at height 4.
+    twin: Header,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let spec = ChainSpec::new(ChainParams {
+            name: "crash".into(),
+            beacon: Beacon::from_hex(&"5a".repeat(32)).unwrap(),
+            genesis_time_ms: 1_700_000_000_000,
+            target_interval_ms: 2_000,
+            slot_ms: 12_000,
+            filter_bits: masspoc_proof::FilterBits::NONE,
+            min_k: 16,
+            initial_difficulty: 2_000,
+            retarget_window: 16,
+            max_future_drift_ms: 15_000,
+        })
+        .unwrap();
+        let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
+        let state = ChainState::new(spec.clone());
+        let chain = grow_chain(&state, &farmers, spec.genesis.hash, 4);
+        let mut replay = ChainState::new(spec.clone());
+        for h in &chain[..3] {
+            replay.accept_header(h, None).unwrap();
+        }
+        let parent = chain[2].hash();
+        let info = replay.parent_info(&parent).unwrap();
+        let difficulty = replay.next_difficulty(&parent).unwrap();
+        let cheat = farmers
+            .iter()
+            .find(|f| f.farmer_pk() == chain[3].farmer())
+            .unwrap();
+        let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
+        let twin = cheat.header(&spec, &info, difficulty, &c, PayloadRoot([0xee; 32]));
+        assert_ne!(twin.hash(), chain[3].hash());
+        Fixture { spec, chain, twin }
+    })
+}
+
+fn open(dir: &Path, anchored: bool) -> (Arc<Store>, ChainHost) {
+    let store = Store::open_data_dir(dir).unwrap();
+    let mut host = ChainHost::open(&store, vec![fixture().spec.clone()], anchored).unwrap();
+    host.set_check_clock(false);
+    (store, host)
+}
+
+fn submit(host: &mut ChainHost, h: &Header) -> Result<bool, HostError> {
+    let chain = fixture().spec.chain_id;
+    host.submit_header(&chain, &h.encode(), 0).map(|r| r.best)
+}
+
+/// What the store holds about the twin and its evidence.
+#[derive(Debug, PartialEq, Eq)]
+struct Records {
+    logged_headers: usize,
+    logged_bans: usize,
+    twin_logged: bool,
+    twin_queued: bool,
+    evidence: usize,
+    evidence_queued: bool,
+    pending_bans: usize,
+    queued_items: u64,
+}
+
+fn records(store: &Arc<Store>, host: &ChainHost, evidence: &Evidence) -> Records {
+    let log = HostLog::on(store.clone()).unwrap();
+    let entries = log.entries().unwrap();
+    let twin = fixture().twin.encode().to_vec();
+    let outbox = Outbox::on(store.clone()).unwrap();
+    let queued = |kind, hash| outbox.batch_of(&Item { kind, hash }).unwrap().is_some();
+    Records {
+        logged_headers: entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Header { .. }))
+            .count(),
+        logged_bans: entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Ban { .. }))
+            .count(),
+        twin_logged: entries
+            .iter()
+            .any(|e| matches!(e, Entry::Header { bytes, .. } if *bytes == twin)),
+        twin_queued: queued(ItemKind::Header, fixture().twin.hash().0),
+        evidence: host.evidence().unwrap().len(),
+        evidence_queued: queued(ItemKind::Evidence, evidence.id().0),
+        pending_bans: log.pending_bans().unwrap().len(),
+        queued_items: outbox.pending_len().unwrap(),
+    }
+}
+
+fn evidence() -> Evidence {
+    let f = fixture();
+    Evidence::new(f.chain[3], f.twin).unwrap()
+}
+
+/// Everything of a submitted twin, exactly once (4 honest headers + the twin, 5 header items and
+/// one evidence item queued).
+fn complete(anchored: bool) -> Records {
+    Records {
+        logged_headers: 5,
+        logged_bans: usize::from(!anchored),
+        twin_logged: true,
+        twin_queued: anchored,
+        evidence: 1,
+        evidence_queued: anchored,
+        pending_bans: usize::from(anchored),
+        queued_items: if anchored { 6 } else { 0 },
+    }
+}
+
+/// Nothing of the twin: the 4 honest headers only.
+fn before(anchored: bool) -> Records {
+    Records {
+        logged_headers: 4,
+        logged_bans: 0,
+        twin_logged: false,
+        twin_queued: false,
+        evidence: 0,
+        evidence_queued: false,
+        pending_bans: 0,
+        queued_items: if anchored { 4 } else { 0 },
+    }
+}
+
+fn crash_while_submitting_twin(point: FaultPoint, anchored: bool, restart: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = evidence();
+    let (mut store, mut host) = open(dir.path(), anchored);
+    for h in &fixture().chain {
+        submit(&mut host, h).unwrap();
+    }
+    host.arm_fault(Some(point));
+    let e = submit(&mut host, &fixture().twin).unwrap_err();
+    assert!(matches!(e, HostError::Fault(p) if p == point), "{e}");
+    if restart {
+        drop(host);
+        drop(store);
+        (store, host) = open(dir.path(), anchored);
+    }
+    let want = if point == FaultPoint::AfterCommit {
+        complete(anchored)
+    } else {
+        before(anchored)
+    };
+    assert_eq!(
+        records(&store, &host, &ev),
+        want,
+        "{point:?} anchored={anchored} restart={restart}: all or nothing"
+    );
+    // The client got no reply and sends the header again: everything, once.
+    resubmit(&mut host, anchored);
+    assert_eq!(records(&store, &host, &ev), complete(anchored), "{point:?}");
+    resubmit(&mut host, anchored);
+    assert_eq!(host.submit_evidence(&ev.encode()).unwrap().new, false);
+    assert_eq!(records(&store, &host, &ev), complete(anchored), "{point:?}");
+    // And a restart reads back the same.
+    drop(host);
+    drop(store);
+    let (store, host) = open(dir.path(), anchored);
+    assert_eq!(records(&store, &host, &ev), complete(anchored), "{point:?}");
+    // Without anchoring the ban (from height 4) removed the equivocator's two blocks at 4.
+    let height = if anchored { 4 } else { 3 };
+    assert_eq!(host.chains()[0].height.0, height, "{point:?}");
+}
+
+/// Sends the twin again: accepted, or — without anchoring, where the ban applies at once —
+/// refused as banned.
+fn resubmit(host: &mut ChainHost, anchored: bool) {
+    match submit(host, &fixture().twin) {
+        Ok(_) => {}
+        Err(e) if !anchored && e.code() == "banned_key" => {}
+        Err(e) => panic!("re-sent twin: {e}"),
+    }
+}
+
+#[test]
+fn a_crash_between_the_writes_of_a_header_loses_and_duplicates_nothing() {
+    for restart in [true, false] {
+        for point in [
+            FaultPoint::AfterHeaderLogged,
+            FaultPoint::AfterHeaderQueued,
+            FaultPoint::AfterDetector,
+            FaultPoint::AfterEvidenceQueued,
+            FaultPoint::AfterBanRecorded,
+            FaultPoint::AfterCommit,
+        ] {
+            crash_while_submitting_twin(point, true, restart);
+        }
+        for point in [
+            FaultPoint::AfterHeaderLogged,
+            FaultPoint::AfterDetector,
+            FaultPoint::AfterBanRecorded,
+            FaultPoint::AfterCommit,
+        ] {
+            crash_while_submitting_twin(point, false, restart);
+        }
+    }
+}
+
+#[test]
+fn a_crash_between_the_writes_of_posted_evidence_loses_and_duplicates_nothing() {
+    let ev = evidence();
+    for restart in [true, false] {
+        for point in [
+            FaultPoint::AfterEvidenceStored,
+            FaultPoint::AfterEvidenceQueued,
+            FaultPoint::AfterBanRecorded,
+            FaultPoint::AfterCommit,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut store, mut host) = open(dir.path(), true);
+            for h in &fixture().chain {
+                submit(&mut host, h).unwrap();
+            }
+            host.arm_fault(Some(point));
+            let e = host.submit_evidence(&ev.encode()).unwrap_err();
+            assert!(matches!(e, HostError::Fault(p) if p == point), "{e}");
+            if restart {
+                drop(host);
+                drop(store);
+                (store, host) = open(dir.path(), true);
+            }
+            let got = records(&store, &host, &ev);
+            let stored = point == FaultPoint::AfterCommit;
+            assert_eq!(
+                (got.evidence, got.evidence_queued, got.pending_bans),
+                (usize::from(stored), stored, usize::from(stored)),
+                "{point:?} restart={restart}: all or nothing"
+            );
+            let reply = host.submit_evidence(&ev.encode()).unwrap();
+            assert_eq!(reply.new, !stored, "{point:?}");
+            assert!(!host.submit_evidence(&ev.encode()).unwrap().new);
+            let got = records(&store, &host, &ev);
+            assert_eq!(
+                (
+                    got.evidence,
+                    got.evidence_queued,
+                    got.pending_bans,
+                    got.queued_items
+                ),
+                (1, true, 1, 5),
+                "{point:?} restart={restart}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_crash_between_logging_a_final_ban_and_settling_it_applies_it_once() {
+    let ev = evidence();
+    for restart in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, mut host) = open(dir.path(), true);
+        for h in &fixture().chain {
+            submit(&mut host, h).unwrap();
+        }
+        host.submit_evidence(&ev.encode()).unwrap();
+        // Stand in for the anchorer: the batch holding the evidence is final.
+        let outbox = host.outbox().unwrap();
+        let mut batch = outbox.seal(64).unwrap().unwrap();
+        batch.state = BatchState::Final;
+        outbox.update(&batch).unwrap();
+        drop(outbox);
+
+        host.arm_fault(Some(FaultPoint::AfterBanLogged));
+        let e = host.apply_final_bans().unwrap_err();
+        assert!(
+            matches!(e, HostError::Fault(FaultPoint::AfterBanLogged)),
+            "{e}"
+        );
+        if restart {
+            drop(host);
+            drop(store);
+            (store, host) = open(dir.path(), true);
+        }
+        let got = records(&store, &host, &ev);
+        assert_eq!(
+            (got.logged_bans, got.pending_bans),
+            (0, 1),
+            "restart={restart}"
+        );
+        // The chain's 4th header is the equivocator's: banned from height 4 on, it is refused.
+        assert_eq!(host.chains()[0].height.0, 4);
+        assert_eq!(host.apply_final_bans().unwrap(), 1);
+        assert_eq!(host.apply_final_bans().unwrap(), 0);
+        let got = records(&store, &host, &ev);
+        assert_eq!(
+            (got.logged_bans, got.pending_bans),
+            (1, 0),
+            "restart={restart}"
+        );
+        let code = submit(&mut host, &fixture().twin).unwrap_err().code();
+        assert_eq!(code, "banned_key");
+        drop(host);
+        drop(store);
+        let (store, host) = open(dir.path(), true);
+        let got = records(&store, &host, &ev);
+        assert_eq!((got.logged_bans, got.pending_bans), (1, 0));
+    }
+}
