@@ -37,6 +37,7 @@ fn fixture() -> &'static Fixture {
             initial_difficulty: 2_000,
             retarget_window: 16,
             max_future_drift_ms: 15_000,
+            probe_bits: masspoc_proof::ProbeBits::NONE,
         })
         .unwrap();
         let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
