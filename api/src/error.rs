@@ -42,6 +42,18 @@ pub mod codes {
     pub const UNKNOWN_CHAIN: &str = "unknown_chain";
     /// 422: submitted evidence does not check.
     pub const BAD_EVIDENCE: &str = "bad_evidence";
-    /// 500: a store failed.
+    /// 500: a store failed (the message never carries local paths; the bridge's log has them).
     pub const INTERNAL: &str = "internal";
+    /// 401: the bridge requires a bearer token for this request and none or a wrong one came.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 413: the request body is larger than [`crate::routes::MAX_BODY_BYTES`].
+    pub const TOO_LARGE: &str = "too_large";
+    /// 415: a `POST` without `Content-Type: application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// 429: this client sent more `POST`s than its rate allows; retry after a second.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// 503: every submission slot is busy; retry shortly.
+    pub const BUSY: &str = "busy";
+    /// 408: the request (its body, or its handling) took longer than the bridge allows.
+    pub const TIMEOUT: &str = "timeout";
 }

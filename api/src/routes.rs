@@ -23,6 +23,8 @@ pub const MAX_WAIT_MS: u64 = 30_000;
 pub const MAX_HEADERS_LIMIT: u64 = 1000;
 /// Headers per page when `limit` is not given.
 pub const DEFAULT_HEADERS_LIMIT: u64 = 100;
+/// Largest request body the bridge reads (a header or evidence in hex with room for a block body).
+pub const MAX_BODY_BYTES: usize = 512 << 10;
 /// Slots of challenges in every [`crate::Work`].
 pub const WORK_SLOTS: u32 = 4;
 

@@ -52,7 +52,12 @@ pub enum BridgeError {
 pub struct BridgeClient {
     base: String,
     timeout: Duration,
+    token: Option<String>,
 }
+
+/// The environment variable whose value, when set, the client sends as
+/// `Authorization: Bearer <value>` with every submission (the bridge's `--api-token`).
+pub const TOKEN_ENV: &str = "MASSPOC_BRIDGE_TOKEN";
 
 /// Time allowed for a plain (not long-polled) request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +69,10 @@ impl BridgeClient {
         BridgeClient {
             base: base.trim_end_matches('/').to_string(),
             timeout: REQUEST_TIMEOUT,
+            token: std::env::var(TOKEN_ENV)
+                .ok()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
         }
     }
 
@@ -108,8 +117,11 @@ impl BridgeClient {
     ) -> Result<T, BridgeError> {
         let url = format!("{}{}", self.base, path);
         let u = url.clone();
-        let joined =
-            tokio::task::spawn_blocking(move || blocking_call(method, &u, body, timeout)).await;
+        let token = self.token.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            blocking_call(method, &u, body, token.as_deref(), timeout)
+        })
+        .await;
         let (status, text) = joined.map_err(|e| BridgeError::Unreachable {
             url: url.clone(),
             message: format!("request task failed: {e}"),
@@ -141,6 +153,7 @@ fn blocking_call(
     method: &str,
     url: &str,
     body: Option<String>,
+    token: Option<&str>,
     timeout: Duration,
 ) -> Result<(u16, String), BridgeError> {
     let agent = ureq::Agent::new_with_config(
@@ -154,10 +167,14 @@ fn blocking_call(
         message: e.to_string(),
     };
     let resp = match (method, body) {
-        ("POST", Some(b)) => agent
-            .post(url)
-            .header("content-type", "application/json")
-            .send(b.as_str()),
+        ("POST", Some(b)) => {
+            let req = agent.post(url).header("content-type", "application/json");
+            match token {
+                Some(t) => req.header("authorization", format!("Bearer {t}")),
+                None => req,
+            }
+            .send(b.as_str())
+        }
         _ => agent.get(url).call(),
     };
     let mut resp = resp.map_err(unreachable)?;

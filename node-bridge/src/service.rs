@@ -6,7 +6,8 @@ use crate::anchor::{AnchorConfig, Anchorer, Outbox};
 pub use crate::error::ServiceError;
 use crate::error::{AnchorError, FollowError};
 use crate::follower::{Follower, FollowerConfig};
-use crate::host::http::{serve, Shared};
+use crate::host::http::Shared;
+use crate::host::limits::serve_with;
 use crate::host::metrics::add;
 use crate::host::ChainHost;
 use crate::pow::PowParams;
@@ -42,6 +43,8 @@ pub struct ServiceConfig {
     pub listen: Option<SocketAddr>,
     /// One pass, then exit.
     pub once: bool,
+    /// The chain host's limits on its HTTP clients (and its optional bearer token).
+    pub api: crate::host::limits::ApiLimits,
 }
 
 /// Runs the bridge until Ctrl-C (or one pass with `once`).
@@ -80,9 +83,14 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
             (Some(s), Some(addr)) => {
                 let listener = tokio::net::TcpListener::bind(addr).await?;
                 tracing::info!(addr = %listener.local_addr()?, "chain host listening");
-                Some(tokio::spawn(serve(listener, s.clone(), async move {
-                    let _ = rx.await;
-                })))
+                Some(tokio::spawn(serve_with(
+                    listener,
+                    s.clone(),
+                    config.api.clone(),
+                    async move {
+                        let _ = rx.await;
+                    },
+                )))
             }
             _ => None,
         };

@@ -93,7 +93,10 @@ fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
             .header("content-type", "application/json")
             .send(b.to_string().as_bytes()),
         None if method == "GET" => agent.get(url).call(),
-        None => agent.post(url).send(&b"not json"[..]),
+        None => agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(&b"not json"[..]),
     }
     .unwrap();
     let status = resp.status().as_u16();

@@ -82,16 +82,25 @@ impl ApiError {
         }
     }
 
-    fn internal(message: impl Into<String>) -> Self {
+    /// A 500: the detail goes to the log only, since it may name local paths; the client gets
+    /// a message without them.
+    fn internal(detail: impl Into<String>) -> Self {
+        tracing::error!(detail = %detail.into(), "internal error answering a request");
         ApiError {
             status: 500,
-            body: ErrorBody::new(codes::INTERNAL, message),
+            body: ErrorBody::new(
+                codes::INTERNAL,
+                "internal error; the bridge's log has the details",
+            ),
         }
     }
 }
 
 impl From<HostError> for ApiError {
     fn from(e: HostError) -> Self {
+        if e.status() >= 500 {
+            return ApiError::internal(masspoc_report::Report(&e).to_string());
+        }
         ApiError {
             status: e.status(),
             body: ErrorBody::new(e.code(), e.to_string()),
@@ -145,15 +154,20 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Serves until `shutdown` completes.
+/// Serves until `shutdown` completes, under the default [`ApiLimits`](super::limits::ApiLimits)
+/// ([`super::limits::serve_with`] takes others).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
-        .await
+    super::limits::serve_with(
+        listener,
+        shared,
+        super::limits::ApiLimits::default(),
+        shutdown,
+    )
+    .await
 }
 
 async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {

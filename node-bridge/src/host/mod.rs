@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod http;
+pub mod limits;
 pub mod log;
 pub mod metrics;
 

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use masspoc_node_bridge::anchor::AnchorConfig;
 use masspoc_node_bridge::confirmations::default_confirmations;
 use masspoc_node_bridge::host::config::{check_beacons, load_chains};
+use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::service::{run, ServiceConfig};
 use std::net::SocketAddr;
@@ -49,6 +50,15 @@ pub enum Command {
         /// Do one pass and exit (no server).
         #[arg(long)]
         once: bool,
+        /// Require `Authorization: Bearer <token>` on every submission (POST). Prefer the
+        /// environment variable to the flag: a flag shows in the process list. Never logged.
+        #[arg(
+            long,
+            env = "MASSPOC_BRIDGE_TOKEN",
+            hide_env_values = true,
+            value_name = "TOKEN"
+        )]
+        api_token: Option<String>,
     },
 }
 
@@ -66,6 +76,7 @@ impl Command {
             beacon_confirmations,
             poll_ms,
             once,
+            api_token,
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
@@ -92,6 +103,10 @@ impl Command {
             listen: (!once && !chains.is_empty()).then_some(listen),
             chains,
             once,
+            api: ApiLimits {
+                token: api_token.and_then(ApiToken::new),
+                ..ApiLimits::default()
+            },
         };
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)

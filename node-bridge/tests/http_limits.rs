@@ -1,0 +1,205 @@
+//! The chain host's HTTP limits on a real server on loopback (docs/operations.md, "Limits"): a
+//! `POST` without `Content-Type: application/json` is refused before it is read, a required
+//! bearer token is checked, one client's `POST` rate is capped, oversize bodies are refused, a
+//! client that sends half a request is dropped, and idle connections held open do not keep
+//! health from answering.
+
+use masspoc_node_bridge::host::http::Shared;
+use masspoc_node_bridge::host::limits::{serve_with, ApiLimits, ApiToken};
+use masspoc_node_bridge::host::ChainHost;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(limits: ApiLimits) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let host = ChainHost::open(&dir.path().join("host"), vec![], None).unwrap();
+        let shared = Shared::new(host);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve_with(listener, shared, limits, async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Sends one raw HTTP/1.1 request (with `Connection: close`) and returns the status and body.
+fn request(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let msg = format!(
+        "{head}\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(msg.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {out:?}"));
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    (status, body)
+}
+
+fn post(addr: SocketAddr, extra_headers: &str, body: &[u8]) -> (u16, String) {
+    request(
+        addr,
+        &format!("POST /v1/evidence HTTP/1.1{extra_headers}"),
+        body,
+    )
+}
+
+const JSON: &str = "\r\nContent-Type: application/json";
+
+#[test]
+fn a_post_must_be_json_typed() {
+    let srv = Server::start(ApiLimits::default());
+    // A web page's "simple" cross-origin POST (text/plain, form) never reaches the handler.
+    for ct in [
+        "",
+        "\r\nContent-Type: text/plain",
+        "\r\nContent-Type: application/x-www-form-urlencoded",
+    ] {
+        let (status, body) = post(srv.addr, ct, br#"{"evidence":"00"}"#);
+        assert_eq!(status, 415, "{ct:?}: {body}");
+        assert!(body.contains("unsupported_media_type"), "{body}");
+    }
+    // With the type it is read and judged on its content.
+    let (status, body) = post(
+        srv.addr,
+        "\r\nContent-Type: application/json; charset=utf-8",
+        b"{",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("bad_request"), "{body}");
+}
+
+#[test]
+fn a_required_token_is_checked_and_gets_are_open() {
+    let srv = Server::start(ApiLimits {
+        token: ApiToken::new("s3cret-token".into()),
+        ..ApiLimits::default()
+    });
+    let (status, body) = post(srv.addr, JSON, b"{}");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("unauthorized"), "{body}");
+    assert!(!body.contains("s3cret"), "{body}");
+    let (status, _) = post(
+        srv.addr,
+        &format!("{JSON}\r\nAuthorization: Bearer wrong"),
+        b"{}",
+    );
+    assert_eq!(status, 401);
+    let (status, body) = post(
+        srv.addr,
+        &format!("{JSON}\r\nAuthorization: Bearer s3cret-token"),
+        b"{}",
+    );
+    assert_eq!(status, 400, "past the token, the body is judged: {body}");
+    let (status, _) = request(srv.addr, "GET /v1/health HTTP/1.1", b"");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn one_clients_post_rate_is_capped() {
+    let srv = Server::start(ApiLimits {
+        posts_per_second: NonZeroU32::new(1).unwrap(),
+        post_burst: NonZeroU32::new(5).unwrap(),
+        ..ApiLimits::default()
+    });
+    let statuses: Vec<u16> = (0..12).map(|_| post(srv.addr, JSON, b"{").0).collect();
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    let judged = statuses.iter().filter(|&&s| s == 400).count();
+    // The burst (5, plus at most one refill while the loop runs) is judged, the rest refused.
+    assert!((5..=7).contains(&judged), "{statuses:?}");
+    assert_eq!(limited + judged, 12, "{statuses:?}");
+    // GETs are not rate limited.
+    assert_eq!(request(srv.addr, "GET /v1/health HTTP/1.1", b"").0, 200);
+}
+
+#[test]
+fn an_oversize_body_is_refused() {
+    let srv = Server::start(ApiLimits::default());
+    let big = vec![b' '; masspoc_api::routes::MAX_BODY_BYTES + 1];
+    let (status, _) = post(srv.addr, JSON, &big);
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn half_sent_requests_are_dropped_and_idle_connections_do_not_block_health() {
+    let srv = Server::start(ApiLimits {
+        header_timeout: Duration::from_secs(1),
+        ..ApiLimits::default()
+    });
+    // 100 clients that send half a request head and then nothing.
+    let mut slow: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut s = TcpStream::connect(srv.addr).unwrap();
+            s.write_all(b"POST /v1/evidence HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    let t = Instant::now();
+    let (status, _) = request(srv.addr, "GET /v1/health HTTP/1.1", b"");
+    assert_eq!(status, 200);
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "health took {:?}",
+        t.elapsed()
+    );
+    // Each slow client is closed by the server soon after the header time limit.
+    for s in &mut slow {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+    }
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "slow clients were dropped after {:?}",
+        t.elapsed()
+    );
+}
