@@ -7,6 +7,7 @@
 use masspoc_node_bridge::host::http::Shared;
 use masspoc_node_bridge::host::limits::{serve_with, ApiLimits, ApiToken};
 use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::store::Store;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::num::NonZeroU32;
@@ -22,7 +23,8 @@ struct Server {
 impl Server {
     fn start(limits: ApiLimits) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let host = ChainHost::open(&dir.path().join("host"), vec![], None).unwrap();
+        let store = Store::open_data_dir(dir.path()).unwrap();
+        let host = ChainHost::open(&store, vec![], false).unwrap();
         let shared = Shared::new(host);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
