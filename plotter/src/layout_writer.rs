@@ -28,7 +28,7 @@ pub fn encode_superblock(
 ) -> Result<EncodedSuperblock, PlotError> {
     let kk = u32::from(k.get());
     let zl_mask = (1u64 << SUPERBLOCK_BITS) - 1;
-    let zl = |r: &Record| (z_of(k, *r) & zl_mask) as usize;
+    let zl = |r: &Record| (z_of(*r) & zl_mask) as usize;
     counts.clear();
     counts.resize((1 << SUPERBLOCK_BITS) + 1, 0);
     for r in records {
@@ -65,10 +65,10 @@ pub fn encode_superblock(
     encode_values(
         k,
         sorted.iter().map(|&r| {
-            let z_low = z_of(k, r) & ((1 << G_BITS) - 1);
+            let z_low = z_of(r) & ((1 << G_BITS) - 1);
             u128::from(z_low)
-                | (u128::from(x_of(k, r)) << G_BITS)
-                | (u128::from(x_prime_of(k, r)) << (G_BITS + kk))
+                | (u128::from(x_of(r)) << G_BITS)
+                | (u128::from(x_prime_of(r)) << (G_BITS + kk))
         }),
         &mut bytes,
     );

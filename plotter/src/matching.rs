@@ -397,7 +397,7 @@ fn flush(
     for batch in pairs.chunks(F_BATCH) {
         f_many(plot_id, k, batch, &mut zs[..batch.len()]);
         for (&(x, xp), &z) in batch.iter().zip(zs.iter()) {
-            out.push(record(k, z, x, xp));
+            out.push(record(z, x, xp));
         }
     }
     pairs.clear();

@@ -1,7 +1,5 @@
 //! Records of the matching phase and the counting sort that buckets them.
 
-use masspoc_proof::K;
-
 /// A record of the matching phase: the integer `z << 80 | x << 40 | x'` (three 40-bit fields,
 /// so every k up to 40 fits and the fields sit at fixed places whatever k is); records compare
 /// in the order entries are stored, `(z, x, x')`.
@@ -14,28 +12,28 @@ const FIELD_MASK: u64 = (1 << FIELD) - 1;
 /// The record of pair `(x, x')` with `F(x, x') = z` (each below `2^k`, k ≤ 40).
 #[inline]
 #[must_use]
-pub fn record(_k: K, z: u64, x: u64, x_prime: u64) -> Record {
+pub fn record(z: u64, x: u64, x_prime: u64) -> Record {
     (u128::from(z) << (2 * FIELD)) | (u128::from(x) << FIELD) | u128::from(x_prime)
 }
 
 /// The z of a record.
 #[inline]
 #[must_use]
-pub fn z_of(_k: K, r: Record) -> u64 {
+pub fn z_of(r: Record) -> u64 {
     (r >> (2 * FIELD)) as u64
 }
 
 /// The x of a record.
 #[inline]
 #[must_use]
-pub fn x_of(_k: K, r: Record) -> u64 {
+pub fn x_of(r: Record) -> u64 {
     (r >> FIELD) as u64 & FIELD_MASK
 }
 
 /// The x' of a record.
 #[inline]
 #[must_use]
-pub fn x_prime_of(_k: K, r: Record) -> u64 {
+pub fn x_prime_of(r: Record) -> u64 {
     r as u64 & FIELD_MASK
 }
 
@@ -82,7 +80,7 @@ mod tests {
 
     #[test]
     fn records_at_k40_edges() {
-        let k = K::new(40).unwrap();
+        let k = masspoc_proof::K::new(40).unwrap();
         let m = k.mask();
         for (z, x, xp) in [
             (0, 0, 0),
@@ -92,14 +90,14 @@ mod tests {
             (0, 0, m),
             (1, m - 1, 2),
         ] {
-            let r = record(k, z, x, xp);
-            assert_eq!((z_of(k, r), x_of(k, r), x_prime_of(k, r)), (z, x, xp));
+            let r = record(z, x, xp);
+            assert_eq!((z_of(r), x_of(r), x_prime_of(r)), (z, x, xp));
             assert!(r >> 120 == 0);
             assert!(r >> 80 == u128::from(z));
         }
         // Records order as (z, x, x').
-        assert!(record(k, 1, 0, 0) > record(k, 0, m, m));
-        assert!(record(k, 5, 2, 0) > record(k, 5, 1, m));
-        assert!(record(k, 5, 2, 1) > record(k, 5, 2, 0));
+        assert!(record(1, 0, 0) > record(0, m, m));
+        assert!(record(5, 2, 0) > record(5, 1, m));
+        assert!(record(5, 2, 1) > record(5, 2, 0));
     }
 }

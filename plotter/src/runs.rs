@@ -55,7 +55,7 @@ impl Bins {
     #[inline]
     #[must_use]
     pub fn bin_of(&self, r: Record) -> usize {
-        (z_of(self.k, r) >> self.z_bits()) as usize
+        (z_of(r) >> self.z_bits()) as usize
     }
 
     /// Packs a record as `z mod 2^(16+b) | x << (16+b) | x' << (16+b+k)`.
@@ -63,10 +63,10 @@ impl Bins {
     #[must_use]
     pub fn pack(&self, r: Record) -> u128 {
         let (k, zb) = (self.k, self.z_bits());
-        let z_low = z_of(k, r) & ((1 << zb) - 1);
+        let z_low = z_of(r) & ((1 << zb) - 1);
         u128::from(z_low)
-            | (u128::from(x_of(k, r)) << zb)
-            | (u128::from(x_prime_of(k, r)) << (zb + u32::from(k.get())))
+            | (u128::from(x_of(r)) << zb)
+            | (u128::from(x_prime_of(r)) << (zb + u32::from(k.get())))
     }
 
     /// Unpacks a record of bin `bin` packed by [`Bins::pack`].
@@ -77,7 +77,7 @@ impl Bins {
         let z = (bin << zb) | (v as u64 & ((1 << zb) - 1));
         let x = (v >> zb) as u64 & k.mask();
         let xp = (v >> (zb + u32::from(k.get()))) as u64 & k.mask();
-        record(k, z, x, xp)
+        record(z, x, xp)
     }
 }
 
@@ -408,7 +408,7 @@ mod tests {
                 (0, m, 0),
                 (0x1_2345 & m, 1, m - 1),
             ] {
-                let r = record(k, z, x, xp);
+                let r = record(z, x, xp);
                 let v = bins.pack(r);
                 assert!(v >> (8 * bins.record_width()) == 0, "k={kk} b={b}");
                 let bin = bins.bin_of(r);

@@ -75,7 +75,7 @@ pub fn write_superblocks(
                     let (sorted, offsets) = partition_one(
                         recs,
                         per_bin as usize,
-                        |&r| ((z_of(k, r) >> SUPERBLOCK_BITS) - sb0) as usize,
+                        |&r| ((z_of(r) >> SUPERBLOCK_BITS) - sb0) as usize,
                         std::mem::take(by_sb),
                     );
                     let out = (0..per_bin as usize)
