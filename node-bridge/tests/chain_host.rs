@@ -3,15 +3,15 @@
 //! equivocation becomes evidence that is anchored and then bans the farmer; long-poll wakes on a
 //! new tip; a restarted host rebuilds the same chain from its log.
 
+mod common;
+
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
-use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header, PayloadRoot};
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn spec(beacon: &str) -> ChainSpec {
@@ -31,55 +31,7 @@ fn spec(beacon: &str) -> ChainSpec {
     .unwrap()
 }
 
-struct Server {
-    url: String,
-    shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(host: ChainHost) -> Server {
-        let shared = Shared::new(host);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let s = shared.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                serve(listener, s, async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            url,
-            shared,
-            stop: Some(tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
+use common::host_server::HostServer as Server;
 
 fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()

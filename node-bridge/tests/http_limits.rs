@@ -4,8 +4,10 @@
 //! client that sends half a request is dropped, and idle connections held open do not keep
 //! health from answering.
 
-use masspoc_node_bridge::host::http::Shared;
-use masspoc_node_bridge::host::limits::{serve_with, ApiLimits, ApiToken};
+mod common;
+
+use common::host_server::HostServer;
+use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use std::io::{Read, Write};
@@ -13,10 +15,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+/// A host with no chains, served under `limits`.
 struct Server {
+    _srv: HostServer,
     addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -25,42 +27,11 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_data_dir(dir.path()).unwrap();
         let host = ChainHost::open(&store, vec![], false).unwrap();
-        let shared = Shared::new(host);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                serve_with(listener, shared, limits, async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
+        let srv = HostServer::start_with(host, limits);
         Server {
-            addr,
-            stop: Some(tx),
-            thread: Some(thread),
+            addr: srv.addr,
+            _srv: srv,
             _dir: dir,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod host_server;
 pub mod http;
 
 use masspoc_node_bridge::anchor::AnchorPayload;
