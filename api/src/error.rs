@@ -42,6 +42,11 @@ pub mod codes {
     pub const UNKNOWN_CHAIN: &str = "unknown_chain";
     /// 422: submitted evidence does not check.
     pub const BAD_EVIDENCE: &str = "bad_evidence";
+    /// 422: evidence for a chain this bridge does not host (refused before anything is stored).
+    pub const EVIDENCE_CHAIN_NOT_HOSTED: &str = "evidence_chain_not_hosted";
+    /// 422: evidence against a key with no block on the chain (refused before anything is
+    /// stored).
+    pub const EVIDENCE_FARMER_HAS_NO_BLOCK: &str = "evidence_farmer_has_no_block";
     /// 500: a store failed (the message never carries local paths; the bridge's log has them).
     pub const INTERNAL: &str = "internal";
     /// 401: the bridge requires a bearer token for this request and none or a wrong one came.

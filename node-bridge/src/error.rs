@@ -264,6 +264,9 @@ pub enum HostError {
     /// The evidence does not hold.
     #[error("bad evidence: {0}")]
     Evidence(masspoc_verifier::EvidenceError),
+    /// Well-formed evidence this node does not take (checked before any signature or store).
+    #[error("evidence refused: {0}")]
+    EvidenceRefused(EvidenceRefusal),
     /// The slashing detector's store failed.
     #[error("slashing detector: {0}")]
     Detector(masspoc_verifier::DetectorError),
@@ -286,6 +289,7 @@ impl HostError {
             HostError::BadRequest(_) => "bad_request",
             HostError::Rejected(e) => e.code(),
             HostError::Evidence(_) => "bad_evidence",
+            HostError::EvidenceRefused(r) => r.code(),
             HostError::Detector(masspoc_verifier::DetectorError::Rejected(e)) => e.code(),
             HostError::Detector(_) | HostError::Store(_) | HostError::Fault(_) => "internal",
             HostError::Config(_) => "configuration",
@@ -297,9 +301,41 @@ impl HostError {
         match self {
             HostError::UnknownChain(_) => 404,
             HostError::BadRequest(_) => 400,
-            HostError::Rejected(_) | HostError::Evidence(_) => 422,
+            HostError::Rejected(_) | HostError::Evidence(_) | HostError::EvidenceRefused(_) => 422,
             HostError::Detector(masspoc_verifier::DetectorError::Rejected(_)) => 422,
             _ => 500,
+        }
+    }
+}
+
+/// Why a chain node refuses evidence before looking at its signatures (`docs/bridge-api.md`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceRefusal {
+    /// The evidence is for a chain this node does not host.
+    #[error("chain {chain} is not hosted here")]
+    ChainNotHosted {
+        /// The evidence's chain id (hex).
+        chain: String,
+    },
+    /// The accused key has no block on the chain.
+    #[error("farmer {farmer} has no block on chain {chain}")]
+    FarmerHasNoBlock {
+        /// The chain id (hex).
+        chain: String,
+        /// The accused key (hex).
+        farmer: String,
+    },
+}
+
+impl EvidenceRefusal {
+    /// The API's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvidenceRefusal::ChainNotHosted { .. } => masspoc_api::codes::EVIDENCE_CHAIN_NOT_HOSTED,
+            EvidenceRefusal::FarmerHasNoBlock { .. } => {
+                masspoc_api::codes::EVIDENCE_FARMER_HAS_NO_BLOCK
+            }
         }
     }
 }

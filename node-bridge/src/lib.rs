@@ -23,4 +23,6 @@ pub mod rpc;
 pub mod service;
 pub mod store;
 
-pub use error::{AnchorError, FollowError, HostError, PowError, RpcError, StoreError};
+pub use error::{
+    AnchorError, EvidenceRefusal, FollowError, HostError, PowError, RpcError, StoreError,
+};

@@ -11,16 +11,19 @@ pub mod log;
 pub mod metrics;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
-use crate::error::HostError;
+use crate::error::{EvidenceRefusal, HostError};
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
 use log::{Entry, HostLog, PendingBan};
 use masspoc_api::routes::MAX_HEADERS_LIMIT;
 use masspoc_api::routes::WORK_SLOTS;
 use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
+use masspoc_proof::FarmerPublicKey;
 use masspoc_verifier::detector::{self, Observation};
-use masspoc_verifier::{ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, Height};
-use std::collections::BTreeMap;
+use masspoc_verifier::{
+    ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, Height, HEADER_LEN,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// One hosted chain.
@@ -29,6 +32,23 @@ struct Hosted {
     state: ChainState,
     /// Bumped whenever the best tip changes (long-poll).
     version: u64,
+    /// Keys with at least one accepted block on the chain (any branch): evidence against any
+    /// other key is refused before its signatures are checked.
+    farmers: HashSet<FarmerPublicKey>,
+    /// The evidence kept against each key (one ban per chain and farmer): later evidence against
+    /// the same key is answered from here, with no signature check and no commit.
+    evidence_against: HashMap<FarmerPublicKey, EvidenceId>,
+}
+
+impl Hosted {
+    fn new(spec: ChainSpec) -> Self {
+        Hosted {
+            state: ChainState::new(spec),
+            version: 0,
+            farmers: HashSet::new(),
+            evidence_against: HashMap::new(),
+        }
+    }
 }
 
 /// The chain host (synchronous core; the HTTP layer wraps it in a mutex).
@@ -51,9 +71,12 @@ fn chain_hex(c: &ChainId) -> String {
 }
 
 /// What one submission writes besides its header.
+#[derive(Default)]
 struct Written {
+    /// New evidence taken (queued and its ban recorded).
+    evidence: Option<EvidenceId>,
     /// A ban to apply in memory once committed (hosts without anchoring).
-    ban: Option<(ChainId, masspoc_proof::FarmerPublicKey, Height)>,
+    ban: Option<(ChainId, FarmerPublicKey, Height)>,
 }
 
 impl ChainHost {
@@ -79,16 +102,7 @@ impl ChainHost {
         let mut chains = BTreeMap::new();
         for spec in specs {
             let id = spec.chain_id;
-            if chains
-                .insert(
-                    id,
-                    Hosted {
-                        state: ChainState::new(spec),
-                        version: 0,
-                    },
-                )
-                .is_some()
-            {
+            if chains.insert(id, Hosted::new(spec)).is_some() {
                 return Err(HostError::Config(format!(
                     "chain {} configured twice",
                     chain_hex(&id)
@@ -127,8 +141,9 @@ impl ChainHost {
     /// failed, memory may hold a header the store does not.
     fn reload(&mut self) -> Result<(), HostError> {
         for hosted in self.chains.values_mut() {
-            hosted.state = ChainState::new(hosted.state.spec().clone());
-            hosted.version += 1;
+            let version = hosted.version + 1;
+            *hosted = Hosted::new(hosted.state.spec().clone());
+            hosted.version = version;
         }
         self.replay()
     }
@@ -142,8 +157,13 @@ impl ChainHost {
                         continue;
                     };
                     let header = Header::decode(&bytes).map_err(HostError::Rejected)?;
-                    if let Err(e) = hosted.state.accept_header(&header, None) {
-                        tracing::warn!(error = %masspoc_report::Report(&e), "a logged header no longer passes the rules; skipped");
+                    match hosted.state.accept_header(&header, None) {
+                        Ok(_) => {
+                            hosted.farmers.insert(header.farmer());
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %masspoc_report::Report(&e), "a logged header no longer passes the rules; skipped");
+                        }
                     }
                     replayed += 1;
                 }
@@ -156,6 +176,16 @@ impl ChainHost {
                         hosted.state.ban(farmer, from);
                     }
                 }
+            }
+        }
+        for evidence in
+            detector::evidence_in(&self.store.begin_read()?).map_err(HostError::Detector)?
+        {
+            if let Some(hosted) = self.chains.get_mut(&evidence.chain_id()) {
+                hosted
+                    .evidence_against
+                    .entry(evidence.farmer())
+                    .or_insert_with(|| evidence.id());
             }
         }
         tracing::info!(replayed, chains = self.chains.len(), "chain host ready");
@@ -251,6 +281,10 @@ impl ChainHost {
                 if accepted.best {
                     hosted.version += 1;
                 }
+                hosted.farmers.insert(header.farmer());
+                if let Some(id) = written.evidence {
+                    hosted.evidence_against.entry(header.farmer()).or_insert(id);
+                }
                 if let Some((chain, farmer, from)) = written.ban {
                     self.ban_in_memory(&chain, farmer, from);
                 }
@@ -294,10 +328,15 @@ impl ChainHost {
         self.faults.hit(FaultPoint::AfterHeaderQueued)?;
         let observed = detector::observe_in(&tx, header).map_err(HostError::Detector)?;
         self.faults.hit(FaultPoint::AfterDetector)?;
-        let mut written = Written { ban: None };
+        let mut written = Written::default();
         if let Observation::Equivocation { evidence, new } = observed {
             tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
-            if new {
+            // One ban per (chain, farmer): a further pair is kept by the detector, not queued.
+            let known = self
+                .chains
+                .get(chain)
+                .is_some_and(|h| h.evidence_against.contains_key(&header.farmer()));
+            if new && !known {
                 written = self.take_evidence_in(&tx, &evidence)?;
             }
         }
@@ -329,11 +368,14 @@ impl ChainHost {
                 self.faults.hit(FaultPoint::AfterEvidenceQueued)?;
                 self.log.add_pending_ban_in(tx, &ban)?;
                 self.faults.hit(FaultPoint::AfterBanRecorded)?;
-                Ok(Written { ban: None })
+                Ok(Written {
+                    evidence: Some(ban.evidence),
+                    ban: None,
+                })
             }
             None => {
                 let Some(hosted) = self.chains.get(&ban.chain) else {
-                    return Ok(Written { ban: None });
+                    return Ok(Written::default());
                 };
                 let from = hosted.state.best().height;
                 self.log.append_in(
@@ -346,18 +388,14 @@ impl ChainHost {
                 )?;
                 self.faults.hit(FaultPoint::AfterBanRecorded)?;
                 Ok(Written {
+                    evidence: Some(ban.evidence),
                     ban: Some((ban.chain, ban.farmer, from)),
                 })
             }
         }
     }
 
-    fn ban_in_memory(
-        &mut self,
-        chain: &ChainId,
-        farmer: masspoc_proof::FarmerPublicKey,
-        from: Height,
-    ) {
+    fn ban_in_memory(&mut self, chain: &ChainId, farmer: FarmerPublicKey, from: Height) {
         let Some(hosted) = self.chains.get_mut(chain) else {
             return;
         };
@@ -368,8 +406,34 @@ impl ChainHost {
         tracing::warn!(chain = %chain, farmer = %farmer, from = from.0, removed = outcome.removed, "farmer banned");
     }
 
-    /// Accepts evidence from elsewhere (its encoding), after checking it on its own.
+    /// Accepts evidence from elsewhere (its encoding). Refused before any signature check or
+    /// write unless it is for a hosted chain and the accused key has a block on it
+    /// ([`EvidenceRefusal`]); evidence against a key that already has evidence kept is answered
+    /// with that evidence's id (`new: false`) from memory. Only then are the signatures checked
+    /// and the evidence stored, queued and its ban recorded, in one transaction.
     pub fn submit_evidence(&mut self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
+        let accused = Header::decode(bytes.get(..HEADER_LEN).unwrap_or(bytes)).map_err(|e| {
+            HostError::Evidence(masspoc_verifier::EvidenceError::BadEncoding(format!(
+                "header a: {e}"
+            )))
+        })?;
+        let (chain, farmer) = (accused.chain_id, accused.farmer());
+        let hosted = self.chains.get(&chain).ok_or_else(|| {
+            HostError::EvidenceRefused(EvidenceRefusal::ChainNotHosted {
+                chain: chain_hex(&chain),
+            })
+        })?;
+        if let Some(id) = hosted.evidence_against.get(&farmer) {
+            return Ok(EvidenceReply::accepted(*id, false));
+        }
+        if !hosted.farmers.contains(&farmer) {
+            return Err(HostError::EvidenceRefused(
+                EvidenceRefusal::FarmerHasNoBlock {
+                    chain: chain_hex(&chain),
+                    farmer: farmer.to_string(),
+                },
+            ));
+        }
         let evidence = masspoc_verifier::verify_evidence(bytes).map_err(HostError::Evidence)?;
         let written = (|| {
             let tx = self.store.begin_write()?;
@@ -378,12 +442,18 @@ impl ChainHost {
             let written = if new {
                 self.take_evidence_in(&tx, &evidence)?
             } else {
-                Written { ban: None }
+                Written::default()
             };
             self.store.commit(tx)?;
             Ok::<_, HostError>((new, written))
         })();
         let (new, written) = written?;
+        if let Some(hosted) = self.chains.get_mut(&chain) {
+            hosted
+                .evidence_against
+                .entry(farmer)
+                .or_insert_with(|| evidence.id());
+        }
         if let Some((chain, farmer, from)) = written.ban {
             self.ban_in_memory(&chain, farmer, from);
         }
