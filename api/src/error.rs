@@ -40,6 +40,8 @@ pub mod codes {
     pub const BAD_REQUEST: &str = "bad_request";
     /// 404: the bridge does not host this chain.
     pub const UNKNOWN_CHAIN: &str = "unknown_chain";
+    /// 404: the bridge keeps no anchoring outbox (`GET /v1/anchors`).
+    pub const NOT_ANCHORING: &str = "not_anchoring";
     /// 422: submitted evidence does not check.
     pub const BAD_EVIDENCE: &str = "bad_evidence";
     /// 422: evidence for a chain this bridge does not host (refused before anything is stored).

@@ -7,6 +7,7 @@
 //! - [`Work`], [`SlotChallenge`]: `GET /v1/chains/{id}/challenge`;
 //! - [`SubmitHeader`], [`SubmitReply`], [`HeaderList`]: `POST`/`GET /v1/chains/{id}/headers`;
 //! - [`SubmitEvidence`], [`EvidenceReply`], [`EvidenceRow`], [`EvidenceList`]: `/v1/evidence`;
+//! - [`AnchorList`], [`AnchorBatch`]: `GET /v1/anchors`;
 //! - [`Health`]: `GET /v1/health`; [`ErrorBody`]: every non-2xx answer;
 //! - [`routes`]: paths, query strings and limits.
 //!
@@ -21,6 +22,7 @@
 //! so an older peer's JSON still parses and an older peer skips what it does not know. A change
 //! that is not additive gets a new path prefix (`/v2`).
 
+mod anchors;
 mod chain;
 mod error;
 mod evidence;
@@ -31,6 +33,7 @@ pub mod routes;
 pub mod u128_string;
 mod work;
 
+pub use anchors::{AnchorBatch, AnchorList};
 pub use chain::{ChainInfo, ChainList};
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use evidence::{EvidenceList, EvidenceReply, EvidenceRow, SubmitEvidence};

@@ -14,6 +14,8 @@ pub const WORK_ROUTE: &str = "/v1/chains/{chain_id}/challenge";
 pub const HEADERS_ROUTE: &str = "/v1/chains/{chain_id}/headers";
 /// `GET`: [`crate::EvidenceList`]; `POST`: [`crate::SubmitEvidence`] → [`crate::EvidenceReply`].
 pub const EVIDENCE: &str = "/v1/evidence";
+/// `GET`: [`crate::AnchorList`] (404 `not_anchoring` on a bridge without an outbox).
+pub const ANCHORS: &str = "/v1/anchors";
 /// `GET`: Prometheus text.
 pub const METRICS: &str = "/metrics";
 

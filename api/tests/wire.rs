@@ -5,8 +5,9 @@
 
 use masspoc_api::routes::{HeadersQuery, WorkQuery, DEFAULT_HEADERS_LIMIT, WORK_SLOTS};
 use masspoc_api::{
-    ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceReply, EvidenceRow, HeaderList, Health,
-    HexBytes, SlotChallenge, SubmitEvidence, SubmitHeader, SubmitReply, Work,
+    AnchorBatch, AnchorList, ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceReply,
+    EvidenceRow, HeaderList, Health, HexBytes, SlotChallenge, SubmitEvidence, SubmitHeader,
+    SubmitReply, Work,
 };
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::Challenge;
@@ -199,6 +200,20 @@ fn health_and_errors() {
             "the timestamp is 120 ms before the proof's deadline"
         )
     );
+}
+
+#[test]
+fn anchor_list() {
+    let l: AnchorList = fixed("anchor_list.json");
+    let h = |b: u8| hex::encode([b; 32]);
+    let want = AnchorList::new(
+        3,
+        vec![
+            AnchorBatch::new(0, "final".into(), 2, h(1), Some(h(2)), Some((h(3), 120, 6))),
+            AnchorBatch::new(1, "sealed".into(), 1, h(4), None, None),
+        ],
+    );
+    assert_eq!(l, want);
 }
 
 #[test]

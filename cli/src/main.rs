@@ -4,6 +4,7 @@
 //! enum, flattened into [`Command`] here; `commands/bench/` holds one file per benchmark.
 
 mod bits_arg;
+mod bridge_http;
 mod commands;
 mod output;
 
@@ -42,9 +43,24 @@ enum Command {
     Devnet(commands::devnet::DevnetArgs),
 }
 
+impl Command {
+    /// Whether the command runs until stopped and only logs (to stderr): those keep a closed
+    /// pipe from ending them, every other command ends quietly on one.
+    fn long_running(&self) -> bool {
+        match self {
+            Command::Farm(_) | Command::Devnet(_) => true,
+            Command::Bridge(c) => c.long_running(),
+            _ => false,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::init_logging(&cli.log);
+    if !cli.command.long_running() {
+        output::end_quietly_on_closed_pipe();
+    }
     let result = match cli.command {
         Command::Proofs(c) => c.run(),
         Command::Identity(c) => c.run(),

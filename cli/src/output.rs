@@ -1,4 +1,4 @@
-//! Shared output helpers: logging set-up, JSON printing, progress bars.
+//! Shared output helpers: logging set-up, JSON printing, and what a closed stdout does.
 
 use serde::Serialize;
 
@@ -16,4 +16,15 @@ pub fn init_logging(filter: &str) {
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// Makes a write to a closed stdout or stderr (`masspoc plots list | head -1`) end the process
+/// quietly, the way `head` expects of the command feeding it: SIGPIPE goes back to its default
+/// action (Rust ignores it, and `println!` then panics with "failed printing to stdout").
+/// Commands that run until stopped do not call this: a closed log pipe must not end a farmer.
+pub fn end_quietly_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

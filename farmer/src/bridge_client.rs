@@ -63,7 +63,7 @@ pub const TOKEN_ENV: &str = "MASSPOC_BRIDGE_TOKEN";
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl BridgeClient {
-    /// A client of the bridge at `base` (e.g. `http://127.0.0.1:8420`).
+    /// A client of the bridge at `base` (e.g. `http://127.0.0.1:8737`).
     #[must_use]
     pub fn new(base: &str) -> Self {
         BridgeClient {

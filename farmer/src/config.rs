@@ -124,7 +124,7 @@ impl std::fmt::Display for ChainSelector {
 pub struct ChainConfig {
     /// Which chain.
     pub chain: ChainSelector,
-    /// Base URL of the bridge serving it, e.g. `http://127.0.0.1:8420`.
+    /// Base URL of the bridge serving it, e.g. `http://127.0.0.1:8737`.
     pub bridge: String,
     /// Filter bits to use instead of the ones the bridge announces (testing only: proofs made
     /// with fewer bits than the chain's are still valid, but waste lookups).
@@ -278,6 +278,23 @@ impl FarmerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plots.example/farmer.toml` runs as copied beside a key from `masspoc keygen --out
+    /// farmer.key` (unencrypted) and a bridge started with its default `--listen`.
+    #[test]
+    fn the_shipped_example_parses_and_needs_no_passphrase() {
+        let text = include_str!("../../plots.example/farmer.toml");
+        let c = FarmerConfig::parse(text, Path::new("/etc/masspoc")).unwrap();
+        assert_eq!(c.passphrase, PassphraseSource::None);
+        assert_eq!(c.key_file, Path::new("/etc/masspoc/farmer.key"));
+        assert!(!c.chains.is_empty());
+        for chain in &c.chains {
+            assert_eq!(
+                chain.bridge, "http://127.0.0.1:8737",
+                "the bridge's default --listen"
+            );
+        }
+    }
 
     #[test]
     fn parses_the_example_shape() {

@@ -47,8 +47,29 @@ pub struct ServiceConfig {
     pub api: crate::host::limits::ApiLimits,
 }
 
+/// How long a stop (Ctrl-C) waits for open requests and the current pass before the process
+/// leaves them: every step is committed before the next, so leaving one is like a crash.
+pub const STOP_WITHIN: Duration = Duration::from_millis(1500);
+
 /// Runs the bridge until Ctrl-C (or one pass with `once`).
+///
+/// The listen address is bound before the data directory is created, so a taken port leaves
+/// nothing behind. On Ctrl-C, open long-polls are answered at once and the process is gone
+/// within about [`STOP_WITHIN`], saying what it waited for.
 pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
+    let std_listener = match (config.chains.is_empty(), config.listen) {
+        (false, Some(addr)) => {
+            let l = std::net::TcpListener::bind(addr).map_err(|e| {
+                ServiceError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot listen on {addr}: {e}"),
+                ))
+            })?;
+            l.set_nonblocking(true)?;
+            Some(l)
+        }
+        _ => None,
+    };
     let store = Store::open_data_dir(&config.data).map_err(FollowError::from)?;
     let mut follower = Follower::on(
         store.clone(),
@@ -77,11 +98,17 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
         .enable_all()
         .build()?;
     let stop = Arc::new(AtomicBool::new(false));
-    rt.block_on(async {
+    let outcome = rt.block_on(async {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = match (&shared, config.listen) {
-            (Some(s), Some(addr)) => {
-                let listener = tokio::net::TcpListener::bind(addr).await?;
+        let mut tx = Some(tx);
+        let mut stop_server = move || {
+            if let Some(tx) = tx.take() {
+                let _ = tx.send(());
+            }
+        };
+        let server = match (&shared, std_listener) {
+            (Some(s), Some(std_listener)) => {
+                let listener = tokio::net::TcpListener::from_std(std_listener)?;
                 tracing::info!(addr = %listener.local_addr()?, "chain host listening");
                 Some(tokio::spawn(serve_with(
                     listener,
@@ -115,17 +142,43 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
         let result = tokio::select! {
             r = &mut work => r,
             _ = tokio::signal::ctrl_c() => {
-                tracing::info!("stopping");
+                tracing::info!(
+                    "stopping: answering open long-polls, then waiting up to {} ms for the current \
+                     pass (following the node, anchoring) to finish",
+                    STOP_WITHIN.as_millis()
+                );
                 stop.store(true, Ordering::Relaxed);
-                work.await
+                if let Some(s) = &shared {
+                    s.stop_long_polls();
+                }
+                stop_server();
+                match tokio::time::timeout(STOP_WITHIN, &mut work).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::warn!(
+                            "the current pass is still waiting on the node; leaving it (every step \
+                             is committed before the next, so the next start resumes it)"
+                        );
+                        Ok(Ok(()))
+                    }
+                }
             }
         };
-        let _ = tx.send(());
+        stop_server();
         if let Some(server) = server {
-            let _ = server.await;
+            if tokio::time::timeout(Duration::from_millis(500), server)
+                .await
+                .is_err()
+            {
+                tracing::warn!("requests still open at exit; their clients will retry");
+            }
         }
+        tracing::info!("bridge stopped");
         result.map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?
-    })
+    });
+    // A pass left behind must not hold the process: its thread ends with it.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    outcome
 }
 
 fn pass(
@@ -149,7 +202,16 @@ fn pass(
         add(&s.metrics.pow_headers_removed, report.removed);
     }
     if report.added > 0 || report.removed > 0 {
-        tracing::info!(tip = ?report.tip, added = report.added, removed = report.removed, "pow headers");
+        let (tip_height, tip_hash) = report
+            .tip
+            .map_or((None, None), |(h, id)| (Some(h), Some(id)));
+        tracing::info!(
+            tip_height,
+            tip_hash = tip_hash.map(tracing::field::display),
+            added = report.added,
+            removed = report.removed,
+            "pow headers"
+        );
     }
     if let (Some(s), Some((h, id))) = (shared, report.tip) {
         if let Ok(mut t) = s.pow_tip.lock() {

@@ -165,6 +165,8 @@ pub struct PlotSummary {
     pub seconds: f64,
     /// Whether this run continued an interrupted one.
     pub resumed: bool,
+    /// Whether the plot was already complete, so this run wrote nothing.
+    pub already_complete: bool,
     /// How the work was cut.
     pub plan: Plan,
     /// Seconds spent matching, writing superblocks, and finishing (checksums, header, fsync).
@@ -206,7 +208,9 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         if existing.is_some() {
             cleanup(req, &journal_path);
         }
-        return Ok(summary(req, &reader, start, true, plan(req.k, req.memory)));
+        let mut s = summary(req, &reader, start, false, plan(req.k, req.memory));
+        s.already_complete = true;
+        return Ok(s);
     }
     let plot_id = req.plot_id();
     let resumable =
@@ -472,6 +476,7 @@ fn summary(
         bytes: r.header().layout.file_len(),
         seconds: start.elapsed().as_secs_f64(),
         resumed,
+        already_complete: false,
         plan,
         phase_seconds: [0.0; 3],
     }

@@ -98,8 +98,7 @@ pub(crate) async fn farm_height(
         // restart) then picks the same candidate it would have picked live.
         if let Some(c) = &best {
             if now >= c.earliest_ms {
-                submit_candidate(ctx, r, c, difficulty).await;
-                return Outcome::Done;
+                return submit_candidate(ctx, r, c, difficulty, work_rx, stop).await;
             }
         }
         let wake_at = match (&best, can_improve) {

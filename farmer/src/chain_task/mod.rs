@@ -100,7 +100,16 @@ pub async fn run_chain(ctx: Arc<ChainContext>, mut stop: watch::Receiver<bool>) 
     info!(chain = %ctx.label, "chain stopped");
 }
 
+/// Longest pause between work requests while the bridge is down: a restarted bridge is farmed
+/// again within about this long.
+pub const MAX_POLL_BACKOFF: Duration = Duration::from_secs(2);
+
 /// Long-polls the bridge and publishes each new tip's work; backs off while the bridge is down.
+///
+/// After a failed request the next one does not long-poll (a restarted bridge answers at once),
+/// and its work is published even when the tip is unchanged: a header this farmer signed may
+/// never have reached the old bridge process, and only this farmer's next header can move a
+/// chain it farms alone.
 async fn poll_work(
     ctx: Arc<ChainContext>,
     tx: watch::Sender<Option<Received>>,
@@ -108,9 +117,10 @@ async fn poll_work(
 ) {
     let mut backoff = Duration::from_millis(250);
     let mut last: Option<(Height, HeaderHash)> = None;
+    let mut failed = false;
     let mut down_since_logged = false;
     loop {
-        let wait = if last.is_some() {
+        let wait = if last.is_some() && !failed {
             LONG_POLL
         } else {
             Duration::ZERO
@@ -123,7 +133,7 @@ async fn poll_work(
             Ok(work) => {
                 backoff = Duration::from_millis(250);
                 if down_since_logged {
-                    info!(chain = %ctx.label, "bridge reachable again");
+                    info!(chain = %ctx.label, height = work.height.0, "bridge reachable again");
                     down_since_logged = false;
                 }
                 if work.chain_id != ctx.chain_id {
@@ -134,7 +144,7 @@ async fn poll_work(
                     continue;
                 }
                 let key = work.tip();
-                if last != Some(key) {
+                if last != Some(key) || failed {
                     last = Some(key);
                     let offset = i128::from(work.now_ms) - i128::from(local_ms());
                     let clock_offset_ms = i64::try_from(offset).unwrap_or(0);
@@ -143,20 +153,23 @@ async fn poll_work(
                         clock_offset_ms,
                     }));
                 }
+                failed = false;
             }
             Err(e) => {
+                failed = true;
                 ctx.metrics
                     .bridge_errors
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !down_since_logged || !matches!(e, BridgeError::Unreachable { .. }) {
-                    warn!(chain = %ctx.label, error = %masspoc_report::Report(&e), retry_ms = backoff.as_millis() as u64, "cannot get work");
+                    warn!(chain = %ctx.label, error = %masspoc_report::Report(&e), retry_ms = backoff.as_millis() as u64,
+                        "cannot get work; retrying until the bridge answers");
                     down_since_logged = matches!(e, BridgeError::Unreachable { .. });
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
                     _ = stop.changed() => return,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                backoff = (backoff * 2).min(MAX_POLL_BACKOFF);
             }
         }
     }

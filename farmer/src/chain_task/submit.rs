@@ -4,8 +4,12 @@
 //! signing guard (which records `(chain, height, hash)` durably first and refuses a second,
 //! different header at the same height), and the signed bytes are kept, so a retried submission
 //! re-sends the identical header instead of signing a new one.
+//!
+//! A header the bridge did not answer for (down, restarting, 5xx) is re-sent with a short capped
+//! back-off until the bridge answers it, a new tip supersedes it, or the farmer stops: a lone
+//! farmer is the only one who can move its chain, so giving up would stall the chain for good.
 
-use super::height::Candidate;
+use super::height::{Candidate, Outcome};
 use super::{ChainContext, Received};
 use crate::bridge_client::BridgeError;
 use crate::signer::SignRefusal;
@@ -14,10 +18,13 @@ use masspoc_verifier::{Header, PayloadRoot};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::{error, info, warn};
+use tokio::sync::watch;
+use tracing::{debug, error, info, warn};
 
-/// Submission attempts while the bridge is unreachable.
-const SUBMIT_ATTEMPTS: u32 = 4;
+/// First pause before re-sending a header the bridge did not answer.
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+/// Longest pause between re-sends (a restarted bridge is farmed again within this).
+pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(1);
 
 /// The header for a candidate, unsigned.
 pub(crate) fn build_header(
@@ -51,12 +58,17 @@ pub(crate) fn build_header(
 /// pure function of the work and the proof (the VRF proof is deterministic too), so a farmer that
 /// restarts after signing but before the bridge got the header rebuilds the identical header,
 /// which the signing history allows to be sent again.
+///
+/// Returns [`Outcome::NewWork`] when a new tip superseded a header still undelivered,
+/// [`Outcome::Stopped`] when the farmer stops, else [`Outcome::Done`].
 pub(crate) async fn submit_candidate(
     ctx: &ChainContext,
     r: &Received,
     c: &Candidate,
     difficulty: u64,
-) {
+    work_rx: &mut watch::Receiver<Option<Received>>,
+    stop: &mut watch::Receiver<bool>,
+) -> Outcome {
     let mut header = build_header(ctx, r, c, difficulty, c.earliest_ms);
     let signer = Arc::clone(&ctx.identity.signer);
     let height = header.height;
@@ -67,52 +79,81 @@ pub(crate) async fn submit_candidate(
             ctx.metrics.signing_errors.fetch_add(1, Relaxed);
             info!(chain = %ctx.label, height = height.0, reason = %why,
                 "not signing: another header was already signed at this height");
-            return;
+            return Outcome::Done;
         }
         Ok(Err(e)) => {
             ctx.metrics.signing_errors.fetch_add(1, Relaxed);
             error!(chain = %ctx.label, height = height.0, error = %masspoc_report::Report(&e), "header not signed");
-            return;
+            return Outcome::Done;
         }
         Err(e) => {
             ctx.metrics.signing_errors.fetch_add(1, Relaxed);
             error!(chain = %ctx.label, height = height.0, error = %masspoc_report::Report(&e), "signing task failed");
-            return;
+            return Outcome::Done;
         }
     };
     header.signature = signature;
-    let mut pause = Duration::from_millis(200);
-    for attempt in 1..=SUBMIT_ATTEMPTS {
-        match ctx.client.submit(&ctx.chain_id, &header).await {
+    let tip = r.work.tip();
+    let mut pause = FIRST_PAUSE;
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let sent = tokio::select! {
+            reply = ctx.client.submit(&ctx.chain_id, &header) => reply,
+            _ = stop.changed() => return Outcome::Stopped,
+        };
+        match sent {
             Ok(reply) if reply.accepted => {
                 ctx.metrics.submissions_accepted.fetch_add(1, Relaxed);
                 info!(chain = %ctx.label, height = height.0, slot = c.slot.0, hash = %reply.hash,
                     best = reply.best, deadline_ms = c.deadline_ms, plot = %c.best.path.display(),
-                    "header accepted");
-                return;
+                    attempt, "header accepted");
+                return Outcome::Done;
             }
             Ok(reply) => {
                 ctx.metrics.submissions_rejected.fetch_add(1, Relaxed);
                 warn!(chain = %ctx.label, height = height.0, hash = %reply.hash, "bridge did not accept the header");
-                return;
+                return Outcome::Done;
             }
             Err(BridgeError::Refused {
                 status,
                 code,
                 message,
-            }) => {
+            }) if status < 500 => {
                 ctx.metrics.submissions_rejected.fetch_add(1, Relaxed);
                 warn!(chain = %ctx.label, height = height.0, status, code = %code, message = %message,
                     "header refused");
-                return;
+                return Outcome::Done;
             }
             Err(e) => {
                 ctx.metrics.bridge_errors.fetch_add(1, Relaxed);
-                warn!(chain = %ctx.label, height = height.0, attempt, error = %masspoc_report::Report(&e), "header submission failed");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
+                if attempt == 1 {
+                    warn!(chain = %ctx.label, height = height.0, error = %masspoc_report::Report(&e),
+                        "header not delivered; re-sending the same signed header until the bridge answers or a new tip arrives");
+                } else {
+                    debug!(chain = %ctx.label, height = height.0, attempt, error = %masspoc_report::Report(&e), "header still not delivered");
+                }
             }
         }
+        // Wait, unless a new tip makes this header moot or the farmer stops.
+        let until = tokio::time::Instant::now() + pause;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => break,
+                changed = work_rx.changed() => {
+                    if changed.is_err() {
+                        return Outcome::Stopped;
+                    }
+                    let newer = work_rx.borrow_and_update().as_ref().map(|w| w.work.tip());
+                    if newer.is_some_and(|t| t != tip) {
+                        info!(chain = %ctx.label, height = height.0, attempt,
+                            "a new tip arrived; the undelivered header is moot");
+                        return Outcome::NewWork;
+                    }
+                }
+                _ = stop.changed() => return Outcome::Stopped,
+            }
+        }
+        pause = (pause * 2).min(MAX_PAUSE);
     }
-    error!(chain = %ctx.label, height = height.0, "giving up on this header: bridge unreachable");
 }

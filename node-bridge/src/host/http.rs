@@ -14,8 +14,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use masspoc_api::routes::{self, HeadersQuery, WorkQuery, MAX_WAIT_MS};
 use masspoc_api::{
-    codes, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList, Health, SubmitEvidence,
-    SubmitHeader, SubmitReply, Work,
+    codes, AnchorList, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList, Health,
+    SubmitEvidence, SubmitHeader, SubmitReply, Work,
 };
 use masspoc_verifier::ChainId;
 use serde::de::DeserializeOwned;
@@ -35,6 +35,8 @@ pub struct Shared {
     pub metrics: BridgeMetrics,
     /// The anchoring outbox, read at scrape time for the batch gauge (when anchoring).
     pub outbox: Option<Arc<Outbox>>,
+    /// Set when the bridge stops: long-polls answer at once instead of holding the stop up.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -46,6 +48,7 @@ impl Shared {
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
             outbox: None,
+            stopping: Default::default(),
         })
     }
 
@@ -57,7 +60,15 @@ impl Shared {
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
             outbox: Some(outbox),
+            stopping: Default::default(),
         })
+    }
+
+    /// Answers every open long-poll now and every later one at once (the bridge is stopping).
+    pub fn stop_long_polls(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.tips.notify_waiters();
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, ChainHost>, ApiError> {
@@ -150,6 +161,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(routes::WORK_ROUTE, get(challenge))
         .route(routes::HEADERS_ROUTE, get(get_headers).post(post_header))
         .route(routes::EVIDENCE, get(get_evidence).post(post_evidence))
+        .route(routes::ANCHORS, get(anchors))
         .route(routes::METRICS, get(metrics))
         .with_state(shared)
 }
@@ -196,7 +208,9 @@ async fn challenge(
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
         let notified = s.tips.notified();
-        if s.lock()?.tip_version(&chain)? != start_version {
+        if s.lock()?.tip_version(&chain)? != start_version
+            || s.stopping.load(std::sync::atomic::Ordering::SeqCst)
+        {
             break;
         }
         let left = deadline.saturating_duration_since(Instant::now());
@@ -264,6 +278,23 @@ async fn post_evidence(State(s): State<Arc<Shared>>, raw: Bytes) -> ApiResult<Ev
     add(&s.metrics.evidence_submitted, 1);
     s.tips.notify_waiters();
     Ok(Json(reply))
+}
+
+async fn anchors(State(s): State<Arc<Shared>>) -> ApiResult<AnchorList> {
+    let Some(outbox) = s.outbox.clone() else {
+        return Err(ApiError {
+            status: 404,
+            body: ErrorBody::new(
+                codes::NOT_ANCHORING,
+                "this bridge keeps no anchoring outbox",
+            ),
+        });
+    };
+    let list = tokio::task::spawn_blocking(move || super::anchor_list::anchor_list(&outbox))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(list))
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {

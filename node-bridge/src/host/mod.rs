@@ -4,6 +4,7 @@
 //! applies bans once their evidence is anchored. [`http`] serves it to
 //! farmers (`docs/bridge-api.md`).
 
+pub mod anchor_list;
 pub mod config;
 pub mod http;
 pub mod limits;

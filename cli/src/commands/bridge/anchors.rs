@@ -4,10 +4,11 @@ use super::{DataArgs, NodeArgs};
 use crate::output::print_json;
 use anyhow::Context;
 use clap::Subcommand;
+use masspoc_api::{AnchorBatch, AnchorList};
 use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
 use masspoc_node_bridge::anchor::{AnchorProof, Item, ItemKind};
+use masspoc_node_bridge::host::anchor_list::anchor_list;
 use masspoc_node_bridge::pow::Hash256;
-use serde::Serialize;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -25,12 +26,17 @@ pub enum Command {
         #[arg(required = true)]
         items: Vec<String>,
     },
-    /// Lists batches with their transaction, block and confirmations.
+    /// Lists batches with their transaction, block and confirmations (from the store, or
+    /// through a running bridge's API with --bridge).
     List {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
         node: NodeArgs,
+        /// Read through this running bridge's API (`http://` + its --listen) instead of the store
+        /// a running bridge holds open.
+        #[arg(long, value_name = "URL")]
+        bridge: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -84,18 +90,6 @@ fn hash32(s: &str) -> anyhow::Result<[u8; 32]> {
     Ok(out)
 }
 
-#[derive(Serialize)]
-struct Row {
-    seq: u64,
-    state: String,
-    items: usize,
-    root: String,
-    txid: Option<String>,
-    block_hash: Option<String>,
-    block_height: Option<u64>,
-    confirmations: Option<i64>,
-}
-
 impl Command {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
@@ -118,14 +112,19 @@ impl Command {
                 );
                 Ok(ExitCode::SUCCESS)
             }
-            Command::List { data, node, json } => list(&data, &node, json),
+            Command::List {
+                data,
+                node,
+                bridge,
+                json,
+            } => list(&data, &node, bridge.as_deref(), json),
             Command::Prove {
                 data,
                 node,
                 item_hash,
                 kind,
             } => {
-                let outbox = data.outbox()?;
+                let outbox = data.outbox_to_read()?;
                 let hash = hash32(&item_hash)?;
                 let kinds: Vec<ItemKind> = match kind {
                     Some(k) => vec![k.into()],
@@ -136,7 +135,7 @@ impl Command {
                     .map(|kind| Item { kind, hash })
                     .find(|i| matches!(outbox.batch_of(i), Ok(Some(_))))
                     .with_context(|| format!("item {item_hash} is not in this store"))?;
-                let proof = build_proof(&outbox, &node.client()?, &item)?;
+                let proof = build_proof(&outbox, &node.client_for_reads()?, &item)?;
                 print_json(&proof)?;
                 Ok(ExitCode::SUCCESS)
             }
@@ -152,7 +151,7 @@ impl Command {
                 };
                 let proof: AnchorProof =
                     serde_json::from_str(&text).context("reading the proof")?;
-                match verify_proof(&node.client()?, &proof) {
+                match verify_proof(&node.client_for_reads()?, &proof) {
                     Ok(check) => {
                         if json {
                             print_json(&check)?;
@@ -188,49 +187,28 @@ impl Command {
     }
 }
 
-fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let outbox = data.outbox()?;
-    let rpc = node.client()?;
-    let mut rows = Vec::new();
-    let mut node_up = true;
-    for b in outbox.batches()? {
-        // Live confirmations from the node (-1: the block left the best chain); without a
-        // node, the count recorded at the bridge's last pass.
-        let confirmations = match &b.block {
-            Some(block) => {
-                let hash = Hash256::from_display_hex(&block.hash)?;
-                match node_up.then(|| rpc.header_info(&hash)) {
-                    Some(Ok(info)) => Some(info.confirmations),
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %masspoc_report::Report(&e), "node unreachable; showing recorded confirmations");
-                        node_up = false;
-                        Some(block.confirmations as i64)
-                    }
-                    None => Some(block.confirmations as i64),
-                }
-            }
-            None => None,
-        };
-        rows.push(Row {
-            seq: b.seq,
-            state: format!("{:?}", b.state).to_lowercase(),
-            items: b.items.len(),
-            root: b.root.clone(),
-            txid: b.tx.as_ref().map(|t| t.txid.clone()),
-            block_hash: b.block.as_ref().map(|x| x.hash.clone()),
-            block_height: b.block.as_ref().map(|x| x.height),
-            confirmations,
-        });
-    }
+fn list(
+    data: &DataArgs,
+    node: &NodeArgs,
+    bridge: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut list: AnchorList = match bridge {
+        Some(url) => crate::bridge_http::Bridge::new(url)
+            .anchors()
+            .with_context(|| format!("reading the anchors of the bridge at {url}"))?,
+        None => anchor_list(&data.outbox_to_read()?)?,
+    };
+    live_confirmations(&mut list.batches, node)?;
     if json {
-        print_json(&serde_json::json!({"pending_items": outbox.pending_len()?, "batches": rows}))?;
+        print_json(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
         "{:>5}  {:<9}  {:>5}  {:<64}  {:>7}  {:>5}",
         "seq", "state", "items", "txid", "height", "conf"
     );
-    for r in &rows {
+    for r in &list.batches {
         println!(
             "{:>5}  {:<9}  {:>5}  {:<64}  {:>7}  {:>5}",
             r.seq,
@@ -241,6 +219,30 @@ fn list(data: &DataArgs, node: &NodeArgs, json: bool) -> anyhow::Result<ExitCode
             r.confirmations.map_or("-".into(), |c| c.to_string()),
         );
     }
-    println!("{} item(s) waiting for a batch", outbox.pending_len()?);
+    println!("{} item(s) waiting for a batch", list.pending_items);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces the recorded confirmations with the node's live count (-1: the block left the best
+/// chain); when the node does not answer, says so once and keeps the recorded counts.
+fn live_confirmations(rows: &mut [AnchorBatch], node: &NodeArgs) -> anyhow::Result<()> {
+    if rows.iter().all(|r| r.block_hash.is_none()) {
+        return Ok(());
+    }
+    let rpc = node.client_for_reads()?;
+    for r in rows {
+        let Some(block) = &r.block_hash else {
+            continue;
+        };
+        let hash = Hash256::from_display_hex(block)?;
+        match rpc.header_info(&hash) {
+            Ok(info) => r.confirmations = Some(info.confirmations),
+            Err(e) => {
+                tracing::warn!(node = %node.rpc_url, error = %masspoc_report::Report(&e),
+                    "node unreachable; showing the confirmations recorded at the bridge's last pass");
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }

@@ -63,6 +63,12 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether this is a single pass (`--once`).
+    pub fn is_once(&self) -> bool {
+        let Command::Run { once, .. } = self;
+        *once
+    }
+
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let Command::Run {

@@ -9,16 +9,15 @@
 
 mod anchors;
 mod children;
-mod http;
 mod setup;
 mod slashing;
 mod summary;
 mod wait;
 
+use crate::bridge_http::Bridge;
 use anyhow::Context;
 use children::{run_to_end, Child};
 use clap::Args;
-use http::Bridge;
 use masspoc_node_bridge::anchor::ItemKind;
 use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
 use masspoc_verifier::Header;

@@ -2,8 +2,8 @@
 //! history of its own (so nothing stops it), signs a second header at a height the honest farmer
 //! already signed, and hands it to the bridge, whose slashing detector must catch it.
 
-use super::http::Bridge;
 use super::setup::Layout;
+use crate::bridge_http::Bridge;
 use anyhow::Context;
 use masspoc_api::{routes, SubmitHeader};
 use masspoc_farmer::keys::FarmerKey;

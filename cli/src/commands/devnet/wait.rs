@@ -1,8 +1,8 @@
 //! The devnet's waits: each bounded in time, each watching its children and Ctrl-C.
 
 use super::children::Child;
-use super::http::Bridge;
 use super::Stop;
+use crate::bridge_http::Bridge;
 use masspoc_node_bridge::regtest::RegtestNode;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -106,7 +106,13 @@ impl Args {
                     summary.pairs,
                     summary.bytes,
                     summary.seconds,
-                    if summary.resumed { " (resumed)" } else { "" }
+                    if summary.already_complete {
+                        " (already complete)"
+                    } else if summary.resumed {
+                        " (resumed)"
+                    } else {
+                        ""
+                    }
                 );
             }
             done.push(summary);
@@ -119,6 +125,7 @@ impl Args {
                     json!({
                         "plot_id": s.plot_id, "path": s.path, "k": s.k, "pairs": s.pairs,
                         "bytes": s.bytes, "seconds": s.seconds, "resumed": s.resumed,
+                        "already_complete": s.already_complete,
                     })
                 })
                 .collect();

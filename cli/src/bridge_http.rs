@@ -1,13 +1,43 @@
-//! The few bridge HTTP calls the devnet makes (`docs/bridge-api.md`), blocking, in the API's
-//! own types (`masspoc-api`).
+//! The bridge HTTP calls the command line makes (`docs/bridge-api.md`): the devnet, `anchors
+//! list` beside a running bridge, `verify-chain URL`. Blocking, in the API's own types
+//! (`masspoc-api`); a non-2xx answer becomes [`BridgeRefused`] with the bridge's error code.
 
 use anyhow::Context;
 use masspoc_api::routes::{self, MAX_HEADERS_LIMIT};
-use masspoc_api::{ChainInfo, ChainList, EvidenceList, EvidenceRow, HeaderList, Health};
+use masspoc_api::{
+    AnchorList, ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceRow, HeaderList, Health,
+};
 use masspoc_verifier::{ChainId, Header, Height};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
+
+/// A bridge answered a request with an error.
+#[derive(Debug)]
+pub struct BridgeRefused {
+    /// The URL requested.
+    pub url: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The error code of the answer (`unknown_chain`, `not_anchoring`, …).
+    pub code: String,
+    /// The bridge's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for BridgeRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let BridgeRefused {
+            url,
+            status,
+            code,
+            message,
+        } = self;
+        write!(f, "GET {url}: HTTP {status} {code}: {message}")
+    }
+}
+
+impl std::error::Error for BridgeRefused {}
 
 /// A blocking client of one bridge.
 pub struct Bridge {
@@ -16,7 +46,7 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// A client of `base` (e.g. `http://127.0.0.1:8420`).
+    /// A client of `base` (e.g. `http://127.0.0.1:8737`).
     pub fn new(base: &str) -> Bridge {
         let agent = ureq::Agent::new_with_config(
             ureq::Agent::config_builder()
@@ -44,7 +74,19 @@ impl Bridge {
             .with_context(|| format!("GET {url}"))?;
         let status = resp.status().as_u16();
         let text = resp.body_mut().read_to_string()?;
-        anyhow::ensure!(status == 200, "GET {url}: HTTP {status}: {text}");
+        if status != 200 {
+            let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(b) => (b.error.code, b.error.message),
+                Err(_) => ("http_error".into(), text.chars().take(200).collect()),
+            };
+            return Err(BridgeRefused {
+                url,
+                status,
+                code,
+                message,
+            }
+            .into());
+        }
         serde_json::from_str(&text).with_context(|| format!("GET {url}: unexpected reply"))
     }
 
@@ -77,6 +119,11 @@ impl Bridge {
         self.get::<HeaderList>(&path)?
             .decode()
             .map_err(|(i, e)| anyhow::anyhow!("header {i} of {path}: {e}"))
+    }
+
+    /// The anchoring outbox's batches.
+    pub fn anchors(&self) -> anyhow::Result<AnchorList> {
+        self.get::<AnchorList>(routes::ANCHORS)
     }
 
     /// Known slashing evidence.
