@@ -11,7 +11,7 @@ mod common;
 use common::{masspoc, node_args, Run};
 use masspoc_api::{ChainList, EvidenceList, HeaderList};
 use masspoc_node_bridge::regtest::RegtestNode;
-use masspoc_proof::{weight, FilterBits, K};
+use masspoc_proof::{weight, FilterBits, ProbeBits, K};
 use masspoc_verifier::{difficulty_for_weight, ChainId, Height};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -166,6 +166,7 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
         u128::from(weight(K::new(16).unwrap())),
         TARGET_MS,
         FilterBits::NONE,
+        ProbeBits::NONE,
     )
     .max(1);
     std::fs::write(
