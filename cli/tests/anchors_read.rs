@@ -17,7 +17,11 @@ fn reading_a_missing_store_creates_nothing() {
     ] {
         let ran = masspoc_with(cmd).arg("--data").arg(&data).run();
         assert_eq!(ran.code(), 2, "{}", ran.both());
-        assert!(ran.stderr.contains("no bridge database at"), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains("no bridge database at"),
+            "{}",
+            ran.stderr
+        );
         assert!(ran.stderr.contains("no-bridge-here"), "{}", ran.stderr);
         assert!(!data.exists(), "{cmd:?} created {}", data.display());
     }
