@@ -5,7 +5,7 @@
 //! [[chain]]
 //! name = "alpha"
 //! beacon = "530827f38f93b43ed12af0b3ad25a288dc02ed74d6d7857862df51fc56c416f9"
-//! genesis_time_ms = 1700000000000
+//! genesis_time_ms = 1767225600000   # the current time when the file is written (docs/bridge.md)
 //! target_interval_ms = 2000
 //! slot_ms = 12000
 //! filter_bits = 0
