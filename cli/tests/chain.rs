@@ -236,3 +236,74 @@ fn simulate_json_fields() {
     let (code, _, _) = masspoc(&["simulate", "--heights", "10", "--farmers", "16:0"]);
     assert_eq!(code, 2);
 }
+
+/// `bridge run --chains` refuses a chain on which one core fakes more than 1 GiB per target
+/// interval (docs/protocol.md, "What faking space costs") unless `--allow-weak-params`; the
+/// recommended production parameters pass. No node is running: a chain file that passes the check
+/// fails later, at the node.
+#[test]
+fn bridge_run_refuses_weak_chain_parameters() {
+    let dir = common::scratch();
+    let chain = |target_ms: u64, min_k: u8| {
+        let mut p = params();
+        p.target_interval_ms = target_ms;
+        p.slot_ms = 6 * target_ms;
+        p.min_k = min_k;
+        p.probe_bits = masspoc_proof::ProbeBits::new(6).unwrap();
+        p
+    };
+    #[derive(serde::Serialize)]
+    struct File {
+        chain: Vec<ChainParams>,
+    }
+    let weak = chain(10_000, 16);
+    assert!(weak.is_weak());
+    let strong = chain(1_000, 28);
+    assert!(!strong.is_weak());
+    let file = |name: &str, p: ChainParams| {
+        write(
+            dir.path(),
+            name,
+            &toml::to_string(&File { chain: vec![p] }).unwrap(),
+        )
+    };
+    let (weak_file, strong_file) = (file("weak.toml", weak), file("strong.toml", strong));
+    let data = dir.path().join("bridge").display().to_string();
+    let run = |chains: &str, extra: &[&str]| {
+        let mut args = vec![
+            "bridge",
+            "run",
+            "--network",
+            "regtest",
+            "--data",
+            &data,
+            "--chains",
+            chains,
+            "--rpc-url",
+            "http://127.0.0.1:9",
+            "--rpc-user",
+            "u",
+            "--rpc-password",
+            "p",
+            "--rpc-retry-secs",
+            "0",
+            "--once",
+        ];
+        args.extend_from_slice(extra);
+        masspoc(&args)
+    };
+    let (code, _, out) = run(&weak_file, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("pass --allow-weak-params") && out.contains("6556 MiB"),
+        "{out}"
+    );
+    for (f, extra) in [
+        (&weak_file, &["--allow-weak-params"][..]),
+        (&strong_file, &[][..]),
+    ] {
+        let (code, _, out) = run(f, extra);
+        assert_ne!(code, 0, "no node is running");
+        assert!(!out.contains("pass --allow-weak-params"), "{out}");
+    }
+}

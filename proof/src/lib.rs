@@ -13,6 +13,7 @@ const _: () = assert!(usize::BITS >= 64, "masspoc needs a 64-bit target");
 pub mod challenge;
 pub mod error;
 pub mod f_function;
+pub mod forge;
 pub mod newtype;
 pub mod p_function;
 pub mod pair;

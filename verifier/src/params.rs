@@ -12,6 +12,9 @@ pub const CHAIN_ID_TAG: &[u8] = b"masspoc/v1/chain";
 pub const GENESIS_HASH_TAG: &[u8] = b"masspoc/v1/genesis";
 /// Domain tag of the genesis VRF output (the "parent beta" of height 1).
 pub const GENESIS_BETA_TAG: &[u8] = b"masspoc/v1/genesis-beta";
+/// Most bytes one core may fake per target interval on a chain `bridge run` hosts without
+/// `--allow-weak-params`: 1 GiB.
+pub const WEAK_PARAMS_LIMIT_BYTES: u128 = 1 << 30;
 /// Longest chain name, in bytes of UTF-8.
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -96,6 +99,27 @@ impl ChainParams {
         b.extend_from_slice(&self.max_future_drift_ms.to_le_bytes());
         b.push(self.probe_bits.get() as u8);
         b
+    }
+
+    /// What one core fakes per target interval at these parameters by recomputing plots instead
+    /// of storing them (`masspoc_proof::forge`, `docs/protocol.md` "What faking space costs").
+    /// `None` if `min_k` is out of range (a parameter set that does not validate).
+    #[must_use]
+    pub fn fake_capacity(&self) -> Option<masspoc_proof::forge::FakeCapacity> {
+        let k = masspoc_proof::K::new(self.min_k).ok()?;
+        Some(masspoc_proof::forge::fake_capacity(
+            k,
+            self.filter_bits.get(),
+            self.target_interval_ms,
+        ))
+    }
+
+    /// Whether one core fakes more than [`WEAK_PARAMS_LIMIT_BYTES`] per target interval at these
+    /// parameters (`bridge run` refuses such chains unless `--allow-weak-params`).
+    #[must_use]
+    pub fn is_weak(&self) -> bool {
+        self.fake_capacity()
+            .is_none_or(|c| c.bytes > WEAK_PARAMS_LIMIT_BYTES)
     }
 
     /// `BLAKE3(CHAIN_ID_TAG || encode(params))`.

@@ -84,6 +84,27 @@ pub fn median(v: &mut [f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// Median time (µs) of one quality hash (`KH(plot_id, "Q" || challenge || x || x')`, one BLAKE3
+/// block; the probe hash costs the same), timed in batches of 64 on the calling thread: the
+/// hashing a lookup cannot avoid is one probe per plot and one quality hash per pair of the
+/// window.
+#[must_use]
+pub fn median_hash_us(samples: usize) -> f64 {
+    const BATCH: u64 = 64;
+    let plot_id = masspoc_proof::PlotId([0x5a; 32]);
+    let mut v: Vec<f64> = (0..samples.div_ceil(BATCH as usize).max(1) as u64)
+        .map(|i| {
+            let c = bench_challenge(u64::MAX, i);
+            let t = Instant::now();
+            for x in 0..BATCH {
+                std::hint::black_box(masspoc_proof::quality(&plot_id, &c, i * BATCH + x, x));
+            }
+            t.elapsed().as_secs_f64() * 1e6 / BATCH as f64
+        })
+        .collect();
+    median(&mut v)
+}
+
 /// Median latency (µs) of one plot lookup, each timed alone, going round the plots with a new
 /// challenge each time (so each lookup reads a different place, as in a farm).
 #[must_use]

@@ -1,6 +1,7 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
 mod farm;
+mod forge;
 mod plot;
 mod pow;
 mod verify;
@@ -11,7 +12,8 @@ use std::process::ExitCode;
 /// The benchmarks.
 #[derive(Subcommand)]
 pub enum Command {
-    // One variant per benchmark file: plot (plotter), farm (farmer), verify (verifier), pow (bridge).
+    // One variant per benchmark file: plot and forge (plotter), farm (farmer), verify (verifier),
+    // pow (bridge).
     /// PoW headers validated per second on all cores beside one core's raw scrypt rate.
     Pow(pow::Args),
     /// Capacity proofs/s and headers/s on all cores beside one core's primitive rates.
@@ -20,6 +22,8 @@ pub enum Command {
     Farm(farm::Args),
     /// Plotting wall time beside the machine's lower bound (P, F, one sequential write).
     Plot(plot::Args),
+    /// Answering one challenge without the plot (recompute on all cores) beside a stored lookup.
+    Forge(forge::Args),
 }
 
 impl Command {
@@ -30,6 +34,7 @@ impl Command {
             Command::Verify(a) => a.run(),
             Command::Farm(a) => a.run(),
             Command::Plot(a) => a.run(),
+            Command::Forge(a) => a.run(),
         }
     }
 }

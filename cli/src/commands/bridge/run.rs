@@ -11,6 +11,8 @@ use masspoc_node_bridge::host::config::{check_beacons, load_chains};
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::service::{run, ServiceConfig};
+use masspoc_verifier::params::WEAK_PARAMS_LIMIT_BYTES;
+use masspoc_verifier::ChainSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +61,10 @@ pub enum Command {
             value_name = "TOKEN"
         )]
         api_token: Option<String>,
+        /// Host chains whose parameters let one core fake more than 1 GiB per target interval
+        /// (docs/protocol.md, "What faking space costs"); refused without this flag.
+        #[arg(long)]
+        allow_weak_params: bool,
     },
 }
 
@@ -83,13 +89,21 @@ impl Command {
             poll_ms,
             once,
             api_token,
+            allow_weak_params,
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
-        let rpc = node.client()?;
         let chains = match &chains {
             Some(path) => {
                 let specs = load_chains(path)?;
+                refuse_weak(&specs, allow_weak_params)?;
+                Some(specs)
+            }
+            None => None,
+        };
+        let rpc = node.client()?;
+        let chains = match chains {
+            Some(specs) => {
                 check_beacons(&specs, &rpc, beacon_confirmations)?;
                 specs
             }
@@ -117,4 +131,26 @@ impl Command {
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Refuses chains on which one core fakes more than 1 GiB per target interval, unless allowed
+/// (then each is logged as a warning).
+fn refuse_weak(specs: &[ChainSpec], allow: bool) -> anyhow::Result<()> {
+    for s in specs.iter().filter(|s| s.params.is_weak()) {
+        let fake = s.params.fake_capacity().map_or(0, |c| c.bytes);
+        let what = format!(
+            "chain {:?}: at min_k {}, filter_bits {}, target_interval_ms {} one core fakes {} MiB per target interval by recomputing plots (limit {} MiB; docs/protocol.md, \"What faking space costs\")",
+            s.params.name,
+            s.params.min_k,
+            s.params.filter_bits,
+            s.params.target_interval_ms,
+            fake >> 20,
+            WEAK_PARAMS_LIMIT_BYTES >> 20
+        );
+        if !allow {
+            anyhow::bail!("{what}; pass --allow-weak-params to host it anyway");
+        }
+        tracing::warn!("{what}; hosted because of --allow-weak-params");
+    }
+    Ok(())
 }

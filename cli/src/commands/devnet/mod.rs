@@ -145,6 +145,9 @@ impl DevnetArgs {
                 DEVNET_CONFIRMATIONS.to_string(),
                 "--poll-ms".into(),
                 "300".into(),
+                // The devnet's chains are weak on purpose: a short interval on a handful of small
+                // test plots, with nothing at stake (docs/devnet.md).
+                "--allow-weak-params".into(),
             ],
             &layout.log("bridge"),
         )?;
