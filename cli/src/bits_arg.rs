@@ -20,7 +20,7 @@ pub fn probe_bits(s: &str) -> Result<ProbeBits, String> {
 }
 
 /// `--filter-bits` and `--probe-bits`, the two challenge parameters a lookup takes, for every
-/// command that answers or checks challenges (`prove`, `verify`, `bench farm`).
+/// command that answers or checks challenges (`prove`, `verify`, `bench farm`, `simulate`).
 #[derive(clap::Args, Debug, Clone, Copy)]
 pub struct ChallengeBits {
     /// Filter bits (0: every plot passes every challenge).

@@ -4,10 +4,12 @@
 //! of its own so that the verifier can deny floating point outright: f64 appears here, in
 //! sampling and reports, never in a rule.
 
+pub mod adversary;
 pub mod report;
 pub mod sampler;
 pub mod spec;
 
+pub use adversary::{AdversaryConfig, AdversaryReport, Strategy};
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::{weight, FarmerPublicKey, FilterBits, ProbeBits};
 use masspoc_verifier::challenge::Slot;
@@ -68,7 +70,7 @@ impl SimConfig {
     }
 
     /// Active plots of farmer `i` at height `h`.
-    fn plots_at(&self, i: usize, h: u64) -> u32 {
+    pub(crate) fn plots_at(&self, i: usize, h: u64) -> u32 {
         let frac = h as f64 / self.heights.max(1) as f64;
         let n = f64::from(self.farmers[i].count) * self.space_change.powf(frac);
         (n.round() as u32).max(1)
@@ -101,7 +103,8 @@ impl SimConfig {
     }
 }
 
-fn farmer_key(i: usize) -> FarmerPublicKey {
+/// The key of honest simulated farmer `i` (not a real point: its VRF key is taken as given).
+pub(crate) fn farmer_key(i: usize) -> FarmerPublicKey {
     let mut k = [0u8; 32];
     k[..8].copy_from_slice(&(i as u64).to_le_bytes());
     FarmerPublicKey(k)
@@ -157,6 +160,7 @@ pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), masspoc_verifier:
                     score,
                     timestamp_ms: ts,
                     beta: VrfOutput(beta),
+                    vrf_pk: None,
                 }
             })
             .collect();
@@ -170,6 +174,32 @@ pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), masspoc_verifier:
             }
         }
     }
-    let report = report::build(cfg, &state, max_reorg, farmer_key);
+    let report = report::build(cfg, &state, max_reorg, &farmer_key);
+    Ok((state, report))
+}
+
+/// Runs a simulation with an adversary holding `adv.share` of the weight (`adversary`): the
+/// report's farmers end with the adversary (`fa:<k>:<count>`) and its `adversary` field is set.
+/// Honest farmers publish only their earliest block per tip here (no propagation delay), so every
+/// reorganisation is the adversary's doing.
+pub fn run_with_adversary(
+    cfg: &SimConfig,
+    adv: &AdversaryConfig,
+) -> Result<(ChainState, SimReport), masspoc_verifier::ParamsError> {
+    let spec = ChainSpec::new(cfg.params())?;
+    let (state, adv_report, (k, count)) = adversary::race(cfg, spec, adv);
+    let mut all = cfg.clone();
+    all.farmers.push(FarmerSpec { k, count });
+    let n = cfg.farmers.len();
+    let key = move |i: usize| {
+        if i == n {
+            adversary::adversary_key()
+        } else {
+            farmer_key(i)
+        }
+    };
+    let mut report = report::build(&all, &state, adv_report.max_reorg_depth, &key);
+    report.farmers[n].name = format!("fa:{}:{}", k, count);
+    report.adversary = Some(adv_report);
     Ok((state, report))
 }

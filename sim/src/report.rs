@@ -48,6 +48,9 @@ pub struct SimReport {
     pub late_slot_blocks: u64,
     /// Difficulty of the tip.
     pub final_difficulty: u64,
+    /// What the adversary achieved (runs with `--adversary` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adversary: Option<super::AdversaryReport>,
 }
 
 /// Builds the report from the final state.
@@ -55,7 +58,7 @@ pub fn build(
     cfg: &SimConfig,
     state: &ChainState,
     max_reorg_depth: u64,
-    key: fn(usize) -> FarmerPublicKey,
+    key: &dyn Fn(usize) -> FarmerPublicKey,
 ) -> SimReport {
     let tip = state.best();
     let heights = tip.height.0;
@@ -113,5 +116,6 @@ pub fn build(
         orphans: (state.len() as u64).saturating_sub(heights + 1),
         late_slot_blocks: late,
         final_difficulty: tip.difficulty,
+        adversary: None,
     }
 }

@@ -11,8 +11,8 @@ use crate::error::RejectError;
 use crate::header::Header;
 use crate::params::{ChainSpec, Genesis};
 use crate::types::{HeaderHash, Height};
-use masspoc_proof::vrf::{self, VrfOutput};
-use masspoc_proof::{Challenge, ProofError, VerifiedProof};
+use masspoc_proof::vrf::{self, VrfOutput, VrfPublicKey};
+use masspoc_proof::{Challenge, FarmerPublicKey, ProofError, VerifiedProof};
 
 /// What a child needs to know about its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,15 +68,21 @@ pub fn earliest_timestamp(parent_ms: u64, slot: Slot, slot_ms: u64, deadline: u6
 /// anyone derives from the farmer key alone (`docs/vrf.md`), so a farmer cannot choose among VRF
 /// outputs for a challenge, on its first block of a branch or any other.
 pub fn check_vrf_binding(header: &Header) -> Result<(), RejectError> {
-    match vrf::bound_vrf_public(&header.proof.farmer_pk) {
-        Ok(bound) if bound == header.vrf_pk => Ok(()),
+    check_vrf_key(&header.proof.farmer_pk, &header.vrf_pk)
+}
+
+/// The binding rule on its own: `vrf_pk` must be `bound_vrf_public(farmer_pk)`.
+pub fn check_vrf_key(
+    farmer_pk: &FarmerPublicKey,
+    vrf_pk: &VrfPublicKey,
+) -> Result<(), RejectError> {
+    match vrf::bound_vrf_public(farmer_pk) {
+        Ok(bound) if bound == *vrf_pk => Ok(()),
         Ok(bound) => Err(RejectError::VrfKeyNotBound(format!(
-            "the header carries {}, the farmer key {} is bound to {bound}",
-            header.vrf_pk, header.proof.farmer_pk
+            "the header carries {vrf_pk}, the farmer key {farmer_pk} is bound to {bound}"
         ))),
         Err(e) => Err(RejectError::VrfKeyNotBound(format!(
-            "the farmer key {} has no bound vrf key ({e})",
-            header.proof.farmer_pk
+            "the farmer key {farmer_pk} has no bound vrf key ({e})"
         ))),
     }
 }

@@ -6,7 +6,7 @@ use super::{Accepted, ChainState, Node};
 use crate::error::RejectError;
 use crate::header::Header;
 use crate::types::{HeaderHash, Height};
-use masspoc_proof::vrf::VrfOutput;
+use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
 use masspoc_proof::FarmerPublicKey;
 
 /// A block whose proof was sampled rather than proven (the simulator): the score and beta are
@@ -25,6 +25,26 @@ pub struct SimBlock {
     pub timestamp_ms: u64,
     /// VRF output to derive children's challenges from.
     pub beta: VrfOutput,
+    /// The VRF key the block claims, checked against the farmer key's bound key
+    /// ([`crate::rules::check_vrf_key`], the real rule) when given; `None` takes the farmer's
+    /// bound key as given (honest simulated farmers, whose keys are not real points).
+    pub vrf_pk: Option<VrfPublicKey>,
+}
+
+impl SimBlock {
+    /// The block's hash: BLAKE3 of `"masspoc/v1/sim-block" || parent || farmer || u32le(slot) ||
+    /// u64le(timestamp_ms) || beta` (the VRF key is not hashed: only the bound key is accepted).
+    #[must_use]
+    pub fn hash(&self) -> HeaderHash {
+        let mut h = blake3::Hasher::new();
+        h.update(b"masspoc/v1/sim-block");
+        h.update(self.parent.as_bytes());
+        h.update(self.farmer.as_bytes());
+        h.update(&self.slot.0.to_le_bytes());
+        h.update(&self.timestamp_ms.to_le_bytes());
+        h.update(self.beta.as_bytes());
+        HeaderHash(*h.finalize().as_bytes())
+    }
 }
 
 impl ChainState {
@@ -55,8 +75,8 @@ impl ChainState {
         Ok(self.insert_node(node))
     }
 
-    /// Adds a simulated block: real retarget, real deadline and timestamp rules, real fork choice;
-    /// the score and beta are taken as given.
+    /// Adds a simulated block: real VRF key binding (when the block names its key), real retarget,
+    /// real deadline and timestamp rules, real fork choice; the score and beta are taken as given.
     pub fn accept_simulated(&mut self, b: &SimBlock) -> Result<Accepted, RejectError> {
         let parent = self
             .nodes
@@ -76,14 +96,10 @@ impl ChainState {
                 got_ms: b.timestamp_ms,
             });
         }
-        let mut h = blake3::Hasher::new();
-        h.update(b"masspoc/v1/sim-block");
-        h.update(b.parent.as_bytes());
-        h.update(b.farmer.as_bytes());
-        h.update(&b.slot.0.to_le_bytes());
-        h.update(&b.timestamp_ms.to_le_bytes());
-        h.update(b.beta.as_bytes());
-        let hash = HeaderHash(*h.finalize().as_bytes());
+        if let Some(vrf_pk) = &b.vrf_pk {
+            crate::rules::check_vrf_key(&b.farmer, vrf_pk)?;
+        }
+        let hash = b.hash();
         if self.nodes.contains_key(&hash) {
             return Ok(self.duplicate(hash));
         }

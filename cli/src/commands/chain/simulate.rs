@@ -3,8 +3,7 @@
 use crate::output::print_json;
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use masspoc_proof::{FilterBits, ProbeBits};
-use masspoc_sim::{parse_farmers, run, SimConfig};
+use masspoc_sim::{parse_farmers, run, run_with_adversary, AdversaryConfig, SimConfig, Strategy};
 use std::process::ExitCode;
 
 /// Arguments of `simulate`.
@@ -28,18 +27,21 @@ pub struct Args {
     /// Slot delay, ms.
     #[arg(long, default_value_t = 60_000)]
     slot_ms: u64,
-    /// Filter bits.
-    #[arg(long, default_value_t = FilterBits::NONE, value_parser = crate::bits_arg::filter_bits)]
-    filter_bits: FilterBits,
-    /// Probe bits: each plot answers a window of 2^B indexes, Poisson(2^(B-1)) pairs (0: one index).
-    #[arg(long, default_value_t = ProbeBits::NONE, value_parser = crate::bits_arg::probe_bits)]
-    probe_bits: ProbeBits,
+    /// The chain's filter and probe bits (each plot holds Poisson(2^(B-1)) pairs per challenge).
+    #[command(flatten)]
+    bits: crate::bits_arg::ChallengeBits,
     /// Retarget window, blocks.
     #[arg(long, default_value_t = 64)]
     window: u32,
     /// Propagation delay, ms (blocks due within it of the best one are published too).
     #[arg(long, default_value_t = 500)]
     delay_ms: u64,
+    /// An adversary racing the farmers on the real rules: withhold, vrf-grind or private-chain.
+    #[arg(long, requires = "adversary_share")]
+    adversary: Option<Strategy>,
+    /// The adversary's share of the total weight, in (0, 1).
+    #[arg(long, requires = "adversary")]
+    adversary_share: Option<f64>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -56,18 +58,28 @@ impl Args {
         cfg.space_change = self.space_change;
         cfg.target_interval_ms = self.target_ms;
         cfg.slot_ms = self.slot_ms;
-        cfg.filter_bits = self.filter_bits;
-        cfg.probe_bits = self.probe_bits;
+        cfg.filter_bits = self.bits.filter_bits;
+        cfg.probe_bits = self.bits.probe_bits;
         cfg.retarget_window = self.window;
         cfg.delay_ms = self.delay_ms;
-        let (_, r) = run(&cfg).context("invalid simulation parameters")?;
+        let (_, r) = match (self.adversary, self.adversary_share) {
+            (Some(strategy), Some(share)) => {
+                anyhow::ensure!(
+                    share > 0.0 && share < 1.0,
+                    "--adversary-share must be in (0, 1)"
+                );
+                run_with_adversary(&cfg, &AdversaryConfig { strategy, share })
+            }
+            _ => run(&cfg),
+        }
+        .context("invalid simulation parameters")?;
         if self.json {
             print_json(&r)?;
             return Ok(ExitCode::SUCCESS);
         }
         println!(
             "{} heights, target {:.1} s, probe bits {}",
-            r.heights, r.target_interval_s, self.probe_bits
+            r.heights, r.target_interval_s, self.bits.probe_bits
         );
         println!(
             "{:<16} {:>12} {:>12} {:>8}",
@@ -90,6 +102,12 @@ impl Args {
             "reorgs {} (deepest {}), orphans {}, blocks from a later slot {}",
             r.reorgs, r.max_reorg_depth, r.orphans, r.late_slot_blocks
         );
+        if let Some(a) = &r.adversary {
+            println!(
+                "adversary {}: weight share {:.4}, block share {:.4}, reorgs caused {} (deepest {}), blocks refused {}",
+                a.strategy, a.weight_share, a.block_share, a.reorgs_caused, a.max_reorg_depth, a.refused_blocks
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }
