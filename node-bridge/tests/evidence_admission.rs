@@ -10,7 +10,9 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::{EvidenceRefusal, HostError};
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, Header, PayloadRoot};
+use masspoc_verifier::{
+    Beacon, Body, ChainParams, ChainSpec, ChainState, Evidence, Header, PayloadRoot,
+};
 use std::sync::Arc;
 
 fn spec(name: &str) -> ChainSpec {
@@ -115,14 +117,19 @@ fn junk_evidence_is_refused_before_anything_is_stored_or_queued() {
     let info = state.parent_info(&parent).unwrap();
     let difficulty = state.next_difficulty(&parent).unwrap();
     let c = honest.candidate(&hosted, &info, difficulty, 64).unwrap();
-    let twin = honest.header(&hosted, &info, difficulty, &c, PayloadRoot([0xee; 32]));
+    // The empty body (what a header alone is taken with), a later timestamp: another valid header.
+    let mut twin = honest.header(&hosted, &info, difficulty, &c, Body::empty_root());
+    twin.timestamp_ms += 1;
+    honest.sign(&mut twin);
     let real = Evidence::new(chain[1], twin).unwrap();
     let reply = host.submit_evidence(&real.encode()).unwrap();
     assert!(reply.new);
     assert_eq!(stored(&store, &host), (1, 3, 1));
     // Another pair against the same farmer is answered with the evidence kept (one ban per
     // chain and farmer): nothing new stored.
-    let twin2 = honest.header(&hosted, &info, difficulty, &c, PayloadRoot([0xef; 32]));
+    let mut twin2 = honest.header(&hosted, &info, difficulty, &c, Body::empty_root());
+    twin2.timestamp_ms += 2;
+    honest.sign(&mut twin2);
     let again = Evidence::new(twin, twin2).unwrap();
     let reply = host.submit_evidence(&again.encode()).unwrap();
     assert_eq!((reply.new, reply.hash), (false, real.id()));

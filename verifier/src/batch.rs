@@ -1,11 +1,12 @@
 //! Batch verification on all cores (rayon): capacity proofs, independent headers, and a sequence
-//! of headers fed into a [`ChainState`].
+//! of blocks fed into a [`ChainState`].
 //!
 //! Signatures are checked with `verify_strict` one by one, in parallel. ed25519 batch
 //! verification is not used for acceptance: its equation is randomised and cofactorless, so it
 //! can accept a signature whose `R` has a small-order component that `verify_strict` rejects,
 //! and nodes batching differently could then disagree (`docs/protocol.md`, "Signatures").
 
+use crate::block::Block;
 use crate::error::RejectError;
 use crate::header::Header;
 use crate::params::ChainSpec;
@@ -57,34 +58,34 @@ pub fn verify_headers(
         .collect()
 }
 
-/// Accepts a sequence of headers (each one's parent known to `state` or earlier in the slice) with
-/// the expensive checks in parallel, and returns one result per header, in order.
+/// Accepts a sequence of blocks (each one's parent known to `state` or earlier in the slice) with
+/// the expensive checks in parallel, and returns one result per block, in order.
 ///
 /// The challenge of a header depends on its parent's VRF output, which is only known after the
 /// parent's VRF proof is checked. So a copy of the state is first extended without checks, reading
-/// each parent's output with `ECVRF_proof_to_hash` (cheap); then every header is checked in
-/// parallel against the parent and difficulty found that way; last, headers that passed are added
-/// to the real state in order, which runs the stateful checks again. A header whose parent was
-/// rejected is rejected as `UnknownParent`.
+/// each parent's output with `ECVRF_proof_to_hash` (cheap); then every block's body root and
+/// header are checked in parallel against the parent and difficulty found that way; last, blocks
+/// that passed are added to the real state in order, which runs the stateful checks (bans and
+/// evidence among them) again. A block whose parent was rejected is rejected as `UnknownParent`.
 pub fn accept_sequence(
     state: &mut ChainState,
-    headers: &[Header],
+    blocks: &[Block],
     now_ms: Option<u64>,
 ) -> Vec<Result<Accepted, RejectError>> {
-    let betas: Vec<_> = headers
+    let betas: Vec<_> = blocks
         .par_iter()
-        .map(|h| proof_to_hash(&h.vrf_proof))
+        .map(|b| proof_to_hash(&b.header.vrf_proof))
         .collect();
     let mut scratch = state.clone();
-    let jobs: Vec<Result<HeaderJob, RejectError>> = headers
+    let jobs: Vec<Result<HeaderJob, RejectError>> = blocks
         .iter()
         .zip(&betas)
-        .map(|(h, beta)| {
-            let (parent, difficulty) = scratch.prepare(h)?;
+        .map(|(b, beta)| {
+            let (parent, difficulty) = scratch.prepare(&b.header)?;
             let beta = beta.clone().map_err(RejectError::BadVrf)?;
-            scratch.insert_unverified(h, beta)?;
+            scratch.insert_unverified(b, beta)?;
             Ok(HeaderJob {
-                header: *h,
+                header: b.header,
                 parent,
                 difficulty,
             })
@@ -94,15 +95,17 @@ pub fn accept_sequence(
     let spec = state.spec().clone();
     let checked: Vec<Result<CheckedHeader, RejectError>> = jobs
         .par_iter()
+        .zip(blocks)
         .with_min_len(8)
-        .map(|j| {
+        .map(|(j, b)| {
             let j = j.as_ref().map_err(Clone::clone)?;
+            b.check_body_root()?;
             check_header(&j.header, &j.parent, &spec, j.difficulty, now_ms)
         })
         .collect();
-    headers
+    blocks
         .iter()
         .zip(checked)
-        .map(|(h, c)| state.insert_checked(h, &c?))
+        .map(|(b, c)| state.insert_valid(b, &c?))
         .collect()
 }

@@ -88,6 +88,43 @@ pub enum RejectError {
         /// First height the ban applies to.
         from: u64,
     },
+    /// The block body does not decode or breaks a body rule (order, limits, bad evidence).
+    #[error("bad body: {0}")]
+    BadBody(BodyError),
+    /// The body's root is not the header's payload root. Says nothing about the header: the same
+    /// header with its real body may still be valid.
+    #[error("body mismatch: the header commits to {expected}, the body's root is {got}")]
+    BodyMismatch {
+        /// The header's payload root (hex).
+        expected: String,
+        /// The root of the body received (hex).
+        got: String,
+    },
+    /// Included evidence is for another chain instance.
+    #[error("evidence for chain {got} included in a block of another chain")]
+    EvidenceWrongChain {
+        /// The evidence's chain id (hex).
+        got: String,
+    },
+    /// Included evidence names a farmer with no block on the including block's branch.
+    #[error("evidence against farmer {farmer}, who has no block on this branch")]
+    EvidenceUnknownFarmer {
+        /// The farmer key (hex).
+        farmer: String,
+    },
+    /// The branch already bans this farmer (one ban per chain and farmer), or the body names the
+    /// farmer twice.
+    #[error("farmer {farmer} is already banned on this branch (from height {from})")]
+    EvidenceAlreadyIncluded {
+        /// The farmer key (hex).
+        farmer: String,
+        /// Height of the block that included the earlier evidence (this block's, for a body
+        /// naming the farmer twice).
+        from: u64,
+    },
+    /// A block includes evidence against its own signer.
+    #[error("a block may not include evidence against its own signer")]
+    EvidenceAgainstSigner,
 }
 
 impl RejectError {
@@ -109,8 +146,41 @@ impl RejectError {
             RejectError::TooFarInFuture { .. } => "too_far_in_future",
             RejectError::BadSignature => "bad_signature",
             RejectError::BannedKey { .. } => "banned_key",
+            RejectError::BadBody(_) => "bad_body",
+            RejectError::BodyMismatch { .. } => "body_mismatch",
+            RejectError::EvidenceWrongChain { .. } => "evidence_wrong_chain",
+            RejectError::EvidenceUnknownFarmer { .. } => "evidence_unknown_farmer",
+            RejectError::EvidenceAlreadyIncluded { .. } => "evidence_already_included",
+            RejectError::EvidenceAgainstSigner => "evidence_against_signer",
         }
     }
+}
+
+/// Why a block body was refused (`docs/protocol.md`, "Block body").
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The bytes end inside the named field.
+    #[error("truncated in the {0}")]
+    Truncated(&'static str),
+    /// Bytes follow the payload.
+    #[error("{0} bytes after the payload")]
+    TrailingBytes(usize),
+    /// More evidence than a body may carry.
+    #[error("{0} pieces of evidence, at most 16 allowed")]
+    TooMuchEvidence(usize),
+    /// A payload longer than allowed.
+    #[error("payload of {0} bytes, at most 65536 allowed")]
+    PayloadTooLong(usize),
+    /// Evidence number `i` (from 0) has a lower id than the one before it.
+    #[error("evidence {0} is out of order (ids must increase)")]
+    UnsortedEvidence(usize),
+    /// Evidence number `i` repeats the one before it.
+    #[error("evidence {0} repeats the one before it")]
+    DuplicateEvidence(usize),
+    /// Evidence number `i` does not decode or verify.
+    #[error("evidence {0}: {1}")]
+    BadEvidence(usize, EvidenceError),
 }
 
 /// Why slashing evidence was rejected (`docs/protocol.md`, "Evidence").

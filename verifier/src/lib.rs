@@ -8,6 +8,8 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod batch;
+pub mod block;
+pub mod body;
 pub mod challenge;
 pub mod deadline;
 pub mod detector;
@@ -23,13 +25,15 @@ pub mod state;
 pub mod testkit;
 pub mod types;
 
+pub use block::Block;
+pub use body::Body;
 pub use challenge::{derive_challenge, Slot};
 pub use deadline::{deadline_ms, difficulty_for_weight};
-pub use error::{DetectorError, EvidenceError, ParamsError, RejectError};
+pub use error::{BodyError, DetectorError, EvidenceError, ParamsError, RejectError};
 pub use evidence::{verify_evidence, Evidence};
 pub use header::{Header, HEADER_LEN};
 pub use header_json::{parse_header_text, HeaderJson};
 pub use params::{ChainParams, ChainSpec, Genesis};
 pub use rules::{check_header, CheckedHeader, ParentInfo};
-pub use state::{Accepted, ChainState};
+pub use state::{includable, Accepted, Branch, ChainState};
 pub use types::{Beacon, ChainId, EvidenceId, HeaderHash, Height, PayloadRoot};

@@ -4,6 +4,8 @@
 //! challenges from its plots, evaluates the VRF and signs headers exactly as a real farmer must
 //! (`docs/protocol.md`, "Producing a block"). Not for production farming: everything is in RAM.
 
+use crate::block::Block;
+use crate::body::Body;
 use crate::challenge::{derive_challenge, Slot};
 use crate::deadline::deadline_ms;
 use crate::header::Header;
@@ -313,6 +315,22 @@ impl TestFarmer {
         h
     }
 
+    /// A signed block for a candidate carrying `body` (the header commits to its root).
+    #[must_use]
+    pub fn block(
+        &self,
+        spec: &ChainSpec,
+        parent: &ParentInfo,
+        difficulty: u64,
+        c: &Candidate,
+        body: Body,
+    ) -> Block {
+        Block {
+            header: self.header(spec, parent, difficulty, c, body.root()),
+            body,
+        }
+    }
+
     /// Re-evaluates the VRF over the header's challenge on top of `parent_beta`.
     pub fn reprove_vrf(&self, h: &mut Header, parent_beta: &masspoc_proof::vrf::VrfOutput) {
         let challenge = derive_challenge(&h.chain_id, h.height, h.slot, parent_beta);
@@ -343,7 +361,7 @@ pub fn grow_chain(
     let mut state = state.clone();
     let mut tip = parent;
     let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    for _ in 0..n {
         let info = state.parent_info(&tip).expect("tip known");
         let difficulty = state.next_difficulty(&tip).expect("tip known");
         let best = farmers
@@ -354,13 +372,7 @@ pub fn grow_chain(
             })
             .min_by_key(|(c, _)| c.timestamp_ms);
         let (c, f) = best.expect("some farmer has a proof within 64 slots");
-        let h = f.header(
-            state.spec(),
-            &info,
-            difficulty,
-            &c,
-            PayloadRoot([i as u8; 32]),
-        );
+        let h = f.header(state.spec(), &info, difficulty, &c, Body::empty_root());
         state.accept_header(&h, None).expect("honest header valid");
         tip = h.hash();
         out.push(h);

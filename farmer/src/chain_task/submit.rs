@@ -14,7 +14,7 @@ use super::{ChainContext, Received};
 use crate::bridge_client::BridgeError;
 use crate::signer::SignRefusal;
 use masspoc_proof::vrf;
-use masspoc_verifier::{Header, PayloadRoot};
+use masspoc_verifier::{Body, Header};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +47,7 @@ pub(crate) fn build_header(
         vrf_pk: ctx.identity.vrf.public(),
         vrf_proof,
         // The farmer carries no payload: the empty commitment.
-        payload_root: PayloadRoot([0; 32]),
+        payload_root: Body::empty_root(),
         signature: [0; 64],
     }
 }

@@ -168,15 +168,9 @@ impl ChainHost {
                     }
                     replayed += 1;
                 }
-                Entry::Ban {
-                    chain,
-                    farmer,
-                    from,
-                } => {
-                    if let Some(hosted) = self.chains.get_mut(&chain) {
-                        hosted.state.ban(farmer, from);
-                    }
-                }
+                // Bans come only from evidence included in blocks (`docs/protocol.md`, "Evidence in
+                // blocks and bans"); a logged node-local ban is history, not a rule.
+                Entry::Ban { .. } => {}
             }
         }
         for evidence in
@@ -397,14 +391,11 @@ impl ChainHost {
     }
 
     fn ban_in_memory(&mut self, chain: &ChainId, farmer: FarmerPublicKey, from: Height) {
-        let Some(hosted) = self.chains.get_mut(chain) else {
-            return;
-        };
-        let outcome = hosted.state.ban(farmer, from);
-        if outcome.best_changed {
-            hosted.version += 1;
+        // No node-local ban: the evidence takes effect when a block includes it (the farmer gets
+        // it through `Work`, wired in the node integration of issue 12).
+        if self.chains.contains_key(chain) {
+            tracing::warn!(chain = %chain, farmer = %farmer, from = from.0, "evidence settled; it bans once a block includes it");
         }
-        tracing::warn!(chain = %chain, farmer = %farmer, from = from.0, removed = outcome.removed, "farmer banned");
     }
 
     /// Accepts evidence from elsewhere (its encoding). Refused before any signature check or

@@ -1,24 +1,29 @@
-//! `ChainState`: the block tree of one chain instance, its best tip, bans and reorgs.
+//! `ChainState`: the block tree of one chain instance, its best tip, per-branch bans and reorgs.
 //!
-//! Accepting a header runs the stateful rules (known parent, ban, retarget) and then the pure
-//! per-header rules of [`crate::rules`] (the VRF key binding among them: it needs no state);
-//! fork choice is [`node::compare_tips`].
+//! Accepting a block runs the body check (its root is the header's payload root), the stateful
+//! rules (known parent, ban on the parent's branch, retarget), the pure per-header rules of
+//! [`crate::rules`] (the VRF key binding among them: it needs no state), then the evidence rules
+//! of [`branch::Branch`]; fork choice is [`node::compare_tips`]. A block's validity depends only on
+//! its ancestors, so every node holding the same blocks holds the same tree, tip and bans.
 
-mod ban;
+pub mod branch;
 mod unchecked;
-pub use ban::BanOutcome;
 pub use unchecked::SimBlock;
 pub mod node;
 
+use crate::block::Block;
 use crate::error::RejectError;
+use crate::evidence::Evidence;
 use crate::header::Header;
 use crate::params::ChainSpec;
 use crate::retarget::{next_difficulty, RetargetWindow};
 use crate::rules::{check_header, CheckedHeader, ParentInfo};
-use crate::types::{HeaderHash, Height};
+use crate::types::{ChainId, HeaderHash, Height};
+pub use branch::Branch;
 pub use node::{compare_tips, Node};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use masspoc_proof::FarmerPublicKey;
 
@@ -56,7 +61,6 @@ pub struct ChainState {
     best: HeaderHash,
     /// `main[h]` is the best chain's block at height `h`.
     main: Vec<HeaderHash>,
-    bans: HashMap<FarmerPublicKey, Height>,
     max_reorg_depth: Option<u64>,
     reorgs: u64,
 }
@@ -76,13 +80,14 @@ impl ChainState {
             farmer: None,
             beta: g.beta,
             header: None,
+            body: None,
+            branch: Branch::default(),
         };
         ChainState {
             spec,
             nodes: HashMap::from([(g.hash, node)]),
             best: g.hash,
             main: vec![g.hash],
-            bans: HashMap::new(),
             max_reorg_depth: None,
             reorgs: 0,
         }
@@ -186,15 +191,37 @@ impl ChainState {
             .map(|w| next_difficulty(&self.spec.params, &w))
     }
 
-    /// The first height from which a farmer is banned, if it is.
+    /// The height from which the best branch bans `farmer` (the height of the block that included
+    /// the evidence), if it does.
     #[must_use]
     pub fn banned_from(&self, farmer: &FarmerPublicKey) -> Option<Height> {
-        self.bans.get(farmer).copied()
+        self.best().branch.banned_from(farmer)
     }
 
-    /// The stateful checks of a header: known parent, height, ban. Returns the parent and the
-    /// difficulty the pure rules need.
+    /// Whether a child of `parent` may include `evidence` ([`Branch::includable`]): what the
+    /// node's evidence pool hands the farmer, and how it refuses junk (another chain, a farmer
+    /// with no block on the branch, a farmer the branch already bans).
+    pub fn includable(&self, parent: &HeaderHash, evidence: &Evidence) -> Result<(), RejectError> {
+        let p = self
+            .nodes
+            .get(parent)
+            .ok_or_else(|| RejectError::UnknownParent(parent.to_hex()))?;
+        includable(p, &self.spec.chain_id, evidence)
+    }
+
+    /// The stateful checks of a header: known parent, height, ban on the parent's branch. Returns
+    /// the parent and the difficulty the pure rules need.
     pub fn prepare(&self, header: &Header) -> Result<(ParentInfo, u64), RejectError> {
+        self.check_parent(header)?;
+        let info = self.parent_info(&header.prev_hash).expect("parent known");
+        let difficulty = self
+            .next_difficulty(&header.prev_hash)
+            .ok_or_else(|| RejectError::UnknownParent(header.prev_hash.to_hex()))?;
+        Ok((info, difficulty))
+    }
+
+    /// Known parent, height, and no ban of the signer on the parent's branch; returns the parent.
+    fn check_parent(&self, header: &Header) -> Result<&Node, RejectError> {
         let parent = self
             .nodes
             .get(&header.prev_hash)
@@ -206,61 +233,108 @@ impl ChainState {
                 got: header.height.0,
             });
         }
-        if let Some(from) = self.bans.get(&header.farmer()) {
-            if header.height >= *from {
-                return Err(RejectError::BannedKey { from: from.0 });
-            }
+        if let Some(from) = parent.branch.banned_from(&header.farmer()) {
+            return Err(RejectError::BannedKey { from: from.0 });
         }
-        let info = self.parent_info(&header.prev_hash).expect("parent known");
-        let difficulty = self
-            .next_difficulty(&header.prev_hash)
-            .ok_or_else(|| RejectError::UnknownParent(header.prev_hash.to_hex()))?;
-        Ok((info, difficulty))
+        Ok(parent)
     }
 
-    /// Runs every rule on a header and, if it passes, adds it and applies fork choice.
-    ///
-    /// `now_ms` is the checker's clock for the future-drift rule (`None` skips that rule, for
-    /// replaying old headers).
+    /// [`ChainState::accept_block`] for a block with an empty body (callers that have no body:
+    /// the header's payload root must be [`crate::body::Body::empty_root`]).
     pub fn accept_header(
         &mut self,
         header: &Header,
         now_ms: Option<u64>,
     ) -> Result<Accepted, RejectError> {
-        let hash = header.hash();
+        self.accept_block(&Block::empty(*header), now_ms)
+    }
+
+    /// Runs every rule on a block and, if it passes, adds it and applies fork choice.
+    ///
+    /// `now_ms` is the checker's clock for the future-drift rule (`None` skips that rule, for
+    /// replaying old blocks).
+    pub fn accept_block(
+        &mut self,
+        block: &Block,
+        now_ms: Option<u64>,
+    ) -> Result<Accepted, RejectError> {
+        let hash = block.hash();
         if self.nodes.contains_key(&hash) {
             return Ok(self.duplicate(hash));
         }
-        let (parent, difficulty) = self.prepare(header)?;
-        let checked = check_header(header, &parent, &self.spec, difficulty, now_ms)?;
-        self.insert_checked(header, &checked)
+        block.check_body_root()?;
+        let (parent, difficulty) = self.prepare(&block.header)?;
+        let checked = check_header(&block.header, &parent, &self.spec, difficulty, now_ms)?;
+        self.insert_valid(block, &checked)
     }
 
-    /// Adds a header that passed the pure rules (e.g. in a parallel batch, with the inputs
-    /// [`ChainState::prepare`] gave) and applies fork choice. The stateful checks (known parent,
-    /// ban) run again, since the state may have changed in between.
+    /// Accepts blocks in order with the expensive checks in parallel
+    /// ([`crate::batch::accept_sequence`]); one result per block.
+    pub fn accept_sequence(
+        &mut self,
+        blocks: &[Block],
+        now_ms: Option<u64>,
+    ) -> Vec<Result<Accepted, RejectError>> {
+        crate::batch::accept_sequence(self, blocks, now_ms)
+    }
+
+    /// Adds a block whose header passed the pure rules (e.g. in a parallel batch, with the inputs
+    /// [`ChainState::prepare`] gave) and applies fork choice. The body root and the stateful
+    /// checks (known parent, ban, evidence) run here, since the state may have changed in between.
     pub fn insert_checked(
         &mut self,
-        header: &Header,
+        block: &Block,
         checked: &CheckedHeader,
     ) -> Result<Accepted, RejectError> {
         if self.nodes.contains_key(&checked.hash) {
             return Ok(self.duplicate(checked.hash));
         }
-        self.prepare(header)?;
-        let parent = &self.nodes[&header.prev_hash];
-        let node = Node {
-            hash: checked.hash,
+        block.check_body_root()?;
+        self.insert_valid(block, checked)
+    }
+
+    /// [`ChainState::insert_checked`] once the body root is known to match.
+    pub(crate) fn insert_valid(
+        &mut self,
+        block: &Block,
+        checked: &CheckedHeader,
+    ) -> Result<Accepted, RejectError> {
+        if self.nodes.contains_key(&checked.hash) {
+            return Ok(self.duplicate(checked.hash));
+        }
+        let node = self.child_node(block, checked.hash, block.header.difficulty, checked.beta)?;
+        Ok(self.insert_node(node))
+    }
+
+    /// The node a block becomes under its parent, after the stateful checks and the evidence rules.
+    pub(crate) fn child_node(
+        &self,
+        block: &Block,
+        hash: HeaderHash,
+        difficulty: u64,
+        beta: masspoc_proof::vrf::VrfOutput,
+    ) -> Result<Node, RejectError> {
+        let header = &block.header;
+        let parent = self.check_parent(header)?;
+        let branch = parent.branch.child(
+            &self.spec.chain_id,
+            header.height,
+            header.farmer(),
+            &block.body.evidence,
+        )?;
+        Ok(Node {
+            hash,
             parent: header.prev_hash,
             height: header.height,
             timestamp_ms: header.timestamp_ms,
-            difficulty: header.difficulty,
-            cumulative: parent.cumulative + u128::from(header.difficulty),
+            difficulty,
+            cumulative: parent.cumulative + u128::from(difficulty),
             farmer: Some(header.farmer()),
-            beta: checked.beta,
+            beta,
             header: Some(*header),
-        };
-        Ok(self.insert_node(node))
+            body: (!block.body.is_empty()).then(|| Arc::new(block.body.clone())),
+            branch,
+        })
     }
 
     pub(crate) fn duplicate(&self, hash: HeaderHash) -> Accepted {
@@ -328,4 +402,14 @@ impl ChainState {
         self.main.extend(branch.into_iter().rev());
         self.best = tip;
     }
+}
+
+/// Whether a child of `parent` on chain `chain_id` may include `evidence`
+/// ([`Branch::includable`]).
+pub fn includable(
+    parent: &Node,
+    chain_id: &ChainId,
+    evidence: &Evidence,
+) -> Result<(), RejectError> {
+    parent.branch.includable(chain_id, evidence)
 }

@@ -1,10 +1,13 @@
 //! One block as the chain state keeps it, and the fork-choice order between tips.
 
+use super::branch::Branch;
+use crate::body::Body;
 use crate::header::Header;
 use crate::types::{HeaderHash, Height};
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::FarmerPublicKey;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A block in the chain state (genesis included, with no farmer).
 #[derive(Debug, Clone)]
@@ -27,6 +30,19 @@ pub struct Node {
     pub beta: VrfOutput,
     /// The header itself (`None` for genesis and simulated blocks).
     pub header: Option<Header>,
+    /// Its body when not empty (`None` for an empty body, genesis and simulated blocks).
+    pub body: Option<Arc<Body>>,
+    /// The slashing state of the branch ending here (bans, farmers with a block).
+    pub branch: Branch,
+}
+
+impl Node {
+    /// The block's body (the empty body when it carries none).
+    #[must_use]
+    pub fn body(&self) -> &Body {
+        static EMPTY: Body = Body::EMPTY;
+        self.body.as_deref().unwrap_or(&EMPTY)
+    }
 }
 
 /// Fork choice: `Greater` when `a` is the better tip. Heavier cumulative difficulty wins; on a tie

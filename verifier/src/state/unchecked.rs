@@ -3,8 +3,8 @@
 //! look-ahead of [`crate::batch::accept_sequence`] on a scratch copy.
 
 use super::{Accepted, ChainState, Node};
+use crate::block::Block;
 use crate::error::RejectError;
-use crate::header::Header;
 use crate::types::{HeaderHash, Height};
 use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
 use masspoc_proof::FarmerPublicKey;
@@ -48,30 +48,21 @@ impl SimBlock {
 }
 
 impl ChainState {
-    /// Adds a header after only the stateful checks, taking its VRF output as given (a scratch
-    /// copy's look-ahead in [`crate::batch::accept_sequence`]; never on a state that matters).
+    /// Adds a block after only the stateful checks (evidence rules included), taking its VRF
+    /// output as given (a scratch copy's look-ahead in [`crate::batch::accept_sequence`]; never on
+    /// a state that matters).
     pub(crate) fn insert_unverified(
         &mut self,
-        header: &Header,
+        block: &Block,
         beta: VrfOutput,
     ) -> Result<Accepted, RejectError> {
-        let hash = header.hash();
+        let hash = block.hash();
         if self.nodes.contains_key(&hash) {
             return Ok(self.duplicate(hash));
         }
-        let (_, difficulty) = self.prepare(header)?;
-        let parent = &self.nodes[&header.prev_hash];
-        let node = Node {
-            hash,
-            parent: header.prev_hash,
-            height: header.height,
-            timestamp_ms: header.timestamp_ms,
-            difficulty,
-            cumulative: parent.cumulative + u128::from(difficulty),
-            farmer: Some(header.farmer()),
-            beta,
-            header: None,
-        };
+        let (_, difficulty) = self.prepare(&block.header)?;
+        let mut node = self.child_node(block, hash, difficulty, beta)?;
+        node.header = None;
         Ok(self.insert_node(node))
     }
 
@@ -103,16 +94,22 @@ impl ChainState {
         if self.nodes.contains_key(&hash) {
             return Ok(self.duplicate(hash));
         }
+        let height = Height(parent.height.0 + 1);
+        let branch = parent
+            .branch
+            .child(&self.spec.chain_id, height, b.farmer, &[])?;
         let node = Node {
             hash,
             parent: b.parent,
-            height: Height(parent.height.0 + 1),
+            height,
             timestamp_ms: b.timestamp_ms,
             difficulty,
             cumulative: parent.cumulative + u128::from(difficulty),
             farmer: Some(b.farmer),
             beta: b.beta,
             header: None,
+            body: None,
+            branch,
         };
         Ok(self.insert_node(node))
     }

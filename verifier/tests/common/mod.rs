@@ -2,9 +2,12 @@
 #![allow(dead_code)]
 
 use masspoc_verifier::testkit::{Candidate, TestFarmer};
+use masspoc_verifier::HeaderHash;
 use masspoc_verifier::{
-    Beacon, ChainParams, ChainSpec, ChainState, Header, ParentInfo, PayloadRoot,
+    Beacon, Block, Body, ChainParams, ChainSpec, ChainState, Header, ParentInfo,
 };
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use std::sync::OnceLock;
 
 pub fn params() -> ChainParams {
@@ -51,13 +54,51 @@ pub fn candidate(
     (info, d, c)
 }
 
-/// A valid header by farmer `f` on top of `parent`.
+/// The body of tag `tag`: empty for 0, else a one-byte payload `[tag]` (two headers of one farmer
+/// on one parent with different tags are an equivocation).
+pub fn body_of(tag: u8) -> Body {
+    if tag == 0 {
+        Body::EMPTY
+    } else {
+        Body::new(Vec::new(), vec![tag]).unwrap()
+    }
+}
+
+/// A valid header by farmer `f` on top of `parent`, committing to [`body_of`]`(tag)`.
 pub fn header_on(
     state: &ChainState,
     f: &TestFarmer,
     parent: &masspoc_verifier::HeaderHash,
     tag: u8,
 ) -> Header {
+    block_on(state, f, parent, tag).header
+}
+
+/// A valid block by farmer `f` on top of `parent` with body [`body_of`]`(tag)`.
+pub fn block_on(
+    state: &ChainState,
+    f: &TestFarmer,
+    parent: &masspoc_verifier::HeaderHash,
+    tag: u8,
+) -> Block {
     let (info, d, c) = candidate(state, f, parent);
-    f.header(state.spec(), &info, d, &c, PayloadRoot([tag; 32]))
+    f.block(state.spec(), &info, d, &c, body_of(tag))
+}
+
+/// A random order of `blocks` in which every parent comes before its children.
+pub fn topological_shuffle(blocks: &[Block], rng: &mut StdRng) -> Vec<Block> {
+    let mut pool: Vec<Block> = blocks.to_vec();
+    pool.shuffle(rng);
+    let mut known: Vec<HeaderHash> = vec![ChainState::new(spec()).best().hash];
+    let mut out = Vec::new();
+    while !pool.is_empty() {
+        let i = pool
+            .iter()
+            .position(|b| known.contains(&b.header.prev_hash))
+            .expect("a ready block");
+        let b = pool.remove(i);
+        known.push(b.hash());
+        out.push(b);
+    }
+    out
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use masspoc_proof::vrf::proof_to_hash;
 use masspoc_verifier::batch::accept_sequence;
 use masspoc_verifier::rules::{check_header, check_vrf_binding, ParentInfo};
+use masspoc_verifier::Block;
 use masspoc_verifier::{ChainState, Header, HeaderJson, RejectError};
 use serde_json::json;
 use std::path::PathBuf;
@@ -143,7 +144,9 @@ impl ChainArgs {
         let start = Instant::now();
         let mut rejected = Vec::new();
         for (chunk_no, chunk) in headers.chunks(8192).enumerate() {
-            for (i, r) in accept_sequence(&mut state, chunk, now)
+            // Headers only (the bodies are not served yet): each is taken with the empty body.
+            let blocks: Vec<Block> = chunk.iter().copied().map(Block::empty).collect();
+            for (i, r) in accept_sequence(&mut state, &blocks, now)
                 .into_iter()
                 .enumerate()
             {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use masspoc_api::{routes, SubmitHeader};
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signing_history::SigningGuard;
-use masspoc_verifier::{ChainId, PayloadRoot};
+use masspoc_verifier::ChainId;
 
 /// Double-signs at height 1 of `chain_id`; returns the bridge's answer to the second header.
 pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &ChainId) -> anyhow::Result<String> {
@@ -24,7 +24,9 @@ pub fn double_sign(layout: &Layout, bridge: &Bridge, chain_id: &ChainId) -> anyh
     let guard = SigningGuard::open(key, &layout.rogue_dir().join("history"))?;
 
     let mut twin = honest;
-    twin.payload_root = PayloadRoot(*blake3::hash(b"masspoc devnet: a second payload").as_bytes());
+    // One millisecond later: still valid (a timestamp may be later than the deadline allows), with
+    // the same empty body, and a different header at the same height.
+    twin.timestamp_ms += 1;
     let signature = guard.sign(&twin).context("the second signer signing")?;
     twin.signature = signature.to_bytes();
     let (status, reply) =
