@@ -35,6 +35,8 @@ enum Command {
     Chain(commands::chain::Command),
     #[command(flatten)]
     Farm(commands::farm::Command),
+    #[command(flatten)]
+    Harvester(commands::harvester::Command),
     /// Benchmarks measured against this machine's own limits in the same run.
     #[command(subcommand)]
     Bench(commands::bench::Command),
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Bridge(c) => c.run(),
         Command::Chain(c) => c.run(),
         Command::Farm(c) => c.run(),
+        Command::Harvester(c) => c.run(),
         Command::Bench(c) => c.run(),
         Command::Devnet(a) => a.run(),
     };

@@ -57,6 +57,9 @@ struct RawConfig {
     rescan_interval_secs: Option<u64>,
     lookup_budget_ms: Option<u64>,
     metrics_listen: Option<SocketAddr>,
+    #[serde(default)]
+    harvesters: Vec<String>,
+    harvester_identity_dir: Option<PathBuf>,
     #[serde(default, rename = "chain")]
     chains: Vec<RawChain>,
 }
@@ -150,6 +153,11 @@ pub struct FarmerConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// The chain instances to farm.
     pub chains: Vec<ChainConfig>,
+    /// Paired harvesters (`docs/harvesters.md`), each a multiaddr ending in `/p2p/<peer id>`.
+    pub harvesters: Vec<masspoc_net::Multiaddr>,
+    /// Where the farmer's link identity (`p2p-identity.key`) lives; default: the key file's
+    /// directory.
+    pub harvester_identity_dir: PathBuf,
 }
 
 /// Default rescan interval.
@@ -262,7 +270,25 @@ impl FarmerConfig {
                 filter_bits,
             });
         }
+        let mut harvesters = Vec::with_capacity(raw.harvesters.len());
+        for a in &raw.harvesters {
+            let addr: masspoc_net::Multiaddr = a
+                .parse()
+                .map_err(|e| invalid(format!("harvesters: {a:?}: {e}")))?;
+            if masspoc_net::harvest::client::peer_of(&addr).is_none() {
+                return Err(invalid(format!(
+                    "harvesters: {a:?} must end in /p2p/<the harvester's peer id>"
+                )));
+            }
+            harvesters.push(addr);
+        }
+        let harvester_identity_dir = raw.harvester_identity_dir.map_or_else(
+            || key_file.parent().unwrap_or(base).to_path_buf(),
+            |p| abs(&p),
+        );
         Ok(FarmerConfig {
+            harvesters,
+            harvester_identity_dir,
             key_file,
             passphrase,
             signing_history,

@@ -5,6 +5,7 @@ use crate::chain_task::{run_chain, ChainContext};
 use crate::config::{ChainSelector, FarmerConfig};
 use crate::metrics::{self, Metrics};
 use crate::plots::{PlotSet, ReaderOpener};
+use crate::remote::Harvesters;
 use crate::signer::Identity;
 use masspoc_verifier::ChainId;
 use std::future::Future;
@@ -19,6 +20,9 @@ use tracing::{info, warn};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FarmError {
+    /// The harvester link could not start.
+    #[error("harvester link")]
+    Harvesters(#[from] masspoc_net::NetError),
     /// The metrics address could not be bound.
     #[error("cannot listen for metrics on {addr}")]
     Metrics {
@@ -68,25 +72,13 @@ pub async fn run_farm(
         warn!("no plots yet: farming will start when plots appear in the plot directories");
     }
     {
-        let (plots, metrics, every) = (
-            Arc::clone(&plots),
-            Arc::clone(&metrics),
-            config.rescan_interval,
+        let (p, m) = (Arc::clone(&plots), Arc::clone(&metrics));
+        background.spawn(
+            Arc::clone(&plots)
+                .keep_rescanning(config.rescan_interval, move |r| record_scan(&m, &p, r)),
         );
-        background.spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.tick().await;
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    // A round found a broken plot: drop or reopen it now.
-                    () = plots.rescan_requested() => {}
-                }
-                let report = plots.rescan(SCAN_TIMEOUT).await;
-                record_scan(&metrics, &plots, &report);
-            }
-        });
     }
+    let harvesters = start_harvesters(config, &identity, &metrics, &mut background)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut chains = JoinSet::new();
     for c in &config.chains {
@@ -94,10 +86,11 @@ pub async fn run_farm(
         let selector = c.chain.clone();
         let label = selector.to_string();
         let chain_metrics = metrics.chain(&label);
-        let (identity, plots, global) = (
+        let (identity, plots, global, harvesters) = (
             Arc::clone(&identity),
             Arc::clone(&plots),
             Arc::clone(&metrics),
+            harvesters.clone(),
         );
         let (filter_override, budget) = (c.filter_bits, config.lookup_budget);
         let mut stop = stop_rx.clone();
@@ -116,6 +109,7 @@ pub async fn run_farm(
                 identity,
                 metrics: chain_metrics,
                 global,
+                harvesters,
             };
             run_chain(Arc::new(ctx), stop).await;
         });
@@ -133,6 +127,24 @@ pub async fn run_farm(
     while background.join_next().await.is_some() {}
     info!("farm stopped");
     Ok(())
+}
+
+/// Starts the link to the paired harvesters, if any (`docs/harvesters.md`).
+fn start_harvesters(
+    config: &FarmerConfig,
+    identity: &Identity,
+    metrics: &Metrics,
+    background: &mut JoinSet<()>,
+) -> Result<Option<Arc<Harvesters>>, FarmError> {
+    if config.harvesters.is_empty() {
+        return Ok(None);
+    }
+    let key = masspoc_net::identity::load_or_create(&config.harvester_identity_dir)?;
+    let h = Harvesters::start(key, &config.harvesters, identity.farmer_pk)?;
+    info!(peer_id = %h.peer_id(), harvesters = config.harvesters.len(), "harvester link started (list this peer id in each harvester's farmers)");
+    background.spawn(Arc::clone(&h).poll_status());
+    let _ = metrics.harvesters.set(Arc::clone(&h));
+    Ok(Some(h))
 }
 
 fn record_scan(metrics: &Metrics, plots: &PlotSet, report: &crate::plots::ScanReport) {

@@ -77,6 +77,8 @@ pub struct Metrics {
     pub plots_skipped: AtomicU64,
     /// Latency of each round's lookups (challenge to best proof).
     pub round_latency: Histogram,
+    /// The paired harvesters, whose counters are rendered with the farmer's.
+    pub harvesters: std::sync::OnceLock<Arc<crate::remote::Harvesters>>,
     chains: Mutex<Vec<Arc<ChainMetrics>>>,
 }
 
@@ -186,6 +188,9 @@ impl Metrics {
         let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
         let sum = h.sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {count}");
+        if let Some(h) = self.harvesters.get() {
+            h.render_metrics(&mut s);
+        }
         s
     }
 }

@@ -1,4 +1,5 @@
-//! The swarm: TCP + noise + yamux, and the behaviours of `docs/network.md`.
+//! The swarm: TCP + noise + yamux ([`transport_swarm`], shared by every masspoc swarm), and the
+//! behaviours of the chain network (`docs/network.md`).
 
 use crate::error::NetError;
 use crate::message::{
@@ -31,8 +32,13 @@ fn message_id(m: &gossipsub::Message) -> gossipsub::MessageId {
     gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec())
 }
 
-/// Builds the swarm of a node with key `key`.
-pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour>, NetError> {
+/// A swarm with key `key` over the project's one transport: TCP (nodelay) → noise (XX, the
+/// key's ed25519 identity) → yamux, idle connections kept for an hour. Every masspoc swarm (the
+/// chain network, the harvester link) is built here with its own behaviour.
+pub(crate) fn transport_swarm<B: NetworkBehaviour>(
+    key: Keypair,
+    behaviour: impl FnOnce(&Keypair) -> Result<B, Box<dyn std::error::Error + Send + Sync>>,
+) -> Result<Swarm<B>, NetError> {
     let build_err = |e: &dyn std::fmt::Display| NetError::Build(e.to_string());
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -42,42 +48,45 @@ pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour
             yamux::Config::default,
         )
         .map_err(|e| build_err(&e))?
-        .with_behaviour(|key| {
-            let config = gossipsub::ConfigBuilder::default()
-                .heartbeat_interval(heartbeat)
-                .validation_mode(gossipsub::ValidationMode::Strict)
-                // Nothing is forwarded before the node's rules accepted it.
-                .validate_messages()
-                .message_id_fn(message_id)
-                .max_transmit_size(MAX_GOSSIP_BYTES)
-                .build()
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            let gossipsub = gossipsub::Behaviour::new(
-                gossipsub::MessageAuthenticity::Signed(key.clone()),
-                config,
-            )
-            .map_err(std::io::Error::other)?;
-            let sync = request_response::json::Behaviour::new(
-                [(
-                    StreamProtocol::new(SYNC_PROTOCOL),
-                    request_response::ProtocolSupport::Full,
-                )],
-                request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
-            );
-            let identify = identify::Behaviour::new(identify::Config::new(
-                IDENTIFY_PROTOCOL.to_string(),
-                key.public(),
-            ));
-            Ok(Behaviour {
-                blocked: allow_block_list::Behaviour::default(),
-                gossipsub,
-                sync,
-                identify,
-                ping: ping::Behaviour::default(),
-            })
-        })
+        .with_behaviour(behaviour)
         .map_err(|e| build_err(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
     Ok(swarm)
+}
+
+/// Builds the swarm of a node with key `key`.
+pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour>, NetError> {
+    transport_swarm(key, |key| {
+        let config = gossipsub::ConfigBuilder::default()
+            .heartbeat_interval(heartbeat)
+            .validation_mode(gossipsub::ValidationMode::Strict)
+            // Nothing is forwarded before the node's rules accepted it.
+            .validate_messages()
+            .message_id_fn(message_id)
+            .max_transmit_size(MAX_GOSSIP_BYTES)
+            .build()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let gossipsub =
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
+                .map_err(std::io::Error::other)?;
+        let sync = request_response::json::Behaviour::new(
+            [(
+                StreamProtocol::new(SYNC_PROTOCOL),
+                request_response::ProtocolSupport::Full,
+            )],
+            request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+        );
+        let identify = identify::Behaviour::new(identify::Config::new(
+            IDENTIFY_PROTOCOL.to_string(),
+            key.public(),
+        ));
+        Ok(Behaviour {
+            blocked: allow_block_list::Behaviour::default(),
+            gossipsub,
+            sync,
+            identify,
+            ping: ping::Behaviour::default(),
+        })
+    })
 }

@@ -14,10 +14,12 @@
 //! - [`orphans`]: the bounded pool of headers waiting for their parent;
 //! - [`scores`]: peer misbehaviour scores and bans;
 //! - [`sync`]: block locators and the answers to sync requests, over a [`ChainSink`];
-//! - [`node`]: the swarm's event loop and its [`NetHandle`].
+//! - [`node`]: the swarm's event loop and its [`NetHandle`];
+//! - [`harvest`]: the farmer–harvester link (`docs/harvesters.md`) on the same transport.
 
 mod behaviour;
 pub mod error;
+pub mod harvest;
 pub mod identity;
 pub mod message;
 pub mod node;
@@ -27,6 +29,7 @@ mod sink;
 pub mod sync;
 
 pub use error::NetError;
+pub use libp2p::identity::Keypair;
 pub use libp2p::{Multiaddr, PeerId};
 pub use message::Announce;
 pub use node::{spawn, NetConfig, NetHandle, NetStatus, PeerInfo};

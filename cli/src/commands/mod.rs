@@ -5,5 +5,6 @@ pub mod bridge;
 pub mod chain;
 pub mod devnet;
 pub mod farm;
+pub mod harvester;
 pub mod identity;
 pub mod proofs;

@@ -7,7 +7,7 @@
 
 use super::submit::submit_candidate;
 use super::{ChainContext, Received, MAX_CATCH_UP_SLOTS};
-use crate::lookup::{run_round, BestProof};
+use crate::lookup::BestProof;
 use masspoc_proof::{Challenge, FilterBits, ProbeBits};
 use masspoc_verifier::rules::earliest_timestamp;
 use masspoc_verifier::{deadline_ms, derive_challenge, Slot};
@@ -129,10 +129,10 @@ async fn round(
     parent_ms: u64,
     slot_ms: u64,
 ) -> Option<Candidate> {
-    let snapshot = ctx.plots.snapshot();
-    let out = run_round(
-        &snapshot,
-        ctx.plots.dirs(),
+    let out = crate::remote::farm_round(
+        &ctx.plots,
+        ctx.harvesters.as_deref(),
+        ctx.identity.farmer_pk,
         challenge,
         filter_bits,
         probe_bits,

@@ -47,6 +47,8 @@ pub struct ChainContext {
     pub metrics: Arc<ChainMetrics>,
     /// Process-wide metrics (latency histogram).
     pub global: Arc<Metrics>,
+    /// The paired harvesters, asked with the local plots every round.
+    pub harvesters: Option<Arc<crate::remote::Harvesters>>,
 }
 
 /// Work as received, with the offset of the bridge's clock from ours at that moment.

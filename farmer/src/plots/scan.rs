@@ -50,6 +50,14 @@ pub struct PlotEntry {
     pub(crate) key: FileKey,
 }
 
+impl PlotEntry {
+    /// The plot file's length, bytes, when it was opened.
+    #[must_use]
+    pub fn file_len(&self) -> u64 {
+        self.key.len
+    }
+}
+
 impl std::fmt::Debug for PlotEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlotEntry")

@@ -27,6 +27,12 @@ pub struct PlotDir {
 }
 
 impl PlotDir {
+    /// Whether the directory could be listed at its last scan.
+    #[must_use]
+    pub fn is_available(&self) -> bool {
+        self.available.load(Ordering::Acquire)
+    }
+
     /// Files of this directory skipped as of the last scan.
     #[must_use]
     pub fn skipped_count(&self) -> usize {
@@ -154,6 +160,26 @@ impl PlotSet {
         }
         self.publish(&mut report);
         report
+    }
+
+    /// Rescans every `every`, and at once when a round asks ([`PlotSet::request_rescan_if_broken`]),
+    /// forever (abort the task to stop); `on_report` takes each rescan's report.
+    pub async fn keep_rescanning(
+        self: Arc<Self>,
+        every: Duration,
+        on_report: impl Fn(&ScanReport) + Send + 'static,
+    ) {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                // A round found a broken plot: drop or reopen it now.
+                () = self.rescan_requested() => {}
+            }
+            let report = self.rescan(crate::farm::SCAN_TIMEOUT).await;
+            on_report(&report);
+        }
     }
 
     /// Rescans every directory on the calling thread (tests, benchmarks, start-up).
