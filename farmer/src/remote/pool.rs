@@ -120,6 +120,14 @@ pub struct HarvesterView {
     pub timeouts: u64,
 }
 
+/// One metric series: name, type, help, value.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&HarvesterView) -> u64,
+);
+
 /// The farmer's harvesters.
 #[derive(Debug)]
 pub struct Harvesters {
@@ -299,7 +307,7 @@ impl Harvesters {
     /// The Prometheus text of every harvester (appended to the farmer's metrics).
     pub fn render_metrics(&self, s: &mut String) {
         let views = self.views();
-        let series: [(&str, &str, &str, fn(&HarvesterView) -> u64); 8] = [
+        let series: [Series; 8] = [
             (
                 "harvester_connected",
                 "gauge",

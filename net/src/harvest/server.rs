@@ -87,10 +87,10 @@ pub fn serve(
                         info!("harvester listening on {full}");
                         listen_tx.send_modify(|l| l.push(full));
                     }
-                    SwarmEvent::ConnectionEstablished { peer_id: peer, num_established, .. } => {
-                        if num_established.get() == 1 {
-                            info!(farmer = %peer, "farmer connected");
-                        }
+                    SwarmEvent::ConnectionEstablished { peer_id: peer, num_established, .. }
+                        if num_established.get() == 1 =>
+                    {
+                        info!(farmer = %peer, "farmer connected");
                     }
                     SwarmEvent::ConnectionClosed { peer_id: peer, num_established: 0, .. } => {
                         info!(farmer = %peer, "farmer disconnected");
