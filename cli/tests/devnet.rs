@@ -1,6 +1,7 @@
 //! End to end: `masspoc devnet --json` with a real regtest litecoind, two chains farmed from the
-//! same plots, a double-sign caught, and every block's and the evidence's anchor checked against
-//! the node by the devnet itself (anchor proofs verified over RPC before the node stops).
+//! same plots through the first of two chain nodes peered over libp2p (both end on the same tips),
+//! a double-sign caught, and every block's and the evidence's anchor checked against the node by
+//! the devnet itself (anchor proofs verified over RPC before the node stops).
 
 mod common;
 
@@ -35,6 +36,12 @@ fn devnet_farms_two_chains_and_anchors_everything() {
         assert!(c["confirmations"].as_u64().unwrap() >= 2, "{c}");
         assert_eq!(c["verified"], true, "{c}");
         assert!(c["proofs_found"].as_u64().unwrap() >= blocks, "{c}");
+        // Default --nodes 2: the second node learnt every block over the network.
+        let tips = c["node_tips"].as_array().expect("node_tips");
+        assert_eq!(tips.len(), 2, "{c}");
+        assert_eq!(tips[0].as_str().unwrap().len(), 64, "{c}");
+        assert_eq!(tips[0], tips[1], "both nodes on one tip: {c}");
+        assert_eq!(c["nodes_agree"], true, "{c}");
         ids.push(c["chain_id"].as_str().unwrap().to_string());
     }
     assert_ne!(ids[0], ids[1], "two distinct chain instances");

@@ -4,12 +4,19 @@
 //! Requests run on tokio's blocking pool through `ureq` (plain HTTP: bridges are reached on
 //! loopback or a private link). Each call has its own time limit, so a bridge that hangs costs
 //! one chain one request, never the farm.
+//!
+//! Fail-over: a client may hold several chain nodes' URLs for one chain. It talks to one at a
+//! time; when that one stops answering (unreachable or timed out — not a refusal, which is an
+//! answer) it moves to the next, round robin, and retries the call there, trying each URL at
+//! most once per call.
 
 use masspoc_api::routes;
 use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
 use masspoc_verifier::{ChainId, Header};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a bridge request failed.
@@ -47,10 +54,11 @@ pub enum BridgeError {
     },
 }
 
-/// A client of one bridge.
+/// A client of one chain's bridges (chain nodes), one at a time.
 #[derive(Clone)]
 pub struct BridgeClient {
-    base: String,
+    bases: Arc<[String]>,
+    current: Arc<AtomicUsize>,
     timeout: Duration,
     token: Option<String>,
 }
@@ -66,8 +74,23 @@ impl BridgeClient {
     /// A client of the bridge at `base` (e.g. `http://127.0.0.1:8737`).
     #[must_use]
     pub fn new(base: &str) -> Self {
+        Self::with_failover(&[base.to_string()])
+    }
+
+    /// A client of several chain nodes serving the same chain, in order of preference (at
+    /// least one; an empty list behaves as one unreachable URL).
+    #[must_use]
+    pub fn with_failover(bases: &[String]) -> Self {
+        let mut bases: Vec<String> = bases
+            .iter()
+            .map(|b| b.trim_end_matches('/').to_string())
+            .collect();
+        if bases.is_empty() {
+            bases.push("http://0.0.0.0:0".into());
+        }
         BridgeClient {
-            base: base.trim_end_matches('/').to_string(),
+            bases: bases.into(),
+            current: Arc::new(AtomicUsize::new(0)),
             timeout: REQUEST_TIMEOUT,
             token: std::env::var(TOKEN_ENV)
                 .ok()
@@ -76,10 +99,16 @@ impl BridgeClient {
         }
     }
 
-    /// The bridge's base URL.
+    /// The base URL in use now.
     #[must_use]
     pub fn base(&self) -> &str {
-        &self.base
+        &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
+    }
+
+    /// Every base URL, in order of preference.
+    #[must_use]
+    pub fn bases(&self) -> &[String] {
+        &self.bases
     }
 
     /// `GET /v1/chains`.
@@ -108,6 +137,7 @@ impl BridgeClient {
             .await
     }
 
+    /// One call, failing over to the next URL while the current one does not answer.
     async fn call<T: DeserializeOwned + Send + 'static>(
         &self,
         method: &'static str,
@@ -115,7 +145,43 @@ impl BridgeClient {
         body: Option<String>,
         timeout: Duration,
     ) -> Result<T, BridgeError> {
-        let url = format!("{}{}", self.base, path);
+        let mut tried = 0;
+        loop {
+            let at = self.current.load(Ordering::Relaxed);
+            let base = self.bases[at % self.bases.len()].clone();
+            match self
+                .call_one(&base, method, &path, body.clone(), timeout)
+                .await
+            {
+                Err(e @ BridgeError::Unreachable { .. }) => {
+                    tried += 1;
+                    if tried >= self.bases.len() {
+                        return Err(e);
+                    }
+                    let next = (at + 1) % self.bases.len();
+                    // Another call may have moved on already: only the first one moves.
+                    if self
+                        .current
+                        .compare_exchange(at, next, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        tracing::warn!(from = %base, to = %self.bases[next], error = %e, "bridge stopped answering; failing over");
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_one<T: DeserializeOwned + Send + 'static>(
+        &self,
+        base: &str,
+        method: &'static str,
+        path: &str,
+        body: Option<String>,
+        timeout: Duration,
+    ) -> Result<T, BridgeError> {
+        let url = format!("{base}{path}");
         let u = url.clone();
         let token = self.token.clone();
         let joined = tokio::task::spawn_blocking(move || {

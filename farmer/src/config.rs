@@ -69,8 +69,16 @@ struct RawConfig {
 struct RawChain {
     chain_id: Option<String>,
     name: Option<String>,
-    bridge: String,
+    bridge: OneOrMany,
     filter_bits: Option<u32>,
+}
+
+/// `bridge = "http://…"` or `bridge = ["http://a…", "http://b…"]` (fail-over order).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Where the key file's passphrase comes from (never the config file itself).
@@ -127,8 +135,9 @@ impl std::fmt::Display for ChainSelector {
 pub struct ChainConfig {
     /// Which chain.
     pub chain: ChainSelector,
-    /// Base URL of the bridge serving it, e.g. `http://127.0.0.1:8737`.
-    pub bridge: String,
+    /// Base URLs of the chain nodes serving it, e.g. `http://127.0.0.1:8420`, in fail-over
+    /// order (at least one): the farmer moves to the next when one stops answering.
+    pub bridges: Vec<String>,
     /// Filter bits to use instead of the ones the bridge announces (testing only: proofs made
     /// with fewer bits than the chain's are still valid, but waste lookups).
     pub filter_bits: Option<FilterBits>,
@@ -253,10 +262,16 @@ impl FarmerConfig {
                     )))
                 }
             };
-            if !(c.bridge.starts_with("http://")) {
+            let bridges = match c.bridge {
+                OneOrMany::One(b) => vec![b],
+                OneOrMany::Many(list) => list,
+            };
+            if bridges.is_empty() {
+                return Err(invalid(format!("chain {i}: bridge lists no URL")));
+            }
+            if let Some(bad) = bridges.iter().find(|b| !b.starts_with("http://")) {
                 return Err(invalid(format!(
-                    "chain {i}: bridge must be an http:// URL, got {:?}",
-                    c.bridge
+                    "chain {i}: bridge must be an http:// URL, got {bad:?}"
                 )));
             }
             let filter_bits = c
@@ -266,7 +281,10 @@ impl FarmerConfig {
                 .map_err(|_| invalid(format!("chain {i}: filter_bits must be at most 32")))?;
             chains.push(ChainConfig {
                 chain,
-                bridge: c.bridge.trim_end_matches('/').to_string(),
+                bridges: bridges
+                    .iter()
+                    .map(|b| b.trim_end_matches('/').to_string())
+                    .collect(),
                 filter_bits,
             });
         }
@@ -316,8 +334,8 @@ mod tests {
         assert!(!c.chains.is_empty());
         for chain in &c.chains {
             assert_eq!(
-                chain.bridge, "http://127.0.0.1:8737",
-                "the bridge's default --listen"
+                chain.bridges[0], "http://127.0.0.1:8737",
+                "the bridge's default --listen first"
             );
         }
     }
@@ -335,14 +353,18 @@ mod tests {
             bridge = "http://127.0.0.1:8420/"
             [[chain]]
             chain_id = "0101010101010101010101010101010101010101010101010101010101010101"
-            bridge = "http://127.0.0.1:8420"
+            bridge = ["http://127.0.0.1:8420", "http://127.0.0.1:8421/"]
             filter_bits = 0
         "#;
         let c = FarmerConfig::parse(text, Path::new("/etc/masspoc")).unwrap();
         assert_eq!(c.key_file, Path::new("/etc/masspoc/farmer.key"));
         assert_eq!(c.plot_dirs[1], Path::new("/etc/masspoc/b"));
         assert_eq!(c.lookup_budget, Duration::from_millis(500));
-        assert_eq!(c.chains[0].bridge, "http://127.0.0.1:8420");
+        assert_eq!(c.chains[0].bridges, ["http://127.0.0.1:8420"]);
+        assert_eq!(
+            c.chains[1].bridges,
+            ["http://127.0.0.1:8420", "http://127.0.0.1:8421"]
+        );
         assert_eq!(c.chains[1].chain, ChainSelector::Id(ChainId([1; 32])));
         assert_eq!(c.passphrase, PassphraseSource::Env("PASS".into()));
     }
@@ -350,11 +372,13 @@ mod tests {
     #[test]
     fn refuses_bad_configs() {
         for text in [
-            "key_file = 'k'\n",                                                 // no chain
-            "key_file = 'k'\ntypo = 1\n[[chain]]\nname='a'\nbridge='http://x'", // unknown key
-            "key_file = 'k'\n[[chain]]\nbridge='http://x'",                     // no id or name
-            "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",            // bad url
-            "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'",      // bad id
+            "key_file = 'k'\n",                                                    // no chain
+            "key_file = 'k'\ntypo = 1\n[[chain]]\nname='a'\nbridge='http://x'",    // unknown key
+            "key_file = 'k'\n[[chain]]\nbridge='http://x'",                        // no id or name
+            "key_file = 'k'\n[[chain]]\nname='a'\nbridge=[]",                      // no url
+            "key_file = 'k'\n[[chain]]\nname='a'\nbridge=['http://x', 'ftp://y']", // bad url
+            "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",               // bad url
+            "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'",         // bad id
             "key_file = 'k'\nlookup_budget_ms = 0\n[[chain]]\nname='a'\nbridge='http://x'",
         ] {
             assert!(FarmerConfig::parse(text, Path::new(".")).is_err(), "{text}");

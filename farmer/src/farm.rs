@@ -82,7 +82,7 @@ pub async fn run_farm(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut chains = JoinSet::new();
     for c in &config.chains {
-        let client = BridgeClient::new(&c.bridge);
+        let client = BridgeClient::with_failover(&c.bridges);
         let selector = c.chain.clone();
         let label = selector.to_string();
         let chain_metrics = metrics.chain(&label);

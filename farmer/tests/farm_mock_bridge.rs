@@ -161,3 +161,36 @@ async fn two_chains_farmed_from_the_same_plots_through_a_bridge() {
         "one signature per (chain, height)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_fails_over_to_the_next_node_when_the_first_stops_answering() {
+    let key = FarmerKey::from_seed(&[6; 32]);
+    let tmp = tempfile::tempdir().unwrap();
+    plot_for_key(&tmp.path().join("disk1"), key.public_key(), 16, 1);
+    let (bridge, url) = MockBridge::start(vec![fast_params("alpha", 9, 1)]).await;
+    // The first node refuses connections (nothing listens on port 1).
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'unused.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
+             [[chain]]\nname = 'alpha'\nbridge = ['http://127.0.0.1:1', '{url}']\n"
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    assert_eq!(config.chains[0].bridges.len(), 2);
+    let (_signer, identity) = identity_of(&key);
+    let id = *bridge.chains.lock().unwrap().keys().next().unwrap();
+    let b = Arc::clone(&bridge);
+    let started = Instant::now();
+    let done = async move {
+        while b.height(&id) < 3 && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    run_farm(&config, identity, done).await.unwrap();
+    assert!(
+        bridge.height(&id) >= 3,
+        "reached only {}",
+        bridge.height(&id)
+    );
+}

@@ -4,7 +4,7 @@
 //! name in `--peer /ip4/…/tcp/…/p2p/<peer id>`.
 
 use crate::error::NetError;
-use libp2p::identity::Keypair;
+pub use libp2p::identity::Keypair;
 use std::io::Write;
 use std::path::Path;
 

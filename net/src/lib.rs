@@ -35,7 +35,7 @@ pub use message::Announce;
 pub use node::{spawn, NetConfig, NetHandle, NetStatus, PeerInfo};
 pub use sink::{ChainSink, Verdict};
 
-#[cfg(test)]
-mod memsink;
+#[cfg(any(test, feature = "testkit"))]
+pub mod memsink;
 #[cfg(test)]
 mod tests;

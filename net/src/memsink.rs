@@ -1,19 +1,25 @@
-//! An in-memory [`ChainSink`] over a [`ChainState`] for the crate's tests.
+//! An in-memory [`ChainSink`] over a [`ChainState`] (feature `testkit`): the crate's tests and
+//! the `sync_rate` example.
 
 use crate::sink::{ChainSink, Verdict};
 use masspoc_verifier::{ChainId, ChainState, Evidence, Header, HeaderHash, Height};
 use std::sync::Mutex;
 
 /// A chain node in memory; `permissive` accepts anything (a junk peer's view).
-pub(crate) struct MemSink {
-    pub(crate) state: Mutex<ChainState>,
+#[derive(Debug)]
+pub struct MemSink {
+    /// The chain.
+    pub state: Mutex<ChainState>,
     /// Every header offered to `accept_header`.
-    pub(crate) offered: Mutex<Vec<HeaderHash>>,
-    pub(crate) permissive: bool,
+    pub offered: Mutex<Vec<HeaderHash>>,
+    /// Accept everything without checking (and without storing).
+    pub permissive: bool,
 }
 
 impl MemSink {
-    pub(crate) fn new(state: ChainState) -> Self {
+    /// A node holding `state`.
+    #[must_use]
+    pub fn new(state: ChainState) -> Self {
         MemSink {
             state: Mutex::new(state),
             offered: Mutex::new(Vec::new()),
@@ -21,11 +27,15 @@ impl MemSink {
         }
     }
 
-    pub(crate) fn height(&self) -> u64 {
+    /// The best height.
+    #[must_use]
+    pub fn height(&self) -> u64 {
         self.state.lock().unwrap().best().height.0
     }
 
-    pub(crate) fn tip(&self) -> HeaderHash {
+    /// The best tip's hash.
+    #[must_use]
+    pub fn tip(&self) -> HeaderHash {
         self.state.lock().unwrap().best().hash
     }
 }

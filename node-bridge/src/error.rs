@@ -377,4 +377,7 @@ pub enum ServiceError {
     /// The listener or the runtime failed.
     #[error("server")]
     Io(#[from] std::io::Error),
+    /// The chain network could not start.
+    #[error("chain network: {0}")]
+    Net(#[from] masspoc_net::NetError),
 }

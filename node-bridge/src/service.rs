@@ -45,6 +45,33 @@ pub struct ServiceConfig {
     pub once: bool,
     /// The chain host's limits on its HTTP clients (and its optional bearer token).
     pub api: crate::host::limits::ApiLimits,
+    /// The chain network (with chains): listen addresses and bootstrap peers.
+    pub p2p: Option<P2pSettings>,
+}
+
+/// Where a chain node listens for peers and whom it dials (`docs/network.md`).
+#[derive(Debug, Clone, Default)]
+pub struct P2pSettings {
+    /// Listen addresses, e.g. `/ip4/127.0.0.1/tcp/9737`.
+    pub listen: Vec<masspoc_net::Multiaddr>,
+    /// Bootstrap peers (`/ip4/…/tcp/…`, optionally `/p2p/<peer id>`).
+    pub peers: Vec<masspoc_net::Multiaddr>,
+}
+
+/// Starts the chain network of `shared` on the current runtime, with the identity kept in
+/// `data`; the peer id is logged.
+fn start_net(
+    data: &std::path::Path,
+    shared: &Arc<Shared>,
+    p2p: &P2pSettings,
+) -> Result<(), ServiceError> {
+    let key = masspoc_net::identity::load_or_create(data)?;
+    let config = masspoc_net::NetConfig::new(key, p2p.listen.clone(), p2p.peers.clone());
+    let seam = Arc::new(crate::host::peer::PeerSeam(shared.clone()));
+    let handle = masspoc_net::spawn(config, seam)?;
+    tracing::info!(peer_id = %handle.peer_id(), "p2p identity");
+    let _ = shared.net.set(handle);
+    Ok(())
 }
 
 /// How long a stop (Ctrl-C) waits for open requests and the current pass before the process
@@ -121,6 +148,9 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
             }
             _ => None,
         };
+        if let (Some(s), Some(p2p), false) = (&shared, &config.p2p, config.once) {
+            start_net(&config.data, s, p2p)?;
+        }
         let stop2 = stop.clone();
         let shared2 = shared.clone();
         let (poll, once) = (config.poll, config.once);

@@ -14,6 +14,15 @@
 //! retarget_window = 16
 //! max_future_drift_ms = 15000
 //! ```
+//!
+//! An optional `[network]` table sets the chain network (`docs/network.md`), as
+//! `--p2p-listen` and `--peer` do on the command line:
+//!
+//! ```toml
+//! [network]
+//! listen = ["/ip4/127.0.0.1/tcp/9737"]
+//! peers = ["/ip4/127.0.0.1/tcp/9738"]
+//! ```
 
 use crate::error::HostError;
 use crate::pow::Hash256;
@@ -26,15 +35,47 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 struct ChainsFile {
     chain: Vec<ChainParams>,
+    #[serde(default)]
+    network: NetworkTable,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NetworkTable {
+    #[serde(default)]
+    listen: Vec<String>,
+    #[serde(default)]
+    peers: Vec<String>,
+}
+
+fn read_file(path: &Path) -> Result<ChainsFile, HostError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| HostError::Config(format!("{}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| HostError::Config(format!("{}: {e}", path.display())))
+}
+
+/// Reads the chains file's `[network]` table (empty settings without one).
+pub fn load_network(path: &Path) -> Result<crate::service::P2pSettings, HostError> {
+    let file = read_file(path)?;
+    let parse = |list: &[String]| {
+        list.iter()
+            .map(|a| {
+                a.parse::<masspoc_net::Multiaddr>().map_err(|e| {
+                    HostError::Config(format!("{}: network address {a:?}: {e}", path.display()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(crate::service::P2pSettings {
+        listen: parse(&file.network.listen)?,
+        peers: parse(&file.network.peers)?,
+    })
 }
 
 /// Reads and validates the chains file.
 pub fn load_chains(path: &Path) -> Result<Vec<ChainSpec>, HostError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| HostError::Config(format!("{}: {e}", path.display())))?;
-    let file: ChainsFile =
-        toml::from_str(&text).map_err(|e| HostError::Config(format!("{}: {e}", path.display())))?;
-    file.chain
+    read_file(path)?
+        .chain
         .into_iter()
         .map(|p| {
             let name = p.name.clone();
@@ -100,6 +141,30 @@ mod tests {
             .contains("slot_ms"));
         std::fs::write(&path, chain("alpha") + "surprise = 1\n").unwrap();
         assert!(load_chains(&path).is_err());
+        assert!(load_network(&path).is_err());
+        std::fs::write(&path, chain("alpha")).unwrap();
+        let net = load_network(&path).unwrap();
+        assert!(net.listen.is_empty() && net.peers.is_empty());
+        std::fs::write(
+            &path,
+            chain("alpha")
+                + "[network]\nlisten = [\"/ip4/127.0.0.1/tcp/9737\"]\n\
+                   peers = [\"/ip4/127.0.0.1/tcp/9738\", \"/ip4/127.0.0.1/tcp/9739\"]\n",
+        )
+        .unwrap();
+        assert_eq!(load_chains(&path).unwrap().len(), 1);
+        let net = load_network(&path).unwrap();
+        assert_eq!(net.listen[0].to_string(), "/ip4/127.0.0.1/tcp/9737");
+        assert_eq!(net.peers.len(), 2);
+        std::fs::write(
+            &path,
+            chain("alpha") + "[network]\npeers = [\"not an address\"]\n",
+        )
+        .unwrap();
+        assert!(load_network(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("not an address"));
         assert!(load_chains(&dir.path().join("missing.toml")).is_err());
     }
 }

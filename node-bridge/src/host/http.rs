@@ -37,6 +37,8 @@ pub struct Shared {
     pub outbox: Option<Arc<Outbox>>,
     /// Set when the bridge stops: long-polls answer at once instead of holding the stop up.
     stopping: std::sync::atomic::AtomicBool,
+    /// The chain network, once started: what farmers submit is published to the peers.
+    pub net: std::sync::OnceLock<masspoc_net::NetHandle>,
 }
 
 impl Shared {
@@ -49,6 +51,7 @@ impl Shared {
             metrics: BridgeMetrics::default(),
             outbox: None,
             stopping: Default::default(),
+            net: std::sync::OnceLock::new(),
         })
     }
 
@@ -61,6 +64,7 @@ impl Shared {
             metrics: BridgeMetrics::default(),
             outbox: Some(outbox),
             stopping: Default::default(),
+            net: std::sync::OnceLock::new(),
         })
     }
 
@@ -69,6 +73,13 @@ impl Shared {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.tips.notify_waiters();
+    }
+
+    /// Publishes what the host accepted to the chain network (when one runs).
+    pub fn announce(&self, what: masspoc_net::Announce) {
+        if let Some(net) = self.net.get() {
+            net.announce(what);
+        }
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, ChainHost>, ApiError> {
@@ -128,7 +139,7 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -239,6 +250,7 @@ async fn post_header(
     let chain = chain_id(&id)?;
     let submitted: SubmitHeader = body(&raw, r#"{"header": hex}"#)?;
     let shared = s.clone();
+    let header = submitted.decode().ok();
     let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let bytes = submitted.header.as_slice();
         Ok(shared.lock()?.submit_header(&chain, bytes, now_ms())?)
@@ -258,6 +270,9 @@ async fn post_header(
     if reply.best {
         s.tips.notify_waiters();
     }
+    if let Some(h) = header {
+        s.announce(masspoc_net::Announce::Header(h));
+    }
     Ok(Json(reply))
 }
 
@@ -267,6 +282,7 @@ async fn get_evidence(State(s): State<Arc<Shared>>) -> ApiResult<EvidenceList> {
 
 async fn post_evidence(State(s): State<Arc<Shared>>, raw: Bytes) -> ApiResult<EvidenceReply> {
     let submitted: SubmitEvidence = body(&raw, r#"{"evidence": hex}"#)?;
+    let evidence = masspoc_verifier::Evidence::decode(submitted.evidence.as_slice()).ok();
     let shared = s.clone();
     let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         Ok(shared
@@ -277,6 +293,9 @@ async fn post_evidence(State(s): State<Arc<Shared>>, raw: Bytes) -> ApiResult<Ev
     .map_err(|e| ApiError::internal(e.to_string()))??;
     add(&s.metrics.evidence_submitted, 1);
     s.tips.notify_waiters();
+    if let (Some(e), true) = (evidence, reply.new) {
+        s.announce(masspoc_net::Announce::Evidence(e));
+    }
     Ok(Json(reply))
 }
 

@@ -10,6 +10,7 @@ pub mod http;
 pub mod limits;
 pub mod log;
 pub mod metrics;
+pub mod peer;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::{EvidenceRefusal, HostError};

@@ -5,12 +5,13 @@
 use super::{DataArgs, NodeArgs};
 use anyhow::Context;
 use clap::Subcommand;
+use masspoc_net::Multiaddr;
 use masspoc_node_bridge::anchor::AnchorConfig;
 use masspoc_node_bridge::confirmations::default_confirmations;
-use masspoc_node_bridge::host::config::{check_beacons, load_chains};
+use masspoc_node_bridge::host::config::{check_beacons, load_chains, load_network};
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
-use masspoc_node_bridge::service::{run, ServiceConfig};
+use masspoc_node_bridge::service::{run, P2pSettings, ServiceConfig};
 use masspoc_verifier::params::WEAK_PARAMS_LIMIT_BYTES;
 use masspoc_verifier::ChainSpec;
 use std::net::SocketAddr;
@@ -65,6 +66,14 @@ pub enum Command {
         /// (docs/protocol.md, "What faking space costs"); refused without this flag.
         #[arg(long)]
         allow_weak_params: bool,
+        /// Where the chain network listens for peers (with --chains; repeatable), e.g.
+        /// /ip4/127.0.0.1/tcp/9737. Added to the chains file's `[network] listen`.
+        #[arg(long = "p2p-listen")]
+        p2p_listen: Vec<Multiaddr>,
+        /// A chain node to peer with (repeatable), e.g. /ip4/127.0.0.1/tcp/9738 (optionally
+        /// /p2p/<peer id>). Added to the chains file's `[network] peers`.
+        #[arg(long = "peer")]
+        peers: Vec<Multiaddr>,
     },
 }
 
@@ -90,6 +99,8 @@ impl Command {
             once,
             api_token,
             allow_weak_params,
+            p2p_listen,
+            peers,
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
@@ -97,18 +108,23 @@ impl Command {
             Some(path) => {
                 let specs = load_chains(path)?;
                 refuse_weak(&specs, allow_weak_params)?;
-                Some(specs)
+                Some((specs, load_network(path)?))
             }
             None => None,
         };
         let rpc = node.client()?;
-        let chains = match chains {
-            Some(specs) => {
+        let (chains, mut p2p) = match chains {
+            Some((specs, network)) => {
                 check_beacons(&specs, &rpc, beacon_confirmations)?;
-                specs
+                (specs, network)
             }
-            None => Vec::new(),
+            None => (Vec::new(), P2pSettings::default()),
         };
+        p2p.listen.extend(p2p_listen);
+        p2p.peers.extend(peers);
+        if !p2p.peers.is_empty() && p2p.listen.is_empty() {
+            anyhow::bail!("--peer needs a --p2p-listen address (or [network] listen)");
+        }
         let config = ServiceConfig {
             data: data.data.clone(),
             rpc,
@@ -127,6 +143,7 @@ impl Command {
                 token: api_token.and_then(ApiToken::new),
                 ..ApiLimits::default()
             },
+            p2p: (!p2p.listen.is_empty()).then_some(p2p),
         };
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)

