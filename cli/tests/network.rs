@@ -110,6 +110,8 @@ impl Node {
             format!("127.0.0.1:{http}"),
             "--poll-ms".into(),
             "500".into(),
+            // A test chain: short interval, small plots, nothing at stake.
+            "--allow-weak-params".into(),
             "--p2p-listen".into(),
             format!("/ip4/127.0.0.1/tcp/{p2p}"),
         ]);
