@@ -177,24 +177,7 @@ pub const DEFAULT_LOOKUP_BUDGET: Duration = Duration::from_millis(2000);
 impl FarmerConfig {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let base = std::path::absolute(parent.unwrap_or(Path::new(".")))
-            .unwrap_or_else(|_| parent.unwrap_or(Path::new(".")).to_path_buf());
-        Self::parse(&text, &base).map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            ConfigError::Invalid { message, .. } => ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })
+        load_file(path, Self::parse)
     }
 
     /// Parses configuration text; relative paths are taken relative to `base`.
@@ -317,6 +300,33 @@ impl FarmerConfig {
             chains,
         })
     }
+}
+
+/// Reads a TOML config file and parses it with `parse`, relative paths taken from the file's
+/// folder, and names the file in a parse or validation error (the farmer's and the harvester's
+/// configs load alike).
+pub(crate) fn load_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &Path) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let base = std::path::absolute(parent.unwrap_or(Path::new(".")))
+        .unwrap_or_else(|_| parent.unwrap_or(Path::new(".")).to_path_buf());
+    parse(&text, &base).map_err(|e| match e {
+        ConfigError::Parse { message, .. } => ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        },
+        ConfigError::Invalid { message, .. } => ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        },
+        other => other,
+    })
 }
 
 #[cfg(test)]

@@ -37,24 +37,7 @@ pub struct HarvesterConfig {
 impl HarvesterConfig {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let base = std::path::absolute(parent.unwrap_or(Path::new(".")))
-            .unwrap_or_else(|_| parent.unwrap_or(Path::new(".")).to_path_buf());
-        Self::parse(&text, &base).map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            ConfigError::Invalid { message, .. } => ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })
+        crate::config::load_file(path, Self::parse)
     }
 
     /// Parses configuration text; relative paths are taken relative to `base`.
