@@ -162,6 +162,7 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
             "16",
             "--out",
             &d("plots"),
+            "--create",
         ])
         .args(["--json"])
         .ok();

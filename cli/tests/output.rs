@@ -39,7 +39,7 @@ fn a_closed_stdout_ends_a_command_quietly() {
         &seed,
         "--out",
     ];
-    masspoc_with(plot).arg(&plots).ok();
+    masspoc_with(plot).arg(&plots).arg("--create").ok();
     let plots = plots.display().to_string();
     for args in [
         vec!["plots", "list", &plots],

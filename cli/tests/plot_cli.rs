@@ -253,3 +253,22 @@ fn prove_verify_check_and_list() {
         .any(|(n, s)| n.ends_with(".plot.tmp") && s == "partial"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_missing_plot_directory_is_refused_unless_create() {
+    let scratch = common::scratch();
+    // An unmounted disk: its plot directory is missing.
+    let out = scratch.path().join("unmounted").join("masspoc");
+    let (code, _, text) = run(&mut plot_cmd(16, &out));
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains(&format!("plot directory {} does not exist", out.display()))
+            && text.contains("--create"),
+        "{text}"
+    );
+    assert!(!scratch.path().join("unmounted").exists(), "nothing is created");
+
+    let (code, json, text) = run(plot_cmd(16, &out).arg("--create"));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["plots"].as_array().unwrap().len(), 1, "{json}");
+}

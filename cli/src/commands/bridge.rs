@@ -81,6 +81,11 @@ impl NodeArgs {
         self.client_retrying(RUN_RETRY_SECS)
     }
 
+    /// How long `bridge run` keeps retrying an unreachable node.
+    pub fn retry_secs_for_run(&self) -> u64 {
+        self.rpc_retry_secs.unwrap_or(RUN_RETRY_SECS)
+    }
+
     /// A node-level client for a command that only reads (retries for 3 s by default).
     pub fn client_for_reads(&self) -> anyhow::Result<RpcClient> {
         self.client_retrying(READ_RETRY_SECS)

@@ -11,7 +11,7 @@ use masspoc_net::harvest::{
 use masspoc_net::{Keypair, NetError, PeerId};
 use masspoc_proof::{FilterBits, ProbeBits};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -34,7 +34,13 @@ pub struct Harvester {
     lookups: AtomicU64,
     lookup_errors: AtomicU64,
     unavailable_dirs: AtomicU64,
+    lies: AtomicBool,
 }
+
+/// The environment variable of the harvester's fault hook (tests only, docs/harvesters.md):
+/// `invalid-proofs` makes it damage every proof it sends, after its own check — a lying
+/// harvester, which its farmer must report and ignore.
+pub const FAULT_ENV: &str = "MASSPOC_HARVESTER_FAULT";
 
 impl Harvester {
     /// A harvester over `plot_dirs` (empty until the first rescan). It opens plots of any farmer
@@ -46,7 +52,14 @@ impl Harvester {
             lookups: AtomicU64::new(0),
             lookup_errors: AtomicU64::new(0),
             unavailable_dirs: AtomicU64::new(0),
+            lies: AtomicBool::new(false),
         })
+    }
+
+    /// Test fault hook: from now on, damage every proof sent (see [`FAULT_ENV`]).
+    pub fn send_invalid_proofs(&self) {
+        warn!("fault hook: this harvester now sends invalid proofs");
+        self.lies.store(true, Relaxed);
     }
 
     /// The plot set.
@@ -149,7 +162,17 @@ impl Harvester {
                 continue;
             }
             match p.found.proof.verify(&r.challenge, filter_bits, probe_bits) {
-                Ok(_) => proofs.push(HexBytes(p.found.proof.encode().to_vec())),
+                Ok(_) => {
+                    let mut bytes = p.found.proof.encode().to_vec();
+                    if self.lies.load(Relaxed) {
+                        // Byte 65 is the low byte of x (docs/proof.md): the proof still
+                        // decodes, x stays below 2^k, but the pair no longer matches.
+                        if let Some(b) = bytes.get_mut(65) {
+                            *b ^= 0x01;
+                        }
+                    }
+                    proofs.push(HexBytes(bytes));
+                }
                 Err(e) => {
                     errors += 1;
                     warn!(plot = %p.path.display(), error = %masspoc_report::Report(&e), "plot returned an invalid proof (damaged plot?); not sent");
@@ -189,6 +212,11 @@ pub async fn run_harvester(
 ) -> Result<(), HarvesterError> {
     let key: Keypair = masspoc_net::identity::load_or_create(&config.identity_dir)?;
     let harvester = Harvester::new(&config.plot_dirs);
+    match std::env::var(FAULT_ENV).as_deref() {
+        Ok("invalid-proofs") => harvester.send_invalid_proofs(),
+        Ok(other) => warn!(value = other, "unknown {FAULT_ENV} ignored"),
+        Err(_) => {}
+    }
     let report = harvester.plots().rescan(crate::farm::SCAN_TIMEOUT).await;
     harvester.record_scan(&report);
     let mut server = harvest::serve(

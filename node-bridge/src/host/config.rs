@@ -106,13 +106,61 @@ pub fn check_beacons(
                 info.confirmations
             )));
         }
+        check_genesis_after_beacon(name, spec.params.genesis_time_ms, info.time)?;
     }
     Ok(())
+}
+
+/// How far a chain's genesis may lie before its beacon block's timestamp: a PoW block's time may
+/// run up to two hours ahead of real time (Bitcoin's and Litecoin's `MAX_FUTURE_BLOCK_TIME`).
+pub const GENESIS_BEFORE_BEACON_MS: u64 = 2 * 60 * 60 * 1000;
+
+/// Refuses a genesis more than [`GENESIS_BEFORE_BEACON_MS`] before its beacon block's time
+/// (`beacon_time_s`, seconds; 0 = unknown, not checked): such a genesis was copied from an old
+/// example, and the first farmer would claim every slot since it at once (docs/bridge.md).
+pub fn check_genesis_after_beacon(
+    name: &str,
+    genesis_time_ms: u64,
+    beacon_time_s: u64,
+) -> Result<(), HostError> {
+    let beacon_ms = beacon_time_s.saturating_mul(1000);
+    if beacon_time_s == 0 || genesis_time_ms.saturating_add(GENESIS_BEFORE_BEACON_MS) >= beacon_ms {
+        return Ok(());
+    }
+    let hours = (beacon_ms - genesis_time_ms) / (60 * 60 * 1000);
+    Err(HostError::Config(format!(
+        "chain {name:?}: genesis_time_ms {genesis_time_ms} is {hours} h before its beacon block's \
+         time ({beacon_ms} ms); a farmer would produce a block for every slot since at once. Set \
+         genesis_time_ms to the current time, e.g. $(( $(date +%s) * 1000 )) (docs/bridge.md)"
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_genesis_long_before_its_beacon_is_refused() {
+        // The docs' old example (2023-11-14) under a beacon mined on 2026-12-02.
+        let beacon_s = 1_796_212_800;
+        let err = check_genesis_after_beacon("alpha", 1_700_000_000_000, beacon_s)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("chain \"alpha\"") && err.contains("26725 h before its beacon"),
+            "{err}"
+        );
+        // Up to two hours early is the PoW chain's own clock tolerance; later is always fine.
+        let beacon_ms = beacon_s * 1000;
+        check_genesis_after_beacon("alpha", beacon_ms - GENESIS_BEFORE_BEACON_MS, beacon_s).unwrap();
+        check_genesis_after_beacon("alpha", beacon_ms + 5, beacon_s).unwrap();
+        assert!(
+            check_genesis_after_beacon("alpha", beacon_ms - GENESIS_BEFORE_BEACON_MS - 1, beacon_s)
+                .is_err()
+        );
+        // A node that does not report the time is not second-guessed.
+        check_genesis_after_beacon("alpha", 0, 0).unwrap();
+    }
 
     #[test]
     fn reads_a_chains_file_and_refuses_bad_ones() {

@@ -20,6 +20,9 @@ pub struct HeaderInfo {
     /// Number of transactions in the block.
     #[serde(rename = "nTx", default)]
     pub n_tx: u64,
+    /// The block's timestamp, seconds since the Unix epoch (0 when the node does not say).
+    #[serde(default)]
+    pub time: u64,
 }
 
 /// Part of `gettransaction`/`getrawtransaction … true`.
@@ -43,6 +46,17 @@ fn hash_of(method: &str, v: &Value) -> Result<Hash256, RpcError> {
 }
 
 impl RpcClient {
+    /// `getblockchaininfo`'s `chain`: which network the node is on (`main`, `test`, `regtest`).
+    pub fn chain_name(&self) -> Result<String, RpcError> {
+        #[derive(Deserialize)]
+        struct Info {
+            chain: String,
+        }
+        Ok(self
+            .call::<Info>("getblockchaininfo", json!([]))?
+            .chain)
+    }
+
     /// `getblockcount`.
     pub fn block_count(&self) -> Result<u64, RpcError> {
         self.call("getblockcount", json!([]))

@@ -17,7 +17,8 @@ use masspoc_verifier::ChainSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use masspoc_node_bridge::rpc::{RpcClient, RpcConfig};
+use std::time::{Duration, Instant};
 
 /// Bridge process commands.
 #[derive(Subcommand)]
@@ -113,6 +114,7 @@ impl Command {
             None => None,
         };
         let rpc = node.client()?;
+        check_node_network(&rpc, &node, &network)?;
         let (chains, mut p2p) = match chains {
             Some((specs, network)) => {
                 check_beacons(&specs, &rpc, beacon_confirmations)?;
@@ -147,6 +149,63 @@ impl Command {
         };
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Asks the node which network it is on (`getblockchaininfo`) before anything else is done or
+/// created, and refuses a mismatch with the fix. While the node cannot be reached it says at once
+/// what it is waiting for, then every few seconds, until `--rpc-retry-secs` have passed.
+fn check_node_network(rpc: &RpcClient, node: &NodeArgs, network: &str) -> anyhow::Result<()> {
+    let once = rpc.with_config(RpcConfig {
+        retry_for: Duration::ZERO,
+        ..RpcConfig::default()
+    });
+    let give_up_after = Duration::from_secs(node.retry_secs_for_run());
+    let start = Instant::now();
+    let mut said_at: Option<Instant> = None;
+    let chain = loop {
+        match once.chain_name() {
+            Ok(chain) => break chain,
+            Err(e) if e.is_transient() && start.elapsed() < give_up_after => {
+                if said_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+                    tracing::warn!(
+                        "waiting for the node at {}: {}; retrying for up to {} s more \
+                         (--rpc-retry-secs)",
+                        node.rpc_url,
+                        masspoc_report::Report(&e),
+                        give_up_after
+                            .saturating_sub(start.elapsed())
+                            .as_secs_f64()
+                            .ceil()
+                    );
+                    said_at = Some(Instant::now());
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "asking the node at {} which network it is on",
+                    node.rpc_url
+                )))
+            }
+        }
+    };
+    if canonical_network(&chain) != canonical_network(network) {
+        anyhow::bail!(
+            "the node at {} is on {chain}, but this bridge was started for --network {network}; \
+             pass --network {chain}",
+            node.rpc_url
+        );
+    }
+    Ok(())
+}
+
+/// One name per network: `main`, `test`, `regtest` (the node's own names).
+fn canonical_network(name: &str) -> &str {
+    match name {
+        "mainnet" => "main",
+        "testnet" => "test",
+        other => other,
     }
 }
 

@@ -25,10 +25,13 @@ fn now_ms() -> u64 {
 pub struct HeaderArgs {
     /// The header: a file (binary, hex or JSON) or hex on the command line.
     header: String,
-    /// Chain parameters (JSON); without them only the encoding, the VRF key binding and the
-    /// signature are checked.
+    /// Chain parameters: one chain's JSON, or a bridge's chains file (TOML; --chain picks one);
+    /// without them only the encoding, the VRF key binding and the signature are checked.
     #[arg(long)]
     params: Option<PathBuf>,
+    /// The chain's name in a chains file of several chains.
+    #[arg(long, value_name = "NAME")]
+    chain: Option<String>,
     /// The parent header (file or hex); not needed at height 1 (the parent is genesis).
     #[arg(long)]
     parent: Option<String>,
@@ -43,7 +46,11 @@ pub struct HeaderArgs {
 impl HeaderArgs {
     /// Runs the check; exit 0 when valid, 1 when not.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let spec = self.params.as_deref().map(input::spec).transpose()?;
+        let spec = self
+            .params
+            .as_deref()
+            .map(|p| input::spec(p, self.chain.as_deref()))
+            .transpose()?;
         let header = input::header(&self.header)?;
         let parent = match (&spec, &self.parent, header.height.0) {
             (None, _, _) => None,
@@ -123,9 +130,13 @@ impl HeaderArgs {
 pub struct ChainArgs {
     /// A file with one header per line (JSON or hex), or a bridge base URL (`http://HOST:PORT`).
     source: String,
-    /// Chain parameters (JSON).
+    /// Chain parameters: one chain's JSON, or a bridge's chains file (TOML, e.g. the bridge's
+    /// --chains file; --chain picks one of several).
     #[arg(long)]
     params: PathBuf,
+    /// The chain's name in a chains file of several chains.
+    #[arg(long, value_name = "NAME")]
+    chain: Option<String>,
     /// Skip the future-drift rule.
     #[arg(long)]
     no_clock: bool,
@@ -137,7 +148,7 @@ pub struct ChainArgs {
 impl ChainArgs {
     /// Runs the check; exit 0 when every header is valid, 1 otherwise.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let spec = input::spec(&self.params)?;
+        let spec = input::spec(&self.params, self.chain.as_deref())?;
         let headers = input::headers(&self.source, &spec)?;
         let mut state = ChainState::new(spec);
         let now = (!self.no_clock).then(now_ms);

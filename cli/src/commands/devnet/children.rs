@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// A `masspoc` subprocess owned by the devnet.
 pub struct Child {
-    name: &'static str,
+    name: String,
     log: PathBuf,
     child: Option<std::process::Child>,
 }
@@ -20,7 +20,8 @@ const STOP_GRACE: Duration = Duration::from_secs(15);
 
 impl Child {
     /// Starts this same executable with `args`, stdout and stderr appended to `log`.
-    pub fn spawn(name: &'static str, args: &[String], log: &Path) -> anyhow::Result<Child> {
+    pub fn spawn(name: impl Into<String>, args: &[String], log: &Path) -> anyhow::Result<Child> {
+        let name = name.into();
         let exe = std::env::current_exe().context("locating the masspoc executable")?;
         let out = File::options()
             .create(true)
@@ -33,12 +34,22 @@ impl Child {
             .stdout(out.try_clone()?)
             .stderr(out)
             .spawn()
-            .with_context(|| format!("starting {name}"))?;
+            .with_context(|| format!("starting the {name}"))?;
         Ok(Child {
             name,
             log: log.to_path_buf(),
             child: Some(child),
         })
+    }
+
+    /// A child that was never started (for tests of the code around children).
+    #[cfg(test)]
+    pub fn none(name: &str) -> Child {
+        Child {
+            name: name.to_string(),
+            log: PathBuf::new(),
+            child: None,
+        }
     }
 
     /// Fails with the log's last lines if the child has exited.
@@ -78,7 +89,7 @@ impl Child {
                 Err(_) => break,
             }
         }
-        tracing::warn!(child = self.name, "did not stop after SIGINT; killing it");
+        tracing::warn!(child = %self.name, "did not stop after SIGINT; killing it");
         let _ = c.kill();
         let _ = c.wait();
         false

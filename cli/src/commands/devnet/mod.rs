@@ -10,6 +10,7 @@
 
 mod anchors;
 mod children;
+mod harvesters;
 mod nodes;
 mod setup;
 mod slashing;
@@ -61,6 +62,10 @@ pub struct DevnetArgs {
     /// Chain nodes hosting the chains, peered over libp2p; the farmer uses the first.
     #[arg(long, default_value_t = 2)]
     nodes: usize,
+    /// Split the plots over this many `masspoc harvester` processes (plot i to harvester
+    /// i mod N); the farmer then farms through them only. 0: the farmer reads the plots itself.
+    #[arg(long, default_value_t = 0)]
+    harvesters: usize,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -117,8 +122,32 @@ impl DevnetArgs {
             json,
             &format!("plotting {} plot(s) of k = {}", self.plots, self.k),
         );
-        let plots = setup::ensure_plots(&layout, self.k, self.plots, json)?;
+        let wanted = if self.plots < self.harvesters {
+            say(
+                json,
+                &format!(
+                    "{} plots for {} harvesters: making one per harvester",
+                    self.plots, self.harvesters
+                ),
+            );
+            self.harvesters
+        } else {
+            self.plots
+        };
+        let plots = setup::ensure_plots(&layout, self.k, wanted, json)?;
         stop.check()?;
+        let mut dev_harvesters = if self.harvesters > 0 {
+            say(
+                json,
+                &format!(
+                    "splitting {plots} plot(s) over {} harvester process(es)",
+                    self.harvesters
+                ),
+            );
+            harvesters::start(&layout, self.harvesters, &stop)?
+        } else {
+            Vec::new()
+        };
 
         let timing = Timing {
             target_ms: self.target_ms,
@@ -138,7 +167,15 @@ impl DevnetArgs {
 
         let metrics_port = setup::free_port()?;
         let names: Vec<String> = chains.iter().map(|c| c.name.clone()).collect();
-        let farmer_config = setup::write_farmer_config(&layout, &names, &url, metrics_port)?;
+        let addrs: Vec<String> = dev_harvesters.iter().map(|h| h.addr.clone()).collect();
+        let farmer_config = setup::write_farmer_config(
+            &layout,
+            &names,
+            &url,
+            metrics_port,
+            &addrs,
+            &harvesters::farmer_link_dir(&layout),
+        )?;
         say(
             json,
             &format!("farming {} chain(s) from the same plots", chains.len()),
@@ -153,10 +190,12 @@ impl DevnetArgs {
             &layout.log("farmer"),
         )?;
         let (first_child, _) = nodes.children.split_first_mut().expect("at least one node");
+        let mut watched: Vec<&mut Child> = vec![first_child, &mut farmer_child];
+        watched.extend(dev_harvesters.iter_mut().map(|h| &mut h.child));
         wait::until_blocks(
             bridge,
             &mut node,
-            [first_child, &mut farmer_child],
+            &mut watched,
             self.blocks,
             Duration::from_secs(self.timeout_secs),
             json,
@@ -181,8 +220,13 @@ impl DevnetArgs {
             ),
         );
 
-        let proofs = wait::scrape_proofs(metrics_port);
+        let metrics = wait::scrape_metrics(metrics_port);
+        let proofs = wait::proofs_per_chain(&metrics);
+        let harvester_summaries = harvesters::summarize(&dev_harvesters, &metrics);
         farmer_child.stop();
+        for h in &mut dev_harvesters {
+            h.child.stop();
+        }
         let ids: Vec<_> = chains.iter().map(|c| c.chain_id).collect();
         let node_tips = nodes.until_agree(&ids, Duration::from_secs(30), &stop)?;
         let bridge = &nodes.bridges[0];
@@ -266,11 +310,14 @@ impl DevnetArgs {
             pow_height: node.rpc().block_count()?,
             dir: layout.root.display().to_string(),
             chains: summaries,
+            harvesters: harvester_summaries,
         };
         node.stop(Duration::from_secs(30));
         let all_good = summary.chains.iter().all(|c| {
             c.verified && c.blocks >= self.blocks && c.anchored == c.blocks && c.nodes_agree
         }) && summary.slashing.evidence > 0
+            && (summary.harvesters.is_empty()
+                || summary.harvesters.iter().map(|h| h.proofs).sum::<u64>() > 0)
             && summary.slashing.anchored == summary.slashing.evidence;
         if json {
             crate::output::print_json(&summary)?;

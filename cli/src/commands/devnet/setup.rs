@@ -201,19 +201,35 @@ pub fn write_chain_files(layout: &Layout, params: &[ChainParams]) -> anyhow::Res
 }
 
 /// Writes the farmer's configuration for the hosted chains.
+///
+/// With `harvesters` (their `/p2p/` addresses) the farmer has no plot directory of its own: it
+/// asks those harvesters, with its link identity in `link_dir`.
 pub fn write_farmer_config(
     layout: &Layout,
     chain_names: &[String],
     bridge_url: &str,
     metrics_port: u16,
+    harvesters: &[String],
+    link_dir: &Path,
 ) -> anyhow::Result<PathBuf> {
+    let plot_dirs = if harvesters.is_empty() {
+        format!("[{:?}]", layout.plots().display().to_string())
+    } else {
+        "[]".to_string()
+    };
     let mut text = format!(
-        "# Written by masspoc devnet.\nkey_file = {:?}\nsigning_history = {:?}\nplot_dirs = [{:?}]\n\
+        "# Written by masspoc devnet.\nkey_file = {:?}\nsigning_history = {:?}\nplot_dirs = {plot_dirs}\n\
          rescan_interval_secs = 5\nlookup_budget_ms = 2000\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n",
         layout.key().display().to_string(),
         layout.history().display().to_string(),
-        layout.plots().display().to_string(),
     );
+    if !harvesters.is_empty() {
+        writeln!(
+            text,
+            "harvesters = {harvesters:?}\nharvester_identity_dir = {:?}",
+            link_dir.display().to_string()
+        )?;
+    }
     for name in chain_names {
         write!(
             text,

@@ -49,6 +49,8 @@ pub struct Summary {
     pub pow_height: u64,
     /// Where the devnet's files are.
     pub dir: String,
+    /// The harvester processes (`--harvesters N`; empty without).
+    pub harvesters: Vec<super::harvesters::HarvesterSummary>,
 }
 
 impl Summary {
@@ -74,6 +76,12 @@ impl Summary {
             for (i, tip) in c.node_tips.iter().enumerate() {
                 println!("  node {i} tip {tip}");
             }
+        }
+        for h in &self.harvesters {
+            println!(
+                "harvester {}: {} plot(s), {} proof(s) merged",
+                h.id, h.plots, h.proofs
+            );
         }
         println!(
             "slashing: {} evidence item(s) caught, {} anchored; PoW height {}; files in {}",

@@ -28,7 +28,7 @@ pub fn until_healthy(bridge: &Bridge, child: &mut Child, stop: &Stop) -> anyhow:
 pub fn until_blocks(
     bridge: &Bridge,
     node: &mut RegtestNode,
-    mut children: [&mut Child; 2],
+    children: &mut [&mut Child],
     blocks: u64,
     timeout: Duration,
     json: bool,
@@ -95,14 +95,19 @@ pub fn until_evidence(
     }
 }
 
-/// Proofs found per chain, from the farmer's Prometheus metrics (empty if unreachable).
-pub fn scrape_proofs(metrics_port: u16) -> HashMap<String, u64> {
+/// The farmer's Prometheus metrics text (empty if unreachable).
+pub fn scrape_metrics(metrics_port: u16) -> String {
     let url = format!("http://127.0.0.1:{metrics_port}/metrics");
     let Ok(mut resp) = ureq::get(&url).call() else {
-        return HashMap::new();
+        return String::new();
     };
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    text.lines()
+    resp.body_mut().read_to_string().unwrap_or_default()
+}
+
+/// Proofs found per chain, from the farmer's metrics text.
+pub fn proofs_per_chain(metrics: &str) -> HashMap<String, u64> {
+    metrics
+        .lines()
         .filter_map(|l| l.strip_prefix("masspoc_farmer_proofs_total{chain=\""))
         .filter_map(|rest| {
             let (name, value) = rest.split_once("\"} ")?;

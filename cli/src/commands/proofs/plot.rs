@@ -28,12 +28,17 @@ pub struct Args {
     /// Plot size parameter (16..=40).
     #[arg(long)]
     k: u8,
-    /// Directory for the finished plots.
+    /// Directory for the finished plots. It must exist (a missing mount point must not fill the
+    /// root disk) unless --create is given.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Directory for temporary run files (default: the output directory).
+    /// Directory for temporary run files (default: the output directory); it must exist unless
+    /// --create is given.
     #[arg(long, value_name = "DIR")]
     tmp: Option<PathBuf>,
+    /// Create the output (and --tmp) directory if it is missing.
+    #[arg(long)]
+    create: bool,
     /// Memory bound, e.g. 1GiB or 512M (default: half the RAM, at most 16 GiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory: Option<u64>,
@@ -43,9 +48,14 @@ pub struct Args {
     /// Number of plots to make.
     #[arg(long, default_value_t = 1)]
     count: u64,
-    /// Keep making plots until the next one would not fit in the output directory.
+    /// Keep making plots while the next one fits in the output directory's free space with
+    /// --reserve still left free; says why it stopped.
     #[arg(long)]
     fill: bool,
+    /// With --fill: free space left on the output file system for everything else (the file
+    /// system's own needs, logs, other writers), e.g. 64MiB or 10GiB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64MiB")]
+    reserve: u64,
     /// The plot seed (64 hex digits) for reproducible plots; plot i > 0 of a run uses
     /// BLAKE3("masspoc/v1/seed" || seed || u64le(i)).
     #[arg(long, value_name = "HEX")]
@@ -71,11 +81,11 @@ impl Args {
             .map(PlotSeed::from_hex)
             .transpose()
             .context("--seed")?;
-        std::fs::create_dir_all(&self.out)
-            .with_context(|| format!("creating {}", self.out.display()))?;
+        self.ensure_dirs()?;
         let mut done: Vec<PlotSummary> = Vec::new();
         let mut resumable = self.report_unfinished(&farmer_pk, k);
         let mut i = 0u64;
+        let mut stopped = None;
         loop {
             if !self.fill && i >= self.count {
                 break;
@@ -89,7 +99,19 @@ impl Args {
             if self.fill && !req.tmp_path().exists() && !req.final_path().exists() {
                 let free = masspoc_plotter::disk::free_space(&self.out)
                     .with_context(|| format!("free space of {}", self.out.display()))?;
-                if free < expected_plot_len(k) + (64 << 20) {
+                let need = expected_plot_len(k);
+                if free < need.saturating_add(self.reserve) {
+                    let why = format!(
+                        "--fill: {} {}: {} free, a k={} plot needs {} and --reserve keeps {} free",
+                        if done.is_empty() { "nothing plotted in" } else { "stopped filling" },
+                        self.out.display(),
+                        mib(free),
+                        k.get(),
+                        mib(need),
+                        mib(self.reserve)
+                    );
+                    eprintln!("{why}");
+                    stopped = Some(why);
                     break;
                 }
             }
@@ -129,9 +151,30 @@ impl Args {
                     })
                 })
                 .collect();
-            print_json(&json!({ "plots": plots }))?;
+            print_json(&json!({ "plots": plots, "fill_stopped": stopped }))?;
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// Refuses a missing output or temporary directory unless `--create` (then makes them).
+    fn ensure_dirs(&self) -> anyhow::Result<()> {
+        for dir in std::iter::once(&self.out).chain(self.tmp.as_ref()) {
+            if dir.is_dir() {
+                continue;
+            }
+            if dir.exists() {
+                bail!("{} is not a directory", dir.display());
+            }
+            if !self.create {
+                bail!(
+                    "plot directory {} does not exist; is its disk mounted? (pass --create to \
+                     create it)",
+                    dir.display()
+                );
+            }
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Ok(())
     }
 
     fn request(
@@ -187,6 +230,11 @@ fn parse_stop(v: &str) -> anyhow::Result<StopAt> {
         "superblocks" => Ok(StopAt::Superblocks(n)),
         _ => bail!("MASSPOC_PLOT_STOP_AT must be round:N or superblocks:N"),
     }
+}
+
+/// A byte count in MiB, for messages.
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes >> 20)
 }
 
 /// Plot `i` of a run with an explicit seed.
