@@ -63,9 +63,22 @@ fn a_regtest_node_without_network_regtest_is_named_with_the_fix() {
         "{}",
         ran.stderr
     );
-    assert_eq!(ran.stderr.matches("is on regtest").count(), 1, "{}", ran.stderr);
-    assert!(!ran.stderr.contains("proof-of-work limit"), "{}", ran.stderr);
-    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    assert_eq!(
+        ran.stderr.matches("is on regtest").count(),
+        1,
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stderr.contains("proof-of-work limit"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(!data.exists(), "a refused start created {}", data.display());
 }
 
@@ -110,7 +123,10 @@ fn an_unreachable_node_or_a_missing_cookie_is_said_at_once() {
     let url = format!("http://127.0.0.1:{port}");
     let missing_cookie = dir.path().join("no-such-dir").join(".cookie");
     for (args, says) in [
-        (vec!["--rpc-url".to_string(), url.clone()], "127.0.0.1".to_string()),
+        (
+            vec!["--rpc-url".to_string(), url.clone()],
+            "127.0.0.1".to_string(),
+        ),
         (
             vec![
                 "--rpc-url".to_string(),
@@ -123,7 +139,9 @@ fn an_unreachable_node_or_a_missing_cookie_is_said_at_once() {
     ] {
         let start = Instant::now();
         let (mut child, rx) = spawn_reading_stderr(
-            bridge_run(&data).args(["--network", "regtest", "--rpc-retry-secs", "4"]).args(&args),
+            bridge_run(&data)
+                .args(["--network", "regtest", "--rpc-retry-secs", "4"])
+                .args(&args),
         );
         let line = line_with(&rx, "waiting for the node", Duration::from_secs(3))
             .unwrap_or_else(|| panic!("nothing said within 3 s for {args:?}"));
@@ -133,7 +151,11 @@ fn an_unreachable_node_or_a_missing_cookie_is_said_at_once() {
         );
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(2), "{args:?}");
-        assert!(start.elapsed() < Duration::from_secs(15), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            start.elapsed()
+        );
         assert!(!data.exists(), "a failed start created {}", data.display());
     }
 }
@@ -156,7 +178,8 @@ fn a_genesis_long_before_its_beacon_is_refused_and_verify_chain_takes_the_chains
         .run()
         .code_is(2);
     assert!(
-        ran.stderr.contains("chain \"old\": genesis_time_ms 1700000000000 is")
+        ran.stderr
+            .contains("chain \"old\": genesis_time_ms 1700000000000 is")
             && ran.stderr.contains("h before its beacon block's time"),
         "{}",
         ran.stderr
@@ -206,7 +229,8 @@ fn a_genesis_long_before_its_beacon_is_refused_and_verify_chain_takes_the_chains
     );
     // A chains file of two chains needs --chain.
     let two = dir.path().join("two.toml");
-    let text = std::fs::read_to_string(&chains).unwrap() + &std::fs::read_to_string(&other).unwrap();
+    let text =
+        std::fs::read_to_string(&chains).unwrap() + &std::fs::read_to_string(&other).unwrap();
     std::fs::write(&two, text).unwrap();
     let ran = masspoc()
         .args(["verify-chain", &base, "--params"])
@@ -214,12 +238,20 @@ fn a_genesis_long_before_its_beacon_is_refused_and_verify_chain_takes_the_chains
         .run()
         .code_is(2);
     assert!(
-        ran.stderr.contains("has 2 chains (fresh, elsewhere); pick one with --chain NAME"),
+        ran.stderr
+            .contains("has 2 chains (fresh, elsewhere); pick one with --chain NAME"),
         "{}",
         ran.stderr
     );
     let ok = masspoc()
-        .args(["verify-chain", &base, "--json", "--chain", "fresh", "--params"])
+        .args([
+            "verify-chain",
+            &base,
+            "--json",
+            "--chain",
+            "fresh",
+            "--params",
+        ])
         .arg(&two)
         .ok()
         .json();

@@ -266,7 +266,10 @@ fn a_missing_plot_directory_is_refused_unless_create() {
             && text.contains("--create"),
         "{text}"
     );
-    assert!(!scratch.path().join("unmounted").exists(), "nothing is created");
+    assert!(
+        !scratch.path().join("unmounted").exists(),
+        "nothing is created"
+    );
 
     let (code, json, text) = run(plot_cmd(16, &out).arg("--create"));
     assert_eq!(code, 0, "{text}");

@@ -152,12 +152,15 @@ mod tests {
         );
         // Up to two hours early is the PoW chain's own clock tolerance; later is always fine.
         let beacon_ms = beacon_s * 1000;
-        check_genesis_after_beacon("alpha", beacon_ms - GENESIS_BEFORE_BEACON_MS, beacon_s).unwrap();
+        check_genesis_after_beacon("alpha", beacon_ms - GENESIS_BEFORE_BEACON_MS, beacon_s)
+            .unwrap();
         check_genesis_after_beacon("alpha", beacon_ms + 5, beacon_s).unwrap();
-        assert!(
-            check_genesis_after_beacon("alpha", beacon_ms - GENESIS_BEFORE_BEACON_MS - 1, beacon_s)
-                .is_err()
-        );
+        assert!(check_genesis_after_beacon(
+            "alpha",
+            beacon_ms - GENESIS_BEFORE_BEACON_MS - 1,
+            beacon_s
+        )
+        .is_err());
         // A node that does not report the time is not second-guessed.
         check_genesis_after_beacon("alpha", 0, 0).unwrap();
     }

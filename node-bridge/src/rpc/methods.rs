@@ -52,9 +52,7 @@ impl RpcClient {
         struct Info {
             chain: String,
         }
-        Ok(self
-            .call::<Info>("getblockchaininfo", json!([]))?
-            .chain)
+        Ok(self.call::<Info>("getblockchaininfo", json!([]))?.chain)
     }
 
     /// `getblockcount`.

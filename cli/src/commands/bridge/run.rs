@@ -11,13 +11,13 @@ use masspoc_node_bridge::confirmations::default_confirmations;
 use masspoc_node_bridge::host::config::{check_beacons, load_chains, load_network};
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
+use masspoc_node_bridge::rpc::{RpcClient, RpcConfig};
 use masspoc_node_bridge::service::{run, P2pSettings, ServiceConfig};
 use masspoc_verifier::params::WEAK_PARAMS_LIMIT_BYTES;
 use masspoc_verifier::ChainSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use masspoc_node_bridge::rpc::{RpcClient, RpcConfig};
 use std::time::{Duration, Instant};
 
 /// Bridge process commands.

@@ -1,7 +1,7 @@
 //! Reading headers, parameters and evidence from files, hex arguments or a bridge URL.
 
-use anyhow::{bail, Context};
 use crate::bridge_http::{Bridge, BridgeRefused};
+use anyhow::{bail, Context};
 use masspoc_node_bridge::host::config::load_chains;
 use masspoc_verifier::{parse_header_text, ChainParams, ChainSpec, Header, HEADER_LEN};
 use std::path::Path;

@@ -101,7 +101,8 @@ impl Args {
                     .with_context(|| format!("free space of {}", self.out.display()))?;
                 let need = expected_plot_len(k);
                 if free < need.saturating_add(self.reserve) {
-                    let why = format!(
+                    let why =
+                        format!(
                         "--fill: {} {}: {} free, a k={} plot needs {} and --reserve keeps {} free",
                         if done.is_empty() { "nothing plotted in" } else { "stopped filling" },
                         self.out.display(),
