@@ -58,3 +58,40 @@ fn devnet_farms_two_chains_and_anchors_everything() {
         String::from_utf8_lossy(&leftover.stdout)
     );
 }
+
+#[test]
+fn devnet_farms_through_harvester_processes() {
+    let dir = common::scratch();
+    let v = masspoc()
+        .args([
+            "devnet", "--chains", "1", "--blocks", "2", "--k", "16", "--nodes", "1",
+        ])
+        .args([
+            "--harvesters",
+            "2",
+            "--plots",
+            "1",
+            "--json",
+            "--timeout-secs",
+            "300",
+        ])
+        .arg("--dir")
+        .arg(dir.path().join("devnet"))
+        .ok()
+        .json();
+    let chain = &v["chains"][0];
+    assert!(chain["blocks"].as_u64().unwrap() >= 2, "{v}");
+    assert_eq!(chain["verified"], true, "{v}");
+    // --plots 1 with 2 harvesters: one plot made per harvester; the farmer had none of its own,
+    // so every proof it found came from a harvester.
+    let hs = v["harvesters"].as_array().expect("harvesters");
+    assert_eq!(hs.len(), 2, "{v}");
+    let mut ids: Vec<&str> = hs.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "{v}");
+    assert!(ids.iter().all(|id| id.starts_with("12D3KooW")), "{v}");
+    assert!(hs.iter().all(|h| h["plots"] == 1), "{v}");
+    let merged: u64 = hs.iter().map(|h| h["proofs"].as_u64().unwrap()).sum();
+    assert!(merged >= chain["blocks"].as_u64().unwrap(), "{v}");
+    assert!(merged <= chain["proofs_found"].as_u64().unwrap(), "{v}");
+}
