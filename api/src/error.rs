@@ -42,6 +42,10 @@ pub mod codes {
     pub const UNKNOWN_CHAIN: &str = "unknown_chain";
     /// 404: the bridge keeps no anchoring outbox (`GET /v1/anchors`).
     pub const NOT_ANCHORING: &str = "not_anchoring";
+    /// 404: no anchor batch of this bridge holds the item (`GET /v1/anchors/proof`).
+    pub const UNKNOWN_ITEM: &str = "unknown_item";
+    /// 409: the item's batch is not mined yet, so there is no inclusion proof to give.
+    pub const NOT_PROVABLE: &str = "not_provable";
     /// 422: submitted evidence does not check.
     pub const BAD_EVIDENCE: &str = "bad_evidence";
     /// 422: evidence for a chain this bridge does not host (refused before anything is stored).

@@ -16,6 +16,10 @@ pub const HEADERS_ROUTE: &str = "/v1/chains/{chain_id}/headers";
 pub const EVIDENCE: &str = "/v1/evidence";
 /// `GET`: [`crate::AnchorList`] (404 `not_anchoring` on a bridge without an outbox).
 pub const ANCHORS: &str = "/v1/anchors";
+/// `GET ?item=HEX[&kind=header|evidence]`: the item's anchor inclusion proof (the bridge's
+/// `AnchorProof` JSON, as `masspoc anchors prove` prints it); 404 `unknown_item` when no batch
+/// holds it, 409 `not_provable` while its batch is not mined.
+pub const ANCHOR_PROOF: &str = "/v1/anchors/proof";
 /// `GET`: Prometheus text.
 pub const METRICS: &str = "/metrics";
 
@@ -38,6 +42,26 @@ pub struct WorkQuery {
     /// answers at once.
     #[serde(default)]
     pub wait_ms: u64,
+}
+
+/// The query of `GET /v1/anchors/proof`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AnchorProofQuery {
+    /// The item hash, 64 hex digits.
+    pub item: String,
+    /// `header` or `evidence` (default: whichever the outbox holds, headers first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// `/v1/anchors/proof?item=HEX[&kind=K]`.
+#[must_use]
+pub fn anchor_proof(item_hex: &str, kind: Option<&str>) -> String {
+    match kind {
+        Some(k) => format!("{ANCHOR_PROOF}?item={item_hex}&kind={k}"),
+        None => format!("{ANCHOR_PROOF}?item={item_hex}"),
+    }
 }
 
 /// The query of `GET /v1/chains/{id}/headers`.

@@ -7,6 +7,7 @@ use masspoc_api::routes::{self, MAX_HEADERS_LIMIT};
 use masspoc_api::{
     AnchorList, ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceRow, HeaderList, Health,
 };
+use masspoc_node_bridge::anchor::AnchorProof;
 use masspoc_verifier::{ChainId, Header, Height};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -124,6 +125,11 @@ impl Bridge {
     /// The anchoring outbox's batches.
     pub fn anchors(&self) -> anyhow::Result<AnchorList> {
         self.get::<AnchorList>(routes::ANCHORS)
+    }
+
+    /// The anchor inclusion proof of an item (`kind`: `header` or `evidence`, or either).
+    pub fn anchor_proof(&self, item_hex: &str, kind: Option<&str>) -> anyhow::Result<AnchorProof> {
+        self.get(&routes::anchor_proof(item_hex, kind))
     }
 
     /// Known slashing evidence.

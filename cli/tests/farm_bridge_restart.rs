@@ -339,6 +339,46 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
     let evidence: EvidenceList = get(&format!("{base}/v1/evidence")).unwrap();
     assert!(evidence.evidence.is_empty(), "{:?}", evidence.evidence);
 
+    // An anchor proof beside the running bridge, through its API: once the first header's batch
+    // is mined, the proof it serves checks out against the node.
+    let first = headers[0].hash().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let proof = loop {
+        node.mine(1).unwrap();
+        let ran = masspoc()
+            .args(["anchors", "prove", "--bridge", &base, &first])
+            .run();
+        if ran.status.success() {
+            break ran.stdout;
+        }
+        assert!(
+            ran.stderr.contains("not_provable") || ran.stderr.contains("unknown_item"),
+            "{}",
+            ran.both()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no proof of {first}: {}",
+            ran.both()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let checked = masspoc()
+        .args(["anchors", "verify", "--json", &proof])
+        .args(node_args(&node))
+        .ok()
+        .json();
+    assert_eq!(checked["valid"], true, "{checked}");
+    let unknown = masspoc()
+        .args(["anchors", "prove", "--bridge", &base, &"ee".repeat(32)])
+        .run();
+    assert_eq!(unknown.code(), 2, "{}", unknown.both());
+    assert!(
+        unknown.stderr.contains("unknown_item"),
+        "{}",
+        unknown.stderr
+    );
+
     signal(&bridge, libc::SIGKILL);
     let _ = bridge.wait();
 }

@@ -246,6 +246,31 @@ fn signing_history_export_import_and_refusal_while_held() {
         assert!(!held.status.success());
         let err = &held.stderr;
         assert!(err.contains("already open in another process"), "{err}");
+
+        // An export only reads: beside the holder (a running farmer) it reads a copy.
+        h.record(&ChainId([9; 32]), Height(7), &HeaderHash([77; 32]))
+            .unwrap();
+        let exported = masspoc(
+            &[
+                "signing-history",
+                "export",
+                "--key",
+                "farmer.key",
+                "--history",
+                "moved.history",
+            ],
+            dir.path(),
+        )
+        .ok();
+        let doc = stdout_json(&exported);
+        let text = doc.to_string();
+        assert!(
+            text.contains(&"09".repeat(32)) && text.contains(&"4d".repeat(32)),
+            "the record made while held is exported: {text}"
+        );
+        // The holder is unaffected: it still records.
+        h.record(&ChainId([9; 32]), Height(8), &HeaderHash([88; 32]))
+            .unwrap();
     }
 }
 

@@ -274,4 +274,18 @@ fn a_missing_plot_directory_is_refused_unless_create() {
     let (code, json, text) = run(plot_cmd(16, &out).arg("--create"));
     assert_eq!(code, 0, "{text}");
     assert_eq!(json["plots"].as_array().unwrap().len(), 1, "{json}");
+
+    // Listing a mounted and an unmounted disk: the plots of the first, the second named, exit 1.
+    let gone = scratch.path().join("unmounted-too").join("masspoc");
+    let mut list = masspoc();
+    list.args(["plots", "list", "--json"]).arg(&out).arg(&gone);
+    let (code, json, text) = run(&mut list);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(json["plots"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(
+        json["unavailable"][0]["dir"],
+        gone.display().to_string(),
+        "{json}"
+    );
+    assert!(text.contains("is its disk mounted?"), "{text}");
 }

@@ -118,7 +118,9 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
         None
     } else {
         let host = ChainHost::open(&store, config.chains.clone(), true)?;
-        Some(Shared::with_outbox(host, outbox))
+        let shared = Shared::with_outbox(host, outbox);
+        let _ = shared.node.set(config.rpc.clone());
+        Some(shared)
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

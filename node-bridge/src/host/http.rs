@@ -3,7 +3,9 @@
 
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
-use crate::anchor::Outbox;
+use crate::anchor::proof::build_proof;
+use crate::anchor::{AnchorProof, Item, ItemKind, Outbox};
+use crate::error::AnchorError;
 use crate::error::HostError;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -12,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use masspoc_api::routes::{self, HeadersQuery, WorkQuery, MAX_WAIT_MS};
+use masspoc_api::routes::{self, AnchorProofQuery, HeadersQuery, WorkQuery, MAX_WAIT_MS};
 use masspoc_api::{
     codes, AnchorList, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList, Health,
     SubmitEvidence, SubmitHeader, SubmitReply, Work,
@@ -39,6 +41,8 @@ pub struct Shared {
     stopping: std::sync::atomic::AtomicBool,
     /// The chain network, once started: what farmers submit is published to the peers.
     pub net: std::sync::OnceLock<masspoc_net::NetHandle>,
+    /// The PoW node, for anchor proofs (`GET /v1/anchors/proof`), once the bridge set it.
+    pub node: std::sync::OnceLock<crate::rpc::RpcClient>,
 }
 
 impl Shared {
@@ -52,6 +56,7 @@ impl Shared {
             outbox: None,
             stopping: Default::default(),
             net: std::sync::OnceLock::new(),
+            node: std::sync::OnceLock::new(),
         })
     }
 
@@ -65,6 +70,7 @@ impl Shared {
             outbox: Some(outbox),
             stopping: Default::default(),
             net: std::sync::OnceLock::new(),
+            node: std::sync::OnceLock::new(),
         })
     }
 
@@ -173,6 +179,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(routes::HEADERS_ROUTE, get(get_headers).post(post_header))
         .route(routes::EVIDENCE, get(get_evidence).post(post_evidence))
         .route(routes::ANCHORS, get(anchors))
+        .route(routes::ANCHOR_PROOF, get(anchor_proof))
         .route(routes::METRICS, get(metrics))
         .with_state(shared)
 }
@@ -314,6 +321,62 @@ async fn anchors(State(s): State<Arc<Shared>>) -> ApiResult<AnchorList> {
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(list))
+}
+
+/// The inclusion proof of one anchored item, built as `masspoc anchors prove` builds it from the
+/// store (the outbox this bridge holds, the block's transactions from its node).
+async fn anchor_proof(
+    State(s): State<Arc<Shared>>,
+    q: Result<Query<AnchorProofQuery>, QueryRejection>,
+) -> ApiResult<AnchorProof> {
+    let q = query(q)?;
+    let (Some(outbox), Some(rpc)) = (s.outbox.clone(), s.node.get().cloned()) else {
+        return Err(ApiError {
+            status: 404,
+            body: ErrorBody::new(
+                codes::NOT_ANCHORING,
+                "this bridge keeps no anchoring outbox",
+            ),
+        });
+    };
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(q.item.trim(), &mut hash)
+        .map_err(|_| ApiError::bad_request(format!("item {:?} is not 64 hex digits", q.item)))?;
+    let kinds = match q.kind.as_deref() {
+        None => vec![ItemKind::Header, ItemKind::Evidence],
+        Some("header") => vec![ItemKind::Header],
+        Some("evidence") => vec![ItemKind::Evidence],
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "kind {other:?} is neither header nor evidence"
+            )))
+        }
+    };
+    let item_hex = q.item.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let item = kinds
+            .into_iter()
+            .map(|kind| Item { kind, hash })
+            .find(|i| matches!(outbox.batch_of(i), Ok(Some(_))));
+        item.map(|item| build_proof(&outbox, &rpc, &item))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    match built {
+        None => Err(ApiError {
+            status: 404,
+            body: ErrorBody::new(
+                codes::UNKNOWN_ITEM,
+                format!("item {item_hex} is in no anchor batch of this bridge"),
+            ),
+        }),
+        Some(Ok(proof)) => Ok(Json(proof)),
+        Some(Err(AnchorError::Invalid(why))) => Err(ApiError {
+            status: 409,
+            body: ErrorBody::new(codes::NOT_PROVABLE, why),
+        }),
+        Some(Err(e)) => Err(ApiError::internal(e.to_string())),
+    }
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {

@@ -41,12 +41,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Prints the inclusion proof of an item (JSON).
+    /// Prints the inclusion proof of an item (JSON), from the store or through a running
+    /// bridge's API with --bridge.
     Prove {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
         node: NodeArgs,
+        /// Ask this running bridge's API (`http://` + its --listen) instead of the store a
+        /// running bridge holds open.
+        #[arg(long, value_name = "URL")]
+        bridge: Option<String>,
         /// The item hash (64 hex digits).
         item_hash: String,
         /// The item's kind (default: whichever the store holds).
@@ -119,8 +124,26 @@ impl Command {
                 json,
             } => list(&data, &node, bridge.as_deref(), json),
             Command::Prove {
+                bridge: Some(url),
+                item_hash,
+                kind,
+                ..
+            } => {
+                hash32(&item_hash)?;
+                let kind = kind.map(|k| match k {
+                    Kind::Header => "header",
+                    Kind::Evidence => "evidence",
+                });
+                let proof: AnchorProof = crate::bridge_http::Bridge::new(&url)
+                    .anchor_proof(item_hash.trim(), kind)
+                    .with_context(|| format!("asking the bridge at {url} for the proof"))?;
+                print_json(&proof)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Prove {
                 data,
                 node,
+                bridge: None,
                 item_hash,
                 kind,
             } => {

@@ -4,17 +4,19 @@
 use crate::output::print_json;
 use anyhow::{bail, Context};
 use clap::Subcommand;
+use masspoc_farmer::error::HistoryError;
 use masspoc_farmer::keys::read_public_key;
 use masspoc_farmer::signing_history::{history_path_for, Interchange, SigningHistory};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `masspoc signing-history …`.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Write the signing history as interchange JSON (stdout, or a new file).
+    /// Write the signing history as interchange JSON (stdout, or a new file); beside a running
+    /// farmer it reads a consistent copy of the history the farmer holds.
     Export {
         /// The farmer key file (only its public key is read).
         #[arg(long, value_name = "FILE")]
@@ -71,9 +73,26 @@ fn open_history(
     SigningHistory::open(&path, &pk).with_context(|| format!("opening {}", path.display()))
 }
 
+/// Exports the history; one a running farmer holds open is read from a consistent copy (an
+/// export only reads: it must work beside the farmer, and never lock it out).
 fn export(key: &Path, history: Option<PathBuf>, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let history = open_history(key, history, true)?;
-    let text = history.export()?.to_json()?;
+    let pk = read_public_key(key).with_context(|| format!("reading {}", key.display()))?;
+    let path = history.unwrap_or_else(|| history_path_for(key));
+    if !path.exists() {
+        bail!("no signing history at {}", path.display());
+    }
+    let text = match SigningHistory::open(&path, &pk) {
+        Ok(h) => h.export()?.to_json()?,
+        Err(HistoryError::AlreadyOpen { .. }) => {
+            let snapshot = Snapshot::of(&path)?;
+            let h = SigningHistory::open(&snapshot.file, &pk)
+                .with_context(|| format!("opening a copy of {}", path.display()))?;
+            let text = h.export()?.to_json()?;
+            drop(h);
+            text
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("opening {}", path.display()))),
+    };
     match out {
         None => print!("{text}"),
         Some(path) => {
@@ -89,6 +108,67 @@ fn export(key: &Path, history: Option<PathBuf>, out: Option<PathBuf>) -> anyhow:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A copy of a history file taken while a farmer holds it: the file is read until two reads in a
+/// row are byte-identical (so no commit ran in between), written 0600 into a private temporary
+/// directory, and removed on drop.
+struct Snapshot {
+    dir: PathBuf,
+    file: PathBuf,
+}
+
+impl Snapshot {
+    fn of(path: &Path) -> anyhow::Result<Snapshot> {
+        let read = || std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+        let mut bytes = read()?;
+        let mut stable = false;
+        for _ in 0..20 {
+            let again = read()?;
+            if again == bytes {
+                stable = true;
+                break;
+            }
+            bytes = again;
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if !stable {
+            bail!(
+                "{} kept changing while it was read (a farmer signing fast); try again",
+                path.display()
+            );
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "masspoc-history-export-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let snapshot = Snapshot {
+            file: dir.join("history"),
+            dir,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&snapshot.file)
+            .with_context(|| format!("creating {}", snapshot.file.display()))?;
+        file.write_all(&bytes)
+            .with_context(|| format!("writing {}", snapshot.file.display()))?;
+        Ok(snapshot)
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn import(

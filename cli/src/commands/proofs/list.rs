@@ -1,7 +1,8 @@
-//! `masspoc plots list DIR...`: the plots and unfinished plots found.
+//! `masspoc plots list DIR...`: the plots and unfinished plots found. A directory that cannot be
+//! read is reported (stderr, and `unavailable` in `--json`) and the others are still listed;
+//! the exit status is then 1.
 
 use crate::output::print_json;
-use anyhow::Context;
 use masspoc_plot::scan::{scan_dir, PlotListing, PlotStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,11 +22,28 @@ impl Args {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let mut all: Vec<PlotListing> = Vec::new();
+        let mut unavailable = Vec::new();
         for d in &self.dirs {
-            all.extend(scan_dir(d).with_context(|| format!("reading {}", d.display()))?);
+            match scan_dir(d) {
+                Ok(listing) => all.extend(listing),
+                // One unmounted disk must not hide the others: say it, list the rest, exit 1.
+                Err(e) => {
+                    eprintln!(
+                        "{}: unavailable ({}); is its disk mounted?",
+                        d.display(),
+                        masspoc_report::Report(&e)
+                    );
+                    unavailable.push(serde_json::json!({"dir": d, "error": e.to_string()}));
+                }
+            }
         }
+        let code = if unavailable.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
         if self.json {
-            print_json(&serde_json::json!({ "plots": all }))?;
+            print_json(&serde_json::json!({ "plots": all, "unavailable": unavailable }))?;
         } else {
             println!(
                 "{:<8} {:>3} {:>14}  {:<64}  path",
@@ -50,6 +68,6 @@ impl Args {
                 );
             }
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(code)
     }
 }
