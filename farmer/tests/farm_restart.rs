@@ -41,6 +41,9 @@ async fn a_restarted_farmer_resends_the_header_it_signed() {
         retarget_window: 100,
         max_future_drift_ms: 60_000,
         probe_bits: masspoc_proof::ProbeBits::NONE,
+        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
     };
     let (bridge, url) = MockBridge::start(vec![params]).await;
     let id = *bridge.chains.lock().unwrap().keys().next().unwrap();

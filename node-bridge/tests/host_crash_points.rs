@@ -38,6 +38,9 @@ fn fixture() -> &'static Fixture {
             retarget_window: 16,
             max_future_drift_ms: 15_000,
             probe_bits: masspoc_proof::ProbeBits::NONE,
+            anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+            finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+            finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
         })
         .unwrap();
         let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();

@@ -99,6 +99,9 @@ impl SimConfig {
             retarget_window: self.retarget_window,
             max_future_drift_ms: 15_000,
             probe_bits: self.probe_bits,
+            anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+            finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+            finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
         }
     }
 }

@@ -125,6 +125,15 @@ pub enum RejectError {
     /// A block includes evidence against its own signer.
     #[error("a block may not include evidence against its own signer")]
     EvidenceAgainstSigner,
+    /// The block does not descend from the final block (`docs/protocol.md` §14): it is on a
+    /// branch that forks below it, or at or below its height.
+    #[error("conflicts with the final block {hash} at height {height}")]
+    ConflictsWithFinal {
+        /// Height of the final block.
+        height: u64,
+        /// Hash of the final block (hex).
+        hash: String,
+    },
 }
 
 impl RejectError {
@@ -152,6 +161,7 @@ impl RejectError {
             RejectError::EvidenceUnknownFarmer { .. } => "evidence_unknown_farmer",
             RejectError::EvidenceAlreadyIncluded { .. } => "evidence_already_included",
             RejectError::EvidenceAgainstSigner => "evidence_against_signer",
+            RejectError::ConflictsWithFinal { .. } => "conflicts_with_final",
         }
     }
 }

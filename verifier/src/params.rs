@@ -47,6 +47,35 @@ pub struct ChainParams {
     /// when a parameter file omits it, is the single index).
     #[serde(default)]
     pub probe_bits: ProbeBits,
+    /// How many PoW blocks must contain or follow an anchor before it counts for finality (1 to
+    /// 1,000; 6 when a parameter file omits it). `docs/protocol.md` §14.
+    #[serde(default = "default_anchor_confirmations")]
+    pub anchor_confirmations: u32,
+    /// `R`: how many PoW blocks an anchor must be older than before the blocks below it may become
+    /// final (1 to 100,000; 48 when omitted).
+    #[serde(default = "default_finality_window")]
+    pub finality_window: u32,
+    /// `c`: how many PoC blocks a final block lies at least below the best anchored block (1 to
+    /// 100,000; 32 when omitted).
+    #[serde(default = "default_finality_depth")]
+    pub finality_depth: u32,
+}
+
+/// `anchor_confirmations` when a parameter file omits it.
+pub const DEFAULT_ANCHOR_CONFIRMATIONS: u32 = 6;
+/// `finality_window` (R) when a parameter file omits it.
+pub const DEFAULT_FINALITY_WINDOW: u32 = 48;
+/// `finality_depth` (c) when a parameter file omits it.
+pub const DEFAULT_FINALITY_DEPTH: u32 = 32;
+
+fn default_anchor_confirmations() -> u32 {
+    DEFAULT_ANCHOR_CONFIRMATIONS
+}
+fn default_finality_window() -> u32 {
+    DEFAULT_FINALITY_WINDOW
+}
+fn default_finality_depth() -> u32 {
+    DEFAULT_FINALITY_DEPTH
 }
 
 impl ChainParams {
@@ -79,6 +108,15 @@ impl ChainParams {
         if self.probe_bits.get() >= u32::from(self.min_k) {
             return bad("probe_bits", "must be below min_k");
         }
+        if !(1..=1_000).contains(&self.anchor_confirmations) {
+            return bad("anchor_confirmations", "must be in [1, 1000]");
+        }
+        if !(1..=100_000).contains(&self.finality_window) {
+            return bad("finality_window", "must be in [1, 100000]");
+        }
+        if !(1..=100_000).contains(&self.finality_depth) {
+            return bad("finality_depth", "must be in [1, 100000]");
+        }
         Ok(())
     }
 
@@ -98,6 +136,9 @@ impl ChainParams {
         b.extend_from_slice(&self.retarget_window.to_le_bytes());
         b.extend_from_slice(&self.max_future_drift_ms.to_le_bytes());
         b.push(self.probe_bits.get() as u8);
+        b.extend_from_slice(&self.anchor_confirmations.to_le_bytes());
+        b.extend_from_slice(&self.finality_window.to_le_bytes());
+        b.extend_from_slice(&self.finality_depth.to_le_bytes());
         b
     }
 

@@ -58,6 +58,9 @@ mod tests {
             retarget_window: 10,
             max_future_drift_ms: 15_000,
             probe_bits: masspoc_proof::ProbeBits::NONE,
+            anchor_confirmations: crate::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+            finality_window: crate::params::DEFAULT_FINALITY_WINDOW,
+            finality_depth: crate::params::DEFAULT_FINALITY_DEPTH,
         }
     }
 

@@ -396,5 +396,8 @@ pub fn bench_params() -> ChainParams {
         retarget_window: 64,
         max_future_drift_ms: 15_000,
         probe_bits: ProbeBits::NONE,
+        anchor_confirmations: crate::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: crate::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: crate::params::DEFAULT_FINALITY_DEPTH,
     }
 }

@@ -29,6 +29,9 @@ fn chain_id_and_genesis_follow_the_document() {
     enc.extend_from_slice(&p.retarget_window.to_le_bytes());
     enc.extend_from_slice(&p.max_future_drift_ms.to_le_bytes());
     enc.push(p.probe_bits.get() as u8);
+    enc.extend_from_slice(&p.anchor_confirmations.to_le_bytes());
+    enc.extend_from_slice(&p.finality_window.to_le_bytes());
+    enc.extend_from_slice(&p.finality_depth.to_le_bytes());
     let id = blake3_of(&[b"masspoc/v1/chain", &enc]);
     let s = spec();
     assert_eq!(s.chain_id.0, id);
@@ -46,11 +49,52 @@ fn chain_id_and_genesis_follow_the_document() {
     let mut q = params();
     q.probe_bits = masspoc_proof::ProbeBits::new(6).unwrap();
     assert_ne!(q.chain_id(), s.chain_id);
+    let enc = q.encode();
+    assert_eq!(enc[enc.len() - 13], 6, "probe_bits is followed by 12 bytes");
+    for bump in [
+        |q: &mut masspoc_verifier::ChainParams| q.anchor_confirmations += 1,
+        |q: &mut masspoc_verifier::ChainParams| q.finality_window += 1,
+        |q: &mut masspoc_verifier::ChainParams| q.finality_depth += 1,
+    ] {
+        let mut q = params();
+        bump(&mut q);
+        assert_ne!(q.chain_id(), s.chain_id);
+    }
+    let mut q = params();
+    q.finality_depth = 0x0102_0304;
     assert_eq!(
-        *q.encode().last().unwrap(),
-        6,
-        "probe_bits is the last byte"
+        &q.encode()[enc.len() - 4..],
+        &[4, 3, 2, 1],
+        "finality_depth last, u32le"
     );
+}
+
+#[test]
+fn finality_params_default_and_are_checked() {
+    let mut json = serde_json::to_value(params()).unwrap();
+    for f in ["anchor_confirmations", "finality_window", "finality_depth"] {
+        json.as_object_mut().unwrap().remove(f);
+    }
+    let p: masspoc_verifier::ChainParams = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        (p.anchor_confirmations, p.finality_window, p.finality_depth),
+        (6, 48, 32)
+    );
+    for (name, set) in [
+        (
+            "anchor_confirmations",
+            (|q: &mut masspoc_verifier::ChainParams| q.anchor_confirmations = 0) as fn(&mut _),
+        ),
+        ("anchor_confirmations", |q| q.anchor_confirmations = 1_001),
+        ("finality_window", |q| q.finality_window = 0),
+        ("finality_depth", |q| q.finality_depth = 0),
+        ("finality_depth", |q| q.finality_depth = 100_001),
+    ] {
+        let mut q = params();
+        set(&mut q);
+        let e = q.validate().unwrap_err().to_string();
+        assert!(e.contains(name), "{e}");
+    }
 }
 
 #[test]
@@ -151,4 +195,28 @@ fn deadline_is_score_times_difficulty_over_2_pow_80() {
     // 3 * 2^78 * 4 / 2^80 = 3, and a product beyond 128 bits: 2^90 * 2^50 / 2^80 = 2^60.
     assert_eq!(deadline_ms(Score(3 << 78), 4), 3);
     assert_eq!(deadline_ms(Score(1 << 90), 1 << 50), 1 << 60);
+}
+
+/// Chain ids and genesis of `vectors/chain_id.json`, derived from the document's `encode(params)`
+/// by `vectors/chain_id.py` (the `blake3` PyPI package, not this crate).
+#[test]
+fn chain_ids_match_the_python_known_answers() {
+    let v: serde_json::Value = serde_json::from_str(include_str!("vectors/chain_id.json")).unwrap();
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for c in cases {
+        let p: masspoc_verifier::ChainParams = serde_json::from_value(c["params"].clone()).unwrap();
+        let s = masspoc_verifier::ChainSpec::new(p).unwrap();
+        assert_eq!(s.chain_id.to_hex(), c["chain_id"].as_str().unwrap());
+        assert_eq!(s.genesis.hash.to_hex(), c["genesis_hash"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(s.genesis.beta.0),
+            c["genesis_beta"].as_str().unwrap()
+        );
+    }
+    // The first is the shared test chain (its finality parameters at their defaults).
+    assert_eq!(
+        spec().chain_id.to_hex(),
+        cases[0]["chain_id"].as_str().unwrap()
+    );
 }

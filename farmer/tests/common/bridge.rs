@@ -50,6 +50,9 @@ pub fn fast_params(name: &str, beacon: u8, plots: u64) -> ChainParams {
         retarget_window: 100,
         max_future_drift_ms: 2_000,
         probe_bits,
+        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
     }
 }
 

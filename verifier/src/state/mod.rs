@@ -6,7 +6,9 @@
 //! of [`branch::Branch`]; fork choice is [`node::compare_tips`]. A block's validity depends only on
 //! its ancestors, so every node holding the same blocks holds the same tree, tip and bans.
 
+pub mod ancestry;
 pub mod branch;
+mod finality_hooks;
 mod unchecked;
 pub use unchecked::SimBlock;
 pub mod node;
@@ -14,15 +16,17 @@ pub mod node;
 use crate::block::Block;
 use crate::error::RejectError;
 use crate::evidence::Evidence;
+use crate::finality::{Finality, FinalityParams};
 use crate::header::Header;
 use crate::params::ChainSpec;
 use crate::retarget::{next_difficulty, RetargetWindow};
 use crate::rules::{check_header, CheckedHeader, ParentInfo};
 use crate::types::{ChainId, HeaderHash, Height};
 pub use branch::Branch;
+pub use finality_hooks::FinalityUpdate;
 pub use node::{compare_tips, Node};
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use masspoc_proof::FarmerPublicKey;
@@ -63,6 +67,9 @@ pub struct ChainState {
     main: Vec<HeaderHash>,
     max_reorg_depth: Option<u64>,
     reorgs: u64,
+    /// Blocks without children (the tips fork choice picks from when finality moves).
+    tips: HashSet<HeaderHash>,
+    finality: Finality,
 }
 
 impl ChainState {
@@ -73,6 +80,7 @@ impl ChainState {
         let node = Node {
             hash: g.hash,
             parent: g.hash,
+            skip: g.hash,
             height: g.height,
             timestamp_ms: g.timestamp_ms,
             difficulty: 0,
@@ -83,6 +91,7 @@ impl ChainState {
             body: None,
             branch: Branch::default(),
         };
+        let finality = Finality::new(FinalityParams::of(&spec.params), g.hash);
         ChainState {
             spec,
             nodes: HashMap::from([(g.hash, node)]),
@@ -90,6 +99,8 @@ impl ChainState {
             main: vec![g.hash],
             max_reorg_depth: None,
             reorgs: 0,
+            tips: HashSet::from([g.hash]),
+            finality,
         }
     }
 
@@ -220,7 +231,8 @@ impl ChainState {
         Ok((info, difficulty))
     }
 
-    /// Known parent, height, and no ban of the signer on the parent's branch; returns the parent.
+    /// Known parent, height, descent from the final block, and no ban of the signer on the
+    /// parent's branch; returns the parent.
     fn check_parent(&self, header: &Header) -> Result<&Node, RejectError> {
         let parent = self
             .nodes
@@ -233,6 +245,7 @@ impl ChainState {
                 got: header.height.0,
             });
         }
+        self.check_final(&parent.hash)?;
         if let Some(from) = parent.branch.banned_from(&header.farmer()) {
             return Err(RejectError::BannedKey { from: from.0 });
         }
@@ -325,6 +338,7 @@ impl ChainState {
         Ok(Node {
             hash,
             parent: header.prev_hash,
+            skip: self.skip_for(&header.prev_hash, header.height),
             height: header.height,
             timestamp_ms: header.timestamp_ms,
             difficulty,
@@ -352,21 +366,29 @@ impl ChainState {
     pub(crate) fn insert_node(&mut self, node: Node) -> Accepted {
         let hash = node.hash;
         let height = node.height;
-        let wins = compare_tips(&node, self.best()) == Ordering::Greater;
-        let extends = node.parent == self.best;
+        self.tips.remove(&node.parent);
+        self.tips.insert(hash);
         self.nodes.insert(hash, node);
+        if self.finality.block_added(&self.nodes, &hash) {
+            self.enforce_final();
+        }
         let mut out = Accepted {
             hash,
             height,
             duplicate: false,
-            best: false,
+            best: self.best == hash,
             reorg: None,
             reorg_refused: false,
         };
-        if !wins {
+        let node = &self.nodes[&hash];
+        if out.best || compare_tips(node, self.best()) != Ordering::Greater {
             return out;
         }
-        let depth = if extends { 0 } else { self.fork_depth(&hash) };
+        let depth = if node.parent == self.best {
+            0
+        } else {
+            self.fork_depth(&hash)
+        };
         if depth > 0 && self.max_reorg_depth.is_some_and(|max| depth > max) {
             out.reorg_refused = true;
             return out;
@@ -382,7 +404,7 @@ impl ChainState {
     }
 
     /// How many blocks of the best chain a switch to `tip` would replace.
-    fn fork_depth(&self, tip: &HeaderHash) -> u64 {
+    pub(crate) fn fork_depth(&self, tip: &HeaderHash) -> u64 {
         let mut n = &self.nodes[tip];
         while self.main_at(n.height) != Some(n.hash) {
             n = &self.nodes[&n.parent];
@@ -391,7 +413,7 @@ impl ChainState {
     }
 
     /// Makes `tip` the best tip and rewrites the main-chain index down to the common ancestor.
-    fn set_best(&mut self, tip: HeaderHash) {
+    pub(crate) fn set_best(&mut self, tip: HeaderHash) {
         let mut branch = Vec::new();
         let mut n = &self.nodes[&tip];
         while self.main_at(n.height) != Some(n.hash) {

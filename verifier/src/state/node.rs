@@ -16,6 +16,9 @@ pub struct Node {
     pub hash: HeaderHash,
     /// Its parent's hash (genesis points at itself).
     pub parent: HeaderHash,
+    /// An earlier ancestor for `O(log n)` ancestor lookups (`ancestry::skip_height`; genesis
+    /// points at itself).
+    pub skip: HeaderHash,
     /// Its height.
     pub height: Height,
     /// Its timestamp.

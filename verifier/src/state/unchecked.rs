@@ -95,12 +95,14 @@ impl ChainState {
             return Ok(self.duplicate(hash));
         }
         let height = Height(parent.height.0 + 1);
+        self.check_final(&b.parent)?;
         let branch = parent
             .branch
             .child(&self.spec.chain_id, height, b.farmer, &[])?;
         let node = Node {
             hash,
             parent: b.parent,
+            skip: self.skip_for(&b.parent, height),
             height,
             timestamp_ms: b.timestamp_ms,
             difficulty,

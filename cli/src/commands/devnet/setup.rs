@@ -176,6 +176,9 @@ pub fn chain_params(
                 retarget_window: 8,
                 max_future_drift_ms: 15_000,
                 probe_bits,
+                anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+                finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+                finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
             };
             p.validate()
                 .map_err(|e| anyhow::anyhow!("chain parameters: {e}"))?;
