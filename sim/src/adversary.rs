@@ -19,6 +19,7 @@
 //!   is heavier than the public chain and would replace at least [`REVEAL_DEPTH`] public blocks;
 //!   abandons it (and starts again from the public tip) when [`GIVE_UP_BEHIND`] blocks behind.
 
+use crate::pow::PowClock;
 use crate::sampler::sample_farmer;
 use crate::{farmer_key, SimConfig};
 use masspoc_proof::vrf::{bound_vrf_public, VrfOutput, VrfPublicKey, VrfSecretKey};
@@ -108,6 +109,9 @@ pub struct AdversaryReport {
     pub max_reorg_depth: u64,
     /// Blocks the rules refused (the grinder's unbound VRF keys).
     pub refused_blocks: u64,
+    /// What finality did (runs with finality on only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finality: Option<crate::pow::FinalityReport>,
 }
 
 /// The adversary's farmer key: a real ed25519 public key (so its bound VRF key exists).
@@ -312,18 +316,44 @@ struct Tally {
     reorgs: u64,
     max_depth: u64,
     refused: u64,
+    /// The PoW clock when finality is on: accepted blocks are anchored by the honest nodes.
+    pow: Option<PowClock>,
 }
 
 fn publish(public: &mut ChainState, blocks: &[SimBlock], tally: &mut Tally) {
     for b in blocks {
+        let old_best = public.best().height.0;
+        let final_height = public.final_block().height.0;
         match public.accept_simulated(b) {
             Ok(a) => {
                 if let Some(r) = a.reorg {
                     tally.reorgs += 1;
                     tally.max_depth = tally.max_depth.max(r.depth);
+                    if let Some(pow) = tally.pow.as_mut() {
+                        // The fork point of the switch, against the final block of the moment.
+                        if old_best.saturating_sub(r.depth) < final_height {
+                            pow.reorgs_past_final += 1;
+                        }
+                    }
+                }
+                if let Some(pow) = tally.pow.as_mut() {
+                    if !a.duplicate {
+                        pow.honest.push(a.hash);
+                    }
                 }
             }
             Err(RejectError::VrfKeyNotBound(_)) => tally.refused += 1,
+            Err(RejectError::ConflictsWithFinal { .. }) if tally.pow.is_some() => {
+                if let Some(pow) = tally.pow.as_mut() {
+                    pow.refused_conflicting += 1;
+                }
+            }
+            Err(RejectError::UnknownParent(_)) if tally.pow.is_some() => {
+                // The child of a block refused as conflicting with the final block.
+                if let Some(pow) = tally.pow.as_mut() {
+                    pow.refused_conflicting += 1;
+                }
+            }
             Err(e) => panic!("an adversary block broke a rule it follows: {e}"),
         }
     }
@@ -369,7 +399,12 @@ pub(crate) fn race(
         rng: StdRng::seed_from_u64(cfg.seed),
     };
     let mut private: Vec<SimBlock> = Vec::new();
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        pow: cfg
+            .finality
+            .map(|f| PowClock::new(f, public.spec().params.genesis_time_ms)),
+        ..Tally::default()
+    };
     let mut honest_cache: Option<(HeaderHash, Found)> = None;
     let mut adv_cache: Option<(HeaderHash, Found)> = None;
     while public.best().height.0 < cfg.heights {
@@ -389,9 +424,22 @@ pub(crate) fn race(
         }
         let h_ts = honest_cache.as_ref().expect("set").1.block.timestamp_ms;
         let a_ts = adv_cache.as_ref().expect("set").1.block.timestamp_ms;
+        if let Some(pow) = tally.pow.as_mut() {
+            pow.advance_to(&mut public, h_ts.min(a_ts));
+            if public.best().hash != pub_tip {
+                // Finality moved the tip into its subtree: find blocks on the new tip.
+                honest_cache = None;
+                continue;
+            }
+        }
         if a_ts < h_ts {
             let found = adv_cache.take().expect("set").1;
             own.accept_simulated(&found.block).expect("own rules");
+            if let Some(pow) = tally.pow.as_mut() {
+                if adv.strategy != Strategy::VrfGrind {
+                    pow.adversary.push(found.block.hash());
+                }
+            }
             match adv.strategy {
                 Strategy::VrfGrind => {
                     let height = own
@@ -479,6 +527,7 @@ pub(crate) fn race(
         reorgs_caused: tally.reorgs,
         max_reorg_depth: tally.max_depth,
         refused_blocks: tally.refused,
+        finality: tally.pow.as_ref().map(|p| p.report(&public)),
     };
     (public, report, (adv_k, adv_count))
 }

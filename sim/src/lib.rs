@@ -5,6 +5,7 @@
 //! sampling and reports, never in a rule.
 
 pub mod adversary;
+pub mod pow;
 pub mod report;
 pub mod sampler;
 pub mod spec;
@@ -18,6 +19,7 @@ use masspoc_verifier::params::{ChainParams, ChainSpec};
 use masspoc_verifier::rules::earliest_timestamp;
 use masspoc_verifier::state::{ChainState, SimBlock};
 use masspoc_verifier::types::Beacon;
+pub use pow::{FinalityReport, SimFinality};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -48,6 +50,8 @@ pub struct SimConfig {
     /// Propagation delay, ms: every farmer whose block is due less than this after the earliest
     /// one publishes it too, and the node receives them in random order.
     pub delay_ms: u64,
+    /// Finality from a simulated PoW chain (adversary runs only); `None` = off.
+    pub finality: Option<pow::SimFinality>,
 }
 
 impl SimConfig {
@@ -66,6 +70,7 @@ impl SimConfig {
             probe_bits: ProbeBits::NONE,
             retarget_window: 64,
             delay_ms: 500,
+            finality: None,
         }
     }
 
@@ -99,9 +104,20 @@ impl SimConfig {
             retarget_window: self.retarget_window,
             max_future_drift_ms: 15_000,
             probe_bits: self.probe_bits,
-            anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-            finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-            finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
+            anchor_confirmations: self.finality.map_or(
+                masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+                |f| f.anchor_confirmations,
+            ),
+            finality_window: self
+                .finality
+                .map_or(masspoc_verifier::params::DEFAULT_FINALITY_WINDOW, |f| {
+                    f.finality_window
+                }),
+            finality_depth: self
+                .finality
+                .map_or(masspoc_verifier::params::DEFAULT_FINALITY_DEPTH, |f| {
+                    f.finality_depth
+                }),
         }
     }
 }

@@ -210,3 +210,66 @@ fn private_chains_reverse_deep_history() {
         "{a:?}"
     );
 }
+
+fn with_finality(share: f64, seed: u64, finality: masspoc_sim::SimFinality) -> SimReport {
+    let mut cfg = SimConfig::new(20_000, parse_farmers("16:40,18:10,20:2").unwrap(), seed);
+    cfg.probe_bits = ProbeBits::new(RECOMMENDED_B).unwrap();
+    cfg.finality = Some(finality);
+    let r = run_with_adversary(
+        &cfg,
+        &AdversaryConfig {
+            strategy: Strategy::PrivateChain,
+            share,
+        },
+    )
+    .unwrap()
+    .1;
+    eprintln!(
+        "private-chain {share} seed {seed} finality {finality:?}: {}",
+        serde_json::to_string(&r).unwrap()
+    );
+    r
+}
+
+/// With finality on (`docs/protocol.md` §14) the private-chain adversary at 30% of the weight,
+/// which anchors its secret branch as it builds it, never reorganises past a final block, and no
+/// block that was ever final leaves the best chain. With a short PoW interval and small `R`, `c`
+/// (final blocks about 10 PoC blocks below the tip) its deep reveals come too late and are refused;
+/// with Litecoin's interval and the default parameters finality lags ~800 blocks and the same
+/// reveals (at most ~22 deep) stay above it.
+#[test]
+fn private_chains_never_reorganise_past_a_final_block() {
+    let tight = masspoc_sim::SimFinality {
+        pow_interval_ms: 10_000,
+        anchor_confirmations: 2,
+        finality_window: 3,
+        finality_depth: 4,
+    };
+    let r = with_finality(0.3, 42, tight);
+    let a = r.adversary.as_ref().unwrap();
+    let f = a.finality.as_ref().unwrap();
+    assert_eq!(f.reorgs_past_final, 0, "{f:?}");
+    assert_eq!(f.final_blocks_lost, 0, "{f:?}");
+    assert!(
+        f.refused_conflicting > 100,
+        "reveals hit the final block: {f:?}"
+    );
+    assert!(f.final_lag_blocks < 40, "{f:?}");
+    assert!(f.final_moves > 1_000, "{f:?}");
+    assert!(
+        a.max_reorg_depth < masspoc_sim::adversary::REVEAL_DEPTH + 8,
+        "{a:?}"
+    );
+    let litecoin = masspoc_sim::SimFinality {
+        pow_interval_ms: 150_000,
+        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
+    };
+    let r = with_finality(0.3, 42, litecoin);
+    let a = r.adversary.as_ref().unwrap();
+    let f = a.finality.as_ref().unwrap();
+    assert_eq!(f.reorgs_past_final, 0, "{f:?}");
+    assert_eq!(f.final_blocks_lost, 0, "{f:?}");
+    assert!(f.final_height > 15_000, "{f:?}");
+}

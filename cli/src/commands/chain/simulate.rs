@@ -42,6 +42,22 @@ pub struct Args {
     /// The adversary's share of the total weight, in (0, 1).
     #[arg(long, requires = "adversary")]
     adversary_share: Option<f64>,
+    /// Finality from a simulated PoW chain (with --adversary): a PoW block every
+    /// --pow-interval-ms anchors what the honest nodes accepted and what the adversary built.
+    #[arg(long, requires = "adversary")]
+    finality: bool,
+    /// Simulated time between PoW blocks, ms (Litecoin: 150000).
+    #[arg(long, default_value_t = 150_000, requires = "finality")]
+    pow_interval_ms: u64,
+    /// The chain's anchor_confirmations.
+    #[arg(long, default_value_t = masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS, requires = "finality")]
+    anchor_confirmations: u32,
+    /// The chain's finality_window R (PoW blocks).
+    #[arg(long, default_value_t = masspoc_verifier::params::DEFAULT_FINALITY_WINDOW, requires = "finality")]
+    finality_window: u32,
+    /// The chain's finality_depth c (PoC blocks).
+    #[arg(long, default_value_t = masspoc_verifier::params::DEFAULT_FINALITY_DEPTH, requires = "finality")]
+    finality_depth: u32,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -62,6 +78,18 @@ impl Args {
         cfg.probe_bits = self.bits.probe_bits;
         cfg.retarget_window = self.window;
         cfg.delay_ms = self.delay_ms;
+        if self.finality {
+            anyhow::ensure!(
+                self.pow_interval_ms > 0,
+                "--pow-interval-ms must be at least 1"
+            );
+            cfg.finality = Some(masspoc_sim::SimFinality {
+                pow_interval_ms: self.pow_interval_ms,
+                anchor_confirmations: self.anchor_confirmations,
+                finality_window: self.finality_window,
+                finality_depth: self.finality_depth,
+            });
+        }
         let (_, r) = match (self.adversary, self.adversary_share) {
             (Some(strategy), Some(share)) => {
                 anyhow::ensure!(
@@ -107,6 +135,12 @@ impl Args {
                 "adversary {}: weight share {:.4}, block share {:.4}, reorgs caused {} (deepest {}), blocks refused {}",
                 a.strategy, a.weight_share, a.block_share, a.reorgs_caused, a.max_reorg_depth, a.refused_blocks
             );
+            if let Some(f) = &a.finality {
+                println!(
+                    "finality: {} PoW blocks ({:.0} s), final height {} ({} below the tip, moved {} times), reorgs past a final block {}, final blocks lost {}, reveals refused as conflicting {} blocks, tip moves forced by finality {}",
+                    f.pow_blocks, f.pow_interval_s, f.final_height, f.final_lag_blocks, f.final_moves, f.reorgs_past_final, f.final_blocks_lost, f.refused_conflicting, f.finality_reorgs
+                );
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
