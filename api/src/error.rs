@@ -55,6 +55,8 @@ pub mod codes {
     pub const EVIDENCE_FARMER_HAS_NO_BLOCK: &str = "evidence_farmer_has_no_block";
     /// 500: a store failed (the message never carries local paths; the bridge's log has them).
     pub const INTERNAL: &str = "internal";
+    /// 404: `GET …/bodies/{hash}` for a block the node does not know.
+    pub const UNKNOWN_BLOCK: &str = "unknown_block";
     /// 401: the bridge requires a bearer token for this request and none or a wrong one came.
     pub const UNAUTHORIZED: &str = "unauthorized";
     /// 413: the request body is larger than [`crate::routes::MAX_BODY_BYTES`].

@@ -6,6 +6,7 @@
 //! - [`ChainInfo`], [`ChainList`]: `GET /v1/chains`;
 //! - [`Work`], [`SlotChallenge`]: `GET /v1/chains/{id}/challenge`;
 //! - [`SubmitHeader`], [`SubmitReply`], [`HeaderList`]: `POST`/`GET /v1/chains/{id}/headers`;
+//! - [`BodyReply`]: `GET /v1/chains/{id}/bodies/{hash}`;
 //! - [`SubmitEvidence`], [`EvidenceReply`], [`EvidenceRow`], [`EvidenceList`]: `/v1/evidence`;
 //! - [`AnchorList`], [`AnchorBatch`]: `GET /v1/anchors`;
 //! - [`Health`]: `GET /v1/health`; [`ErrorBody`]: every non-2xx answer;
@@ -37,7 +38,7 @@ pub use anchors::{AnchorBatch, AnchorList};
 pub use chain::{ChainInfo, ChainList};
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use evidence::{EvidenceList, EvidenceReply, EvidenceRow, SubmitEvidence};
-pub use header::{HeaderList, SubmitHeader, SubmitReply};
+pub use header::{BodyReply, HeaderList, SubmitHeader, SubmitReply};
 pub use health::Health;
 pub use hex_bytes::HexBytes;
 pub use work::{SlotChallenge, Work};

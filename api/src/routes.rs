@@ -1,6 +1,6 @@
 //! Paths, query strings and limits of the API, for the server's router and the clients' URLs.
 
-use masspoc_verifier::{ChainId, Height};
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use serde::{Deserialize, Serialize};
 
 /// `GET`: [`crate::Health`].
@@ -12,6 +12,8 @@ pub const WORK_ROUTE: &str = "/v1/chains/{chain_id}/challenge";
 /// `POST`: [`crate::SubmitHeader`] → [`crate::SubmitReply`]; `GET`: [`crate::HeaderList`]
 /// (router pattern; clients use [`headers`] and [`headers_page`]).
 pub const HEADERS_ROUTE: &str = "/v1/chains/{chain_id}/headers";
+/// `GET`: [`crate::BodyReply`] (router pattern; clients use [`body`]); 404 `unknown_block`.
+pub const BODY_ROUTE: &str = "/v1/chains/{chain_id}/bodies/{hash}";
 /// `GET`: [`crate::EvidenceList`]; `POST`: [`crate::SubmitEvidence`] → [`crate::EvidenceReply`].
 pub const EVIDENCE: &str = "/v1/evidence";
 /// `GET`: [`crate::AnchorList`] (404 `not_anchoring` on a bridge without an outbox).
@@ -27,6 +29,9 @@ pub const METRICS: &str = "/metrics";
 pub const MAX_WAIT_MS: u64 = 30_000;
 /// Most headers one `headers?limit=` page holds.
 pub const MAX_HEADERS_LIMIT: u64 = 1000;
+/// Most body bytes (their binary encodings) one page of blocks carries: a page stops before the
+/// block that would pass it, but always holds at least one block.
+pub const MAX_PAGE_BODY_BYTES: usize = 1 << 20;
 /// Headers per page when `limit` is not given.
 pub const DEFAULT_HEADERS_LIMIT: u64 = 100;
 /// Largest request body the bridge reads (a header or evidence in hex with room for a block body).
@@ -104,6 +109,12 @@ pub fn headers(chain: &ChainId) -> String {
     format!("/v1/chains/{chain}/headers")
 }
 
+/// `/v1/chains/{id}/bodies/{hash}`.
+#[must_use]
+pub fn body(chain: &ChainId, hash: &HeaderHash) -> String {
+    format!("/v1/chains/{chain}/bodies/{hash}")
+}
+
 /// `/v1/chains/{id}/headers?from=H&limit=N` (N capped at [`MAX_HEADERS_LIMIT`]).
 #[must_use]
 pub fn headers_page(chain: &ChainId, from: Height, limit: u64) -> String {
@@ -126,6 +137,13 @@ mod tests {
             WORK_ROUTE.replace("{chain_id}", &hex) + "?wait_ms=30000"
         );
         assert_eq!(headers(&id), HEADERS_ROUTE.replace("{chain_id}", &hex));
+        let hash = HeaderHash([0xcd; 32]);
+        assert_eq!(
+            body(&id, &hash),
+            BODY_ROUTE
+                .replace("{chain_id}", &hex)
+                .replace("{hash}", &"cd".repeat(32))
+        );
         assert_eq!(
             headers_page(&id, Height(7), 5000),
             format!("{}?from=7&limit=1000", headers(&id))

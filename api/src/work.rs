@@ -1,8 +1,11 @@
 //! `GET /v1/chains/{id}/challenge`: what a farmer needs to extend a chain's best tip.
 
+use crate::HexBytes;
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::Challenge;
-use masspoc_verifier::{derive_challenge, ChainId, ChainState, HeaderHash, Height, Slot};
+use masspoc_verifier::{
+    derive_challenge, ChainId, ChainState, Evidence, EvidenceError, HeaderHash, Height, Slot,
+};
 use serde::{Deserialize, Serialize};
 
 /// Work for extending a tip (`Work`): the parent, the difficulty and the first slots'
@@ -34,6 +37,11 @@ pub struct Work {
     pub challenges: Vec<SlotChallenge>,
     /// The bridge's clock when it answered, ms since the Unix epoch.
     pub now_ms: u64,
+    /// Slashing evidence a child of the parent may include (each `includable` on the parent's
+    /// branch, one per farmer, at most [`masspoc_verifier::body::MAX_BODY_EVIDENCE`]), as the hex
+    /// of its binary encoding; the farmer puts it into the block's body. Absent = none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<HexBytes>,
 }
 
 /// One slot's challenge, as the bridge derived it.
@@ -87,7 +95,23 @@ impl Work {
                 })
                 .collect(),
             now_ms,
+            evidence: Vec::new(),
         })
+    }
+
+    /// The same work handing out `evidence` for the block's body.
+    #[must_use]
+    pub fn with_evidence(mut self, evidence: &[Evidence]) -> Work {
+        self.evidence = evidence.iter().map(|e| HexBytes(e.encode())).collect();
+        self
+    }
+
+    /// Decodes and verifies the handed-out evidence (the first that fails is the error).
+    pub fn decode_evidence(&self) -> Result<Vec<Evidence>, EvidenceError> {
+        self.evidence
+            .iter()
+            .map(|e| Evidence::decode(e.as_slice()))
+            .collect()
     }
 
     /// Work for extending the state's best tip.

@@ -5,16 +5,16 @@
 
 use masspoc_api::routes::{HeadersQuery, WorkQuery, DEFAULT_HEADERS_LIMIT, WORK_SLOTS};
 use masspoc_api::{
-    AnchorBatch, AnchorList, ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceReply,
-    EvidenceRow, HeaderList, Health, HexBytes, SlotChallenge, SubmitEvidence, SubmitHeader,
-    SubmitReply, Work,
+    AnchorBatch, AnchorList, BodyReply, ChainInfo, ChainList, ErrorBody, EvidenceList,
+    EvidenceReply, EvidenceRow, HeaderList, Health, HexBytes, SlotChallenge, SubmitEvidence,
+    SubmitHeader, SubmitReply, Work,
 };
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::Challenge;
 use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
 use masspoc_verifier::{
-    derive_challenge, ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, HeaderHash,
-    Height, PayloadRoot, Slot,
+    derive_challenge, Block, Body, ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header,
+    HeaderHash, Height, PayloadRoot, Slot,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -137,9 +137,73 @@ fn work() {
     }
     round_trip(&w);
     // Work on a block that is not the tip, and on one the state does not know.
+    assert!(w.evidence.is_empty(), "no evidence handed out: no field");
+    assert!(serde_json::to_value(&w).unwrap().get("evidence").is_none());
     let w1 = Work::extending(state, &headers[0].hash(), 1, 0).unwrap();
     assert_eq!(w1.tip(), (Height(2), headers[0].hash()));
     assert!(Work::extending(state, &HeaderHash([9; 32]), 1, 0).is_none());
+}
+
+#[test]
+fn work_hands_out_evidence() {
+    let w: Work = fixed("work_evidence.json");
+    assert_eq!(w.evidence, vec![HexBytes(vec![1, 2])]);
+    assert!(w.decode_evidence().is_err(), "two bytes are not evidence");
+    let (state, _, e) = chain();
+    let w = Work::at_best(state, 1, 0).with_evidence(std::slice::from_ref(e));
+    assert_eq!(w.evidence, vec![HexBytes(e.encode())]);
+    assert_eq!(w.decode_evidence().unwrap(), vec![*e]);
+    round_trip(&w);
+}
+
+#[test]
+fn block_submission_bodies_and_pages() {
+    // The body `000002000000abcd` is, by docs/protocol.md "Block body": no evidence (u16le 0), a
+    // payload of u32le 2 bytes, `ab cd`.
+    let s: SubmitHeader = fixed("submit_block.json");
+    let payload_only = Body::new(vec![], vec![0xab, 0xcd]).unwrap();
+    assert_eq!(s.body, Some(HexBytes(payload_only.encode())));
+    assert_eq!(s.decode_block().unwrap_err().code(), "bad_encoding");
+    let r: BodyReply = fixed("body_reply.json");
+    assert_eq!(r.hash, HeaderHash(b32(0xf6)));
+    assert_eq!(r.decode().unwrap(), payload_only);
+    let l: HeaderList = fixed("block_list.json");
+    assert_eq!(l.bodies.len(), 2);
+    assert_eq!(l.decode_blocks().unwrap_err().0, 0, "short headers");
+
+    let (_, headers, e) = chain();
+    // A submission without a body is the empty body; one with a body carries it.
+    let s = SubmitHeader::new(&headers[1]);
+    assert_eq!(s.decode_block().unwrap(), Block::empty(headers[1]));
+    let block = Block {
+        header: headers[1],
+        body: Body::new(vec![*e], vec![7]).unwrap(),
+    };
+    let s = SubmitHeader::block(&block);
+    round_trip(&s);
+    assert_eq!(s.decode_block().unwrap(), block);
+    let mut bad = s.clone();
+    bad.body = Some(HexBytes(vec![0; 5]));
+    assert_eq!(bad.decode_block().unwrap_err().code(), "bad_body");
+    // Pages with bodies; without them every body is empty; a length mismatch is refused.
+    let blocks = vec![Block::empty(headers[0]), block.clone()];
+    let l = HeaderList::of_blocks(&blocks);
+    round_trip(&l);
+    assert_eq!(l.decode_blocks().unwrap(), blocks);
+    assert_eq!(
+        HeaderList::of(headers).decode_blocks().unwrap(),
+        headers
+            .iter()
+            .copied()
+            .map(Block::empty)
+            .collect::<Vec<_>>()
+    );
+    let mut short = l.clone();
+    short.bodies.pop();
+    assert_eq!(short.decode_blocks().unwrap_err().0, 1);
+    let r = BodyReply::new(block.hash(), &block.body);
+    round_trip(&r);
+    assert_eq!(r.decode().unwrap(), block.body);
 }
 
 #[test]
@@ -231,7 +295,7 @@ fn queries() {
 fn additive_changes_are_tolerated() {
     // A newer bridge's reply with fields this version does not know still parses.
     let mut v: Value = serde_json::from_str(include_str!("data/work.json")).unwrap();
-    v["evidence"] = serde_json::json!(["00"]);
+    v["finality"] = serde_json::json!(["00"]);
     v["nodes"] = serde_json::json!(["http://127.0.0.1:8737"]);
     let w: Work = serde_json::from_value(v).unwrap();
     assert_eq!(w.height, Height(413));

@@ -8,7 +8,7 @@ use masspoc_api::{
     AnchorList, ChainInfo, ChainList, ErrorBody, EvidenceList, EvidenceRow, HeaderList, Health,
 };
 use masspoc_node_bridge::anchor::AnchorProof;
-use masspoc_verifier::{ChainId, Header, Height};
+use masspoc_verifier::{Block, ChainId, Header, Height};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
@@ -120,6 +120,14 @@ impl Bridge {
         self.get::<HeaderList>(&path)?
             .decode()
             .map_err(|(i, e)| anyhow::anyhow!("header {i} of {path}: {e}"))
+    }
+
+    /// Blocks (headers and bodies) of the best chain from height `from` (at most 1000).
+    pub fn blocks(&self, chain_id: &ChainId, from: u64) -> anyhow::Result<Vec<Block>> {
+        let path = routes::headers_page(chain_id, Height(from), MAX_HEADERS_LIMIT);
+        self.get::<HeaderList>(&path)?
+            .decode_blocks()
+            .map_err(|(i, e)| anyhow::anyhow!("block {i} of {path}: {e}"))
     }
 
     /// The anchoring outbox's batches.

@@ -8,7 +8,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultPoint {
-    /// A header was appended to the log; nothing else of its submission was written.
+    /// A block's header and body were appended to the log; nothing else of its submission was
+    /// written.
     AfterHeaderLogged,
     /// The header was also queued for anchoring.
     AfterHeaderQueued,
@@ -16,12 +17,8 @@ pub enum FaultPoint {
     AfterDetector,
     /// Posted evidence was stored by the detector; not yet queued.
     AfterEvidenceStored,
-    /// Evidence was queued for anchoring; its ban not yet recorded.
+    /// Evidence was queued for anchoring; not yet committed.
     AfterEvidenceQueued,
-    /// The pending ban (or, without anchoring, the ban) was recorded; not yet committed.
-    AfterBanRecorded,
-    /// A final ban was appended to the log; not yet taken off the waiting list.
-    AfterBanLogged,
     /// Everything was committed; the reply was not sent.
     AfterCommit,
 }

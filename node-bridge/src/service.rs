@@ -263,14 +263,5 @@ fn pass(
             tracing::warn!(error = %masspoc_report::Report(&e), "anchoring pass failed; retrying");
         }
     }
-    if let Some(s) = shared {
-        let applied = match s.host.lock() {
-            Ok(mut host) => host.apply_final_bans()?,
-            Err(_) => 0,
-        };
-        if applied > 0 {
-            s.tips.notify_waiters();
-        }
-    }
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! Junk evidence costs nothing: evidence for a chain the node does not host, or against a key with
 //! no block on the chain, is refused with a typed reason before anything is stored or queued;
 //! evidence against a key that already has evidence kept is answered from memory; real evidence
-//! is stored, queued and its ban recorded once.
+//! is stored, queued and handed to farmers in `Work` once.
 
 use masspoc_api::codes;
 use masspoc_node_bridge::anchor::Outbox;
-use masspoc_node_bridge::host::log::HostLog;
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::{EvidenceRefusal, HostError};
@@ -48,15 +47,13 @@ fn pair(spec: &ChainSpec, farmer: &TestFarmer) -> (Header, Evidence) {
     (a, Evidence::new(a, b).unwrap())
 }
 
+/// Evidence stored, outbox items queued, evidence `Work` hands the farmer for the best tip.
 fn stored(store: &Arc<Store>, host: &ChainHost) -> (usize, u64, usize) {
+    let chain = host.chain_ids()[0];
     (
         host.evidence().unwrap().len(),
         Outbox::on(store.clone()).unwrap().pending_len().unwrap(),
-        HostLog::on(store.clone())
-            .unwrap()
-            .pending_bans()
-            .unwrap()
-            .len(),
+        host.work(&chain, 0).unwrap().evidence.len(),
     )
 }
 
@@ -109,7 +106,7 @@ fn junk_evidence_is_refused_before_anything_is_stored_or_queued() {
     assert_eq!(err.code(), codes::BAD_EVIDENCE);
     assert_eq!(stored(&store, &host), before, "nothing stored or queued");
 
-    // Real evidence against the chain's farmer: stored, queued, its ban waiting — once.
+    // Real evidence against the chain's farmer: stored, queued, handed out in `Work` — once.
     let honest = TestFarmer::new([1; 32], &[16]);
     let state = {
         let mut s = ChainState::new(hosted.clone());

@@ -1,17 +1,19 @@
-//! Crash points between every pair of writes of the chain host (header log, anchoring outbox,
-//! detector, evidence, pending and final bans — all tables of the bridge's one database): a
+//! Crash points between every pair of writes of the chain host (header log and body, anchoring
+//! outbox, detector, evidence — all tables of the bridge's one database): a
 //! crash armed at each point, then (a) the host reopened from disk as after a real crash and
 //! (b) the same process carrying on. Either way nothing is half-written, and once the client
 //! re-sends what it sent (it got no reply) every record exists exactly once.
 
-use masspoc_node_bridge::anchor::{BatchState, Item, ItemKind, Outbox};
+use masspoc_node_bridge::anchor::{Item, ItemKind, Outbox};
 use masspoc_node_bridge::fault::FaultPoint;
 use masspoc_node_bridge::host::log::{Entry, HostLog};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Evidence, Header};
+use masspoc_verifier::{
+    Beacon, Block, Body, ChainParams, ChainSpec, ChainState, Evidence, Header, HeaderHash,
+};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -21,6 +23,10 @@ struct Fixture {
     chain: Vec<Header>,
     /// A second header of `chain[3]`'s farmer at height 4.
     twin: Header,
+    /// Height 5 on `chain[3]` by the other farmer, including the evidence (chain[3], twin).
+    including: Block,
+    /// Height 6 on `including` by the cheat: refused once `including` is accepted.
+    after: Header,
 }
 
 fn fixture() -> &'static Fixture {
@@ -44,11 +50,18 @@ fn fixture() -> &'static Fixture {
         })
         .unwrap();
         let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
-        let state = ChainState::new(spec.clone());
+        let mut state = ChainState::new(spec.clone());
         let chain = grow_chain(&state, &farmers, spec.genesis.hash, 4);
+        for h in &chain {
+            state.accept_header(h, None).unwrap();
+        }
         let cheat = farmers
             .iter()
             .find(|f| f.farmer_pk() == chain[3].farmer())
+            .unwrap();
+        let other = farmers
+            .iter()
+            .find(|f| f.farmer_pk() != chain[3].farmer())
             .unwrap();
         // The same proof a moment later: a second valid header (its payload root must stay its
         // empty body's).
@@ -56,7 +69,28 @@ fn fixture() -> &'static Fixture {
         twin.timestamp_ms += 1;
         cheat.sign(&mut twin);
         assert_ne!(twin.hash(), chain[3].hash());
-        Fixture { spec, chain, twin }
+        let evidence = Evidence::new(chain[3], twin).unwrap();
+        let next = |state: &ChainState, f: &TestFarmer, parent: HeaderHash, body: Body| {
+            let info = state.parent_info(&parent).unwrap();
+            let difficulty = state.next_difficulty(&parent).unwrap();
+            let c = f.candidate(&spec, &info, difficulty, 64).unwrap();
+            f.block(&spec, &info, difficulty, &c, body)
+        };
+        let including = next(
+            &state,
+            other,
+            chain[3].hash(),
+            Body::new(vec![evidence], vec![]).unwrap(),
+        );
+        state.accept_block(&including, None).unwrap();
+        let after = next(&state, cheat, including.hash(), Body::EMPTY).header;
+        Fixture {
+            spec,
+            chain,
+            twin,
+            including,
+            after,
+        }
     })
 }
 
@@ -76,12 +110,13 @@ fn submit(host: &mut ChainHost, h: &Header) -> Result<bool, HostError> {
 #[derive(Debug, PartialEq, Eq)]
 struct Records {
     logged_headers: usize,
-    logged_bans: usize,
     twin_logged: bool,
+    twin_body: bool,
     twin_queued: bool,
     evidence: usize,
     evidence_queued: bool,
-    pending_bans: usize,
+    /// Evidence `Work` hands the farmer for the best tip.
+    handed_out: usize,
     queued_items: u64,
 }
 
@@ -96,17 +131,18 @@ fn records(store: &Arc<Store>, host: &ChainHost, evidence: &Evidence) -> Records
             .iter()
             .filter(|e| matches!(e, Entry::Header { .. }))
             .count(),
-        logged_bans: entries
-            .iter()
-            .filter(|e| matches!(e, Entry::Ban { .. }))
-            .count(),
         twin_logged: entries
             .iter()
             .any(|e| matches!(e, Entry::Header { bytes, .. } if *bytes == twin)),
+        twin_body: log.body(&fixture().twin.hash()).unwrap().is_some(),
         twin_queued: queued(ItemKind::Header, fixture().twin.hash().0),
         evidence: host.evidence().unwrap().len(),
         evidence_queued: queued(ItemKind::Evidence, evidence.id().0),
-        pending_bans: log.pending_bans().unwrap().len(),
+        handed_out: host
+            .work(&fixture().spec.chain_id, 0)
+            .unwrap()
+            .evidence
+            .len(),
         queued_items: outbox.pending_len().unwrap(),
     }
 }
@@ -117,16 +153,16 @@ fn evidence() -> Evidence {
 }
 
 /// Everything of a submitted twin, exactly once (4 honest headers + the twin, 5 header items and
-/// one evidence item queued).
+/// one evidence item queued, the evidence handed out).
 fn complete(anchored: bool) -> Records {
     Records {
         logged_headers: 5,
-        logged_bans: usize::from(!anchored),
         twin_logged: true,
+        twin_body: true,
         twin_queued: anchored,
         evidence: 1,
         evidence_queued: anchored,
-        pending_bans: usize::from(anchored),
+        handed_out: 1,
         queued_items: if anchored { 6 } else { 0 },
     }
 }
@@ -135,12 +171,12 @@ fn complete(anchored: bool) -> Records {
 fn before(anchored: bool) -> Records {
     Records {
         logged_headers: 4,
-        logged_bans: 0,
         twin_logged: false,
+        twin_body: false,
         twin_queued: false,
         evidence: 0,
         evidence_queued: false,
-        pending_bans: 0,
+        handed_out: 0,
         queued_items: if anchored { 4 } else { 0 },
     }
 }
@@ -201,7 +237,6 @@ fn a_crash_between_the_writes_of_a_header_loses_and_duplicates_nothing() {
             FaultPoint::AfterHeaderQueued,
             FaultPoint::AfterDetector,
             FaultPoint::AfterEvidenceQueued,
-            FaultPoint::AfterBanRecorded,
             FaultPoint::AfterCommit,
         ] {
             crash_while_submitting_twin(point, true, restart);
@@ -209,7 +244,6 @@ fn a_crash_between_the_writes_of_a_header_loses_and_duplicates_nothing() {
         for point in [
             FaultPoint::AfterHeaderLogged,
             FaultPoint::AfterDetector,
-            FaultPoint::AfterBanRecorded,
             FaultPoint::AfterCommit,
         ] {
             crash_while_submitting_twin(point, false, restart);
@@ -224,7 +258,6 @@ fn a_crash_between_the_writes_of_posted_evidence_loses_and_duplicates_nothing() 
         for point in [
             FaultPoint::AfterEvidenceStored,
             FaultPoint::AfterEvidenceQueued,
-            FaultPoint::AfterBanRecorded,
             FaultPoint::AfterCommit,
         ] {
             let dir = tempfile::tempdir().unwrap();
@@ -243,7 +276,7 @@ fn a_crash_between_the_writes_of_posted_evidence_loses_and_duplicates_nothing() 
             let got = records(&store, &host, &ev);
             let stored = point == FaultPoint::AfterCommit;
             assert_eq!(
-                (got.evidence, got.evidence_queued, got.pending_bans),
+                (got.evidence, got.evidence_queued, got.handed_out),
                 (usize::from(stored), stored, usize::from(stored)),
                 "{point:?} restart={restart}: all or nothing"
             );
@@ -255,7 +288,7 @@ fn a_crash_between_the_writes_of_posted_evidence_loses_and_duplicates_nothing() 
                 (
                     got.evidence,
                     got.evidence_queued,
-                    got.pending_bans,
+                    got.handed_out,
                     got.queued_items
                 ),
                 (1, true, 1, 5),
@@ -265,57 +298,74 @@ fn a_crash_between_the_writes_of_posted_evidence_loses_and_duplicates_nothing() 
     }
 }
 
+/// A block that includes evidence: its header and body are written together or not at all, so
+/// after a crash either the ban holds (the block is there with its body) or neither is, and once
+/// the farmer re-sends the block the ban holds, across restarts too.
 #[test]
-fn a_crash_between_logging_a_final_ban_and_settling_it_applies_it_once() {
-    let ev = evidence();
-    for restart in [true, false] {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut store, mut host) = open(dir.path(), true);
-        for h in &fixture().chain {
-            submit(&mut host, h).unwrap();
+fn a_crash_while_logging_a_block_with_evidence_keeps_header_body_and_ban_together() {
+    let f = fixture();
+    let chain = f.spec.chain_id;
+    for anchored in [true, false] {
+        for restart in [true, false] {
+            for point in [
+                FaultPoint::AfterHeaderLogged,
+                FaultPoint::AfterHeaderQueued,
+                FaultPoint::AfterDetector,
+                FaultPoint::AfterCommit,
+            ] {
+                if !anchored && point == FaultPoint::AfterHeaderQueued {
+                    continue;
+                }
+                let dir = tempfile::tempdir().unwrap();
+                let (mut store, mut host) = open(dir.path(), anchored);
+                for h in f.chain.iter().chain([&f.twin]) {
+                    submit(&mut host, h).unwrap();
+                }
+                assert_eq!(host.work(&chain, 0).unwrap().evidence.len(), 1);
+                host.arm_fault(Some(point));
+                let e = host.submit_block(&chain, &f.including, 0).unwrap_err();
+                assert!(matches!(e, HostError::Fault(p) if p == point), "{e}");
+                if restart {
+                    drop(host);
+                    drop(store);
+                    (store, host) = open(dir.path(), anchored);
+                }
+                let stored = point == FaultPoint::AfterCommit;
+                let body = HostLog::on(store.clone())
+                    .unwrap()
+                    .body(&f.including.hash())
+                    .unwrap();
+                assert_eq!(
+                    body,
+                    stored.then(|| f.including.body.encode()),
+                    "{point:?} anchored={anchored} restart={restart}"
+                );
+                let after = submit(&mut host, &f.after);
+                if stored {
+                    let e = after.unwrap_err();
+                    assert_eq!(e.code(), "banned_key", "{point:?}: {e}");
+                } else {
+                    // Without the including block, its child has no parent here.
+                    let e = after.unwrap_err();
+                    assert_eq!(e.code(), "unknown_parent", "{point:?}: {e}");
+                }
+                // The farmer re-sends the block: once, with its body, and the ban holds.
+                host.submit_block(&chain, &f.including, 0).unwrap();
+                host.submit_block(&chain, &f.including, 0).unwrap();
+                assert!(host.work(&chain, 0).unwrap().evidence.is_empty());
+                drop(host);
+                drop(store);
+                let (store, mut host) = open(dir.path(), anchored);
+                let log = HostLog::on(store.clone()).unwrap();
+                assert_eq!(log.blocks().unwrap().len(), 6, "{point:?}");
+                assert_eq!(
+                    log.body(&f.including.hash()).unwrap(),
+                    Some(f.including.body.encode())
+                );
+                let e = submit(&mut host, &f.after).unwrap_err();
+                assert_eq!(e.code(), "banned_key", "{point:?} anchored={anchored}");
+                assert!(host.work(&chain, 0).unwrap().evidence.is_empty());
+            }
         }
-        host.submit_evidence(&ev.encode()).unwrap();
-        // Stand in for the anchorer: the batch holding the evidence is final.
-        let outbox = host.outbox().unwrap();
-        let mut batch = outbox.seal(64).unwrap().unwrap();
-        batch.state = BatchState::Final;
-        outbox.update(&batch).unwrap();
-        drop(outbox);
-
-        host.arm_fault(Some(FaultPoint::AfterBanLogged));
-        let e = host.apply_final_bans().unwrap_err();
-        assert!(
-            matches!(e, HostError::Fault(FaultPoint::AfterBanLogged)),
-            "{e}"
-        );
-        if restart {
-            drop(host);
-            drop(store);
-            (store, host) = open(dir.path(), true);
-        }
-        let got = records(&store, &host, &ev);
-        assert_eq!(
-            (got.logged_bans, got.pending_bans),
-            (0, 1),
-            "restart={restart}"
-        );
-        assert_eq!(host.chains()[0].height.0, 4);
-        assert_eq!(host.apply_final_bans().unwrap(), 1);
-        assert_eq!(host.apply_final_bans().unwrap(), 0);
-        let got = records(&store, &host, &ev);
-        assert_eq!(
-            (got.logged_bans, got.pending_bans),
-            (1, 0),
-            "restart={restart}"
-        );
-        // A settled node-local ban is history, not a rule (bans come from blocks): the known twin
-        // is still answered as accepted.
-        submit(&mut host, &fixture().twin).unwrap();
-        assert_eq!(host.chains()[0].height.0, 4);
-        drop(host);
-        drop(store);
-        let (store, host) = open(dir.path(), true);
-        let got = records(&store, &host, &ev);
-        assert_eq!((got.logged_bans, got.pending_bans), (1, 0));
     }
 }

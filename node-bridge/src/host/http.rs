@@ -16,10 +16,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use masspoc_api::routes::{self, AnchorProofQuery, HeadersQuery, WorkQuery, MAX_WAIT_MS};
 use masspoc_api::{
-    codes, AnchorList, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList, Health,
-    SubmitEvidence, SubmitHeader, SubmitReply, Work,
+    codes, AnchorList, BodyReply, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList,
+    Health, SubmitEvidence, SubmitHeader, SubmitReply, Work,
 };
-use masspoc_verifier::ChainId;
+use masspoc_verifier::{ChainId, HeaderHash};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -177,6 +177,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(routes::CHAINS, get(chains))
         .route(routes::WORK_ROUTE, get(challenge))
         .route(routes::HEADERS_ROUTE, get(get_headers).post(post_header))
+        .route(routes::BODY_ROUTE, get(get_body))
         .route(routes::EVIDENCE, get(get_evidence).post(post_evidence))
         .route(routes::ANCHORS, get(anchors))
         .route(routes::ANCHOR_PROOF, get(anchor_proof))
@@ -249,22 +250,48 @@ async fn get_headers(
     Ok(Json(s.lock()?.headers(&chain, q.from, q.limit)?))
 }
 
+async fn get_body(
+    State(s): State<Arc<Shared>>,
+    Path((id, hash)): Path<(String, String)>,
+) -> ApiResult<BodyReply> {
+    let chain = chain_id(&id)?;
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(&hash, &mut b)
+        .map_err(|_| ApiError::bad_request(format!("block hash {hash:?} is not 64 hex digits")))?;
+    let hash = HeaderHash(b);
+    match s.lock()?.body(&chain, &hash)? {
+        Some(body) => Ok(Json(BodyReply::new(hash, &body))),
+        None => Err(ApiError {
+            status: 404,
+            body: ErrorBody::new(
+                codes::UNKNOWN_BLOCK,
+                format!("no block {hash} on this chain"),
+            ),
+        }),
+    }
+}
+
 async fn post_header(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
     raw: Bytes,
 ) -> ApiResult<SubmitReply> {
     let chain = chain_id(&id)?;
-    let submitted: SubmitHeader = body(&raw, r#"{"header": hex}"#)?;
+    let submitted: SubmitHeader = body(&raw, r#"{"header": hex, "body": hex}"#)?;
     let shared = s.clone();
-    let header = submitted.decode().ok();
+    // The block announced is the one the node holds (for a known header, its stored body).
     let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let bytes = submitted.header.as_slice();
-        Ok(shared.lock()?.submit_header(&chain, bytes, now_ms())?)
+        let mut block = submitted.decode_block().map_err(HostError::Rejected)?;
+        let mut host = shared.lock()?;
+        let reply = host.submit_block(&chain, &block, now_ms())?;
+        if let Some(body) = host.body(&chain, &reply.hash)? {
+            block.body = body;
+        }
+        Ok((reply, block))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    let reply = match reply {
+    let (reply, block) = match reply {
         Ok(r) => {
             add(&s.metrics.submissions_accepted, 1);
             r
@@ -277,9 +304,7 @@ async fn post_header(
     if reply.best {
         s.tips.notify_waiters();
     }
-    if let Some(h) = header {
-        s.announce(masspoc_net::Announce::Header(h));
-    }
+    s.announce(masspoc_net::Announce::Header(block.header));
     Ok(Json(reply))
 }
 

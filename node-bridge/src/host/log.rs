@@ -1,35 +1,49 @@
-//! The host's durable log (tables `host_log` and `host_pending_bans` of the bridge's database):
-//! every accepted header and every ban, in the order they happened, so that replaying the log
-//! rebuilds exactly the same chain states; and the bans waiting for their evidence to be anchored
-//! deep enough.
+//! The host's durable log (tables `host_log`, `host_bodies` and `host_meta` of the bridge's
+//! database): every accepted block in the order it was accepted — its header as a log entry, its
+//! body beside it under the header's hash, both written in one transaction — so that replaying
+//! the log rebuilds exactly the same chain states.
+//!
+//! Data directories written before bodies existed have headers in the log and no `host_bodies`
+//! rows: every block they accepted had the empty body. [`HostLog::on`] migrates them once, in one
+//! transaction, by storing the empty body for every logged header and setting
+//! `host_meta["bodies"] = 1`. Older logs may also hold node-local ban entries (tag 2) and a
+//! `host_pending_bans` table: bans now come only from evidence included in blocks, so those
+//! entries are read and skipped and the table is never read again.
 
 use crate::error::StoreError;
 use crate::store::Store;
 use masspoc_proof::FarmerPublicKey;
-use masspoc_verifier::{ChainId, EvidenceId, Height};
+use masspoc_verifier::{Block, Body, ChainId, Header, HeaderHash, Height};
 use redb::{ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
 
 pub(crate) const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("host_log");
-/// evidence id → chain id || farmer public key.
+/// Header hash → the block body's encoding (`docs/protocol.md`, "Block body").
+pub(crate) const BODIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("host_bodies");
+/// Layout markers of the host's tables (`"bodies"` = 1 once old logs have their bodies).
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("host_meta");
+/// Legacy: evidence id → chain id || farmer key of node-local bans waiting for an anchor, written
+/// by versions before bans came from blocks. Copied by the file-layout migration, never read.
 pub(crate) const PENDING_BANS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("host_pending_bans");
 
 const TAG_HEADER: u8 = 1;
 const TAG_BAN: u8 = 2;
+const BODIES_MIGRATED: &str = "bodies";
 
 /// One log entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    /// An accepted header (its encoding) of a chain.
+    /// An accepted block's header (its encoding) of a chain; its body is in `host_bodies`.
     Header {
         /// The chain.
         chain: ChainId,
         /// The header's encoding.
         bytes: Vec<u8>,
     },
-    /// A ban applied to a chain.
+    /// A node-local ban, as versions before bans came from blocks logged it. Read and skipped on
+    /// replay; never written.
     Ban {
         /// The chain.
         chain: ChainId,
@@ -76,15 +90,13 @@ impl Entry {
     }
 }
 
-/// A ban waiting for its evidence to be anchored deep enough.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PendingBan {
-    /// The evidence that proves the equivocation.
-    pub evidence: EvidenceId,
-    /// The chain the farmer is banned on.
+/// One logged block as replay reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedBlock {
+    /// Its chain.
     pub chain: ChainId,
-    /// The equivocating farmer.
-    pub farmer: FarmerPublicKey,
+    /// The block (header and body).
+    pub block: Block,
 }
 
 /// The log's tables in the bridge's database.
@@ -99,24 +111,100 @@ impl HostLog {
         Self::on(Store::open(path)?)
     }
 
-    /// The log in an open database (its tables created if missing).
+    /// The log in an open database (its tables created if missing, an old log given the empty
+    /// body of each of its headers).
     pub fn on(store: Arc<Store>) -> Result<Self, StoreError> {
         let tx = store.begin_write()?;
         tx.open_table(LOG).map_err(|e| store.err(e))?;
-        tx.open_table(PENDING_BANS).map_err(|e| store.err(e))?;
-        store.commit(tx)?;
-        Ok(HostLog { store })
+        tx.open_table(BODIES).map_err(|e| store.err(e))?;
+        let migrated = tx
+            .open_table(META)
+            .map_err(|e| store.err(e))?
+            .get(BODIES_MIGRATED)
+            .map_err(|e| store.err(e))?
+            .is_some();
+        let log = HostLog { store };
+        if !migrated {
+            let n = log.add_empty_bodies_in(&tx)?;
+            if n > 0 {
+                tracing::info!(
+                    headers = n,
+                    "host log: stored the empty body of every block logged before bodies existed"
+                );
+            }
+            tx.open_table(META)
+                .map_err(|e| log.store.err(e))?
+                .insert(BODIES_MIGRATED, 1)
+                .map_err(|e| log.store.err(e))?;
+        }
+        log.store.commit(tx)?;
+        Ok(log)
     }
 
-    /// Appends an entry (durable when it returns).
-    pub fn append(&self, entry: &Entry) -> Result<(), StoreError> {
-        let tx = self.store.begin_write()?;
-        self.append_in(&tx, entry)?;
-        self.store.commit(tx)
+    /// The migration: the empty body for every logged header that has none (every block accepted
+    /// before bodies existed had the empty body). Returns how many were stored.
+    fn add_empty_bodies_in(&self, tx: &redb::WriteTransaction) -> Result<u64, StoreError> {
+        let s = &self.store;
+        let mut hashes = Vec::new();
+        {
+            let log = tx.open_table(LOG).map_err(|e| s.err(e))?;
+            for row in log.iter().map_err(|e| s.err(e))? {
+                let (k, v) = row.map_err(|e| s.err(e))?;
+                if let Some(Entry::Header { bytes, .. }) = Entry::decode(v.value()) {
+                    // A header that does not decode fails replay with its own error.
+                    if let Ok(h) = Header::decode(&bytes) {
+                        hashes.push((k.value(), h.hash()));
+                    }
+                }
+            }
+        }
+        let empty = Body::EMPTY.encode();
+        let mut bodies = tx.open_table(BODIES).map_err(|e| s.err(e))?;
+        let mut n = 0;
+        for (_, hash) in hashes {
+            if bodies
+                .get(hash.0.as_slice())
+                .map_err(|e| s.err(e))?
+                .is_none()
+            {
+                bodies
+                    .insert(hash.0.as_slice(), empty.as_slice())
+                    .map_err(|e| s.err(e))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Appends an accepted block inside the caller's write transaction: its header as the next log
+    /// entry, its body under the header's hash.
+    pub fn append_block_in(
+        &self,
+        tx: &redb::WriteTransaction,
+        chain: &ChainId,
+        block: &Block,
+    ) -> Result<(), StoreError> {
+        self.append_in(
+            tx,
+            &Entry::Header {
+                chain: *chain,
+                bytes: block.header.encode().to_vec(),
+            },
+        )?;
+        let s = &self.store;
+        tx.open_table(BODIES)
+            .map_err(|e| s.err(e))?
+            .insert(block.hash().0.as_slice(), block.body.encode().as_slice())
+            .map_err(|e| s.err(e))?;
+        Ok(())
     }
 
     /// Appends an entry inside the caller's write transaction.
-    pub fn append_in(&self, tx: &redb::WriteTransaction, entry: &Entry) -> Result<(), StoreError> {
+    pub(crate) fn append_in(
+        &self,
+        tx: &redb::WriteTransaction,
+        entry: &Entry,
+    ) -> Result<(), StoreError> {
         let s = &self.store;
         let mut t = tx.open_table(LOG).map_err(|e| s.err(e))?;
         let next = t
@@ -143,87 +231,70 @@ impl HostLog {
         Ok(out)
     }
 
-    /// Records a ban waiting for its evidence's anchor.
-    pub fn add_pending_ban(&self, ban: &PendingBan) -> Result<(), StoreError> {
-        let tx = self.store.begin_write()?;
-        self.add_pending_ban_in(&tx, ban)?;
-        self.store.commit(tx)
+    /// The stored body of a logged block (its encoding), if any.
+    pub fn body(&self, hash: &HeaderHash) -> Result<Option<Vec<u8>>, StoreError> {
+        let s = &self.store;
+        let tx = s.begin_read()?;
+        let t = tx.open_table(BODIES).map_err(|e| s.err(e))?;
+        let got = t.get(hash.0.as_slice()).map_err(|e| s.err(e))?;
+        Ok(got.map(|v| v.value().to_vec()))
     }
 
-    /// [`HostLog::add_pending_ban`] inside the caller's write transaction.
-    pub fn add_pending_ban_in(
-        &self,
-        tx: &redb::WriteTransaction,
-        ban: &PendingBan,
-    ) -> Result<(), StoreError> {
+    /// Every logged block in log order, skipping legacy ban entries. A header whose encoding or
+    /// stored body is missing or does not decode is a corrupt store, named by its log key.
+    pub fn blocks(&self) -> Result<Vec<LoggedBlock>, StoreError> {
         let s = &self.store;
-        tx.open_table(PENDING_BANS)
-            .map_err(|e| s.err(e))?
-            .insert(
-                ban.evidence.as_bytes().as_slice(),
-                [&ban.chain.0[..], &ban.farmer.0[..]].concat().as_slice(),
-            )
-            .map_err(|e| s.err(e))?;
-        Ok(())
-    }
-
-    /// The bans waiting for their evidence.
-    pub fn pending_bans(&self) -> Result<Vec<PendingBan>, StoreError> {
-        let s = &self.store;
-        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
-        let t = tx.open_table(PENDING_BANS).map_err(|e| s.err(e))?;
+        let tx = s.begin_read()?;
+        let log = tx.open_table(LOG).map_err(|e| s.err(e))?;
+        let bodies = tx.open_table(BODIES).map_err(|e| s.err(e))?;
         let mut out = Vec::new();
-        for row in t.iter().map_err(|e| s.err(e))? {
+        for row in log.iter().map_err(|e| s.err(e))? {
             let (k, v) = row.map_err(|e| s.err(e))?;
-            let (k, v) = (k.value(), v.value());
-            let bad = || s.corrupt(hex::encode(k), "bad pending ban");
-            let bytes32 = |b: Option<&[u8]>| -> Result<[u8; 32], StoreError> {
-                b.and_then(|b| b.try_into().ok()).ok_or_else(bad)
+            let key = k.value();
+            let chain_bytes = match Entry::decode(v.value()) {
+                Some(Entry::Header { chain, bytes }) => (chain, bytes),
+                Some(Entry::Ban { .. }) => continue,
+                None => return Err(s.corrupt(key, "bad log entry")),
             };
-            out.push(PendingBan {
-                evidence: EvidenceId(bytes32(Some(k))?),
-                chain: ChainId(bytes32(v.get(..32))?),
-                farmer: FarmerPublicKey(bytes32(v.get(32..64))?),
+            let (chain, bytes) = chain_bytes;
+            let header = Header::decode(&bytes)
+                .map_err(|e| s.corrupt(key, format!("logged header: {e}")))?;
+            let body = bodies
+                .get(header.hash().0.as_slice())
+                .map_err(|e| s.err(e))?
+                .ok_or_else(|| s.corrupt(key, "logged header has no stored body"))?;
+            let body = Body::decode(body.value())
+                .map_err(|e| s.corrupt(key, format!("stored body: {e}")))?;
+            out.push(LoggedBlock {
+                chain,
+                block: Block { header, body },
             });
         }
         Ok(out)
-    }
-
-    /// Applies a pending ban: logs it and drops it from the waiting list in one transaction.
-    pub fn settle_ban(&self, evidence: &EvidenceId, ban: &Entry) -> Result<(), StoreError> {
-        let tx = self.store.begin_write()?;
-        self.append_in(&tx, ban)?;
-        self.remove_pending_ban_in(&tx, evidence)?;
-        self.store.commit(tx)
-    }
-
-    /// Drops a ban from the waiting list inside the caller's write transaction.
-    pub fn remove_pending_ban_in(
-        &self,
-        tx: &redb::WriteTransaction,
-        evidence: &EvidenceId,
-    ) -> Result<(), StoreError> {
-        let s = &self.store;
-        tx.open_table(PENDING_BANS)
-            .map_err(|e| s.err(e))?
-            .remove(evidence.as_bytes().as_slice())
-            .map_err(|e| s.err(e))?;
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
+    use masspoc_verifier::{ChainSpec, ChainState};
 
-    /// A log written byte by byte in the documented layout (as versions before the typed entries
-    /// wrote it) reads back as the same typed entries and bans, and typed writes give those bytes.
+    /// A log written byte by byte in the documented layout of the versions before bodies (a header
+    /// entry, a node-local ban entry, a pending ban) reads back as the same typed entries; opening
+    /// it stores the empty body (six zero bytes) of its header once, and the ban entry is skipped
+    /// as a block.
     #[test]
-    fn the_on_disk_layout_is_unchanged() {
+    fn an_old_log_is_migrated_to_empty_bodies_and_its_bans_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("host.redb");
-        let header_row = [&[1u8][..], &[0xc1; 32], b"header bytes"].concat();
-        let mut ban_row = [&[2u8][..], &[0xc1; 32], &[0xfa; 32]].concat();
+        let spec = ChainSpec::new(bench_params()).unwrap();
+        let state = ChainState::new(spec.clone());
+        let farmer = TestFarmer::new([7; 32], &[16]);
+        let header = grow_chain(&state, &[farmer], spec.genesis.hash, 1)[0];
+        let chain = spec.chain_id;
+        let header_row = [&[1u8][..], chain.as_bytes(), &header.encode()].concat();
+        let mut ban_row = [&[2u8][..], chain.as_bytes(), &[0xfa; 32]].concat();
         ban_row.extend_from_slice(&7u64.to_be_bytes());
         {
             let db = redb::Database::create(&path).unwrap();
@@ -240,29 +311,70 @@ mod tests {
             tx.commit().unwrap();
         }
         let log = HostLog::open(&path).unwrap();
-        let header = Entry::Header {
-            chain: ChainId([0xc1; 32]),
-            bytes: b"header bytes".to_vec(),
+        let entry = Entry::Header {
+            chain,
+            bytes: header.encode().to_vec(),
         };
         let ban = Entry::Ban {
-            chain: ChainId([0xc1; 32]),
+            chain,
             farmer: FarmerPublicKey([0xfa; 32]),
             from: Height(7),
         };
-        assert_eq!(log.entries().unwrap(), vec![header.clone(), ban.clone()]);
-        assert_eq!(header.encode(), header_row);
+        assert_eq!(log.entries().unwrap(), vec![entry.clone(), ban.clone()]);
+        assert_eq!(entry.encode(), header_row);
         assert_eq!(ban.encode(), ban_row);
-        let pending = PendingBan {
-            evidence: EvidenceId([0xee; 32]),
-            chain: ChainId([0xc1; 32]),
-            farmer: FarmerPublicKey([0xfb; 32]),
+        assert_eq!(log.body(&header.hash()).unwrap(), Some(vec![0u8; 6]));
+        assert_eq!(
+            log.blocks().unwrap(),
+            vec![LoggedBlock {
+                chain,
+                block: Block::empty(header)
+            }]
+        );
+        // A new block goes in with its body; reopening migrates nothing again.
+        let body = Body::new(vec![], vec![1, 2, 3]).unwrap();
+        let mut other = header;
+        other.timestamp_ms += 1;
+        let block = Block {
+            header: other,
+            body: body.clone(),
         };
-        assert_eq!(log.pending_bans().unwrap(), vec![pending]);
-        // Settling moves it from the waiting list to the log.
-        log.settle_ban(&pending.evidence, &ban).unwrap();
-        assert!(log.pending_bans().unwrap().is_empty());
-        assert_eq!(log.entries().unwrap().len(), 3);
-        log.add_pending_ban(&pending).unwrap();
-        assert_eq!(log.pending_bans().unwrap(), vec![pending]);
+        let store = log.store.clone();
+        let tx = store.begin_write().unwrap();
+        log.append_block_in(&tx, &chain, &block).unwrap();
+        store.commit(tx).unwrap();
+        drop(log);
+        let log = HostLog::on(store).unwrap();
+        assert_eq!(log.blocks().unwrap().len(), 2);
+        assert_eq!(log.blocks().unwrap()[1].block, block);
+        assert_eq!(log.body(&other.hash()).unwrap(), Some(body.encode()));
+        assert_eq!(log.body(&HeaderHash([3; 32])).unwrap(), None);
+    }
+
+    /// A logged header without a stored body after the migration is a corrupt store, named.
+    #[test]
+    fn a_header_without_its_body_is_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = HostLog::open(&dir.path().join("host.redb")).unwrap();
+        let spec = ChainSpec::new(bench_params()).unwrap();
+        let state = ChainState::new(spec.clone());
+        let header = grow_chain(
+            &state,
+            &[TestFarmer::new([7; 32], &[16])],
+            spec.genesis.hash,
+            1,
+        )[0];
+        let tx = log.store.begin_write().unwrap();
+        log.append_in(
+            &tx,
+            &Entry::Header {
+                chain: spec.chain_id,
+                bytes: header.encode().to_vec(),
+            },
+        )
+        .unwrap();
+        log.store.commit(tx).unwrap();
+        let e = log.blocks().unwrap_err().to_string();
+        assert!(e.contains("no stored body"), "{e}");
     }
 }

@@ -1,8 +1,10 @@
 //! The chain host: runs the chain rules and the slashing detector for each configured PoC chain
-//! instance, keeps what it accepted in a durable log, feeds accepted headers and evidence to the
-//! anchoring outbox (all in the bridge's one database, one transaction per submission), and
-//! applies bans once their evidence is anchored. [`http`] serves it to
-//! farmers (`docs/bridge-api.md`).
+//! instance, keeps the blocks it accepted (headers and bodies) in a durable log, feeds accepted
+//! headers and evidence to the anchoring outbox (all in the bridge's one database, one transaction
+//! per submission), and keeps an evidence pool that [`Work`] hands to farmers, who include it in
+//! their blocks: a ban comes only from the block that includes the evidence, on its branch
+//! (`docs/protocol.md`, "Evidence in blocks and bans"). [`http`] serves it to farmers
+//! (`docs/bridge-api.md`).
 
 pub mod anchor_list;
 pub mod config;
@@ -16,16 +18,18 @@ use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::{EvidenceRefusal, HostError};
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
-use log::{Entry, HostLog, PendingBan};
-use masspoc_api::routes::MAX_HEADERS_LIMIT;
+use log::HostLog;
 use masspoc_api::routes::WORK_SLOTS;
+use masspoc_api::routes::{MAX_HEADERS_LIMIT, MAX_PAGE_BODY_BYTES};
 use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
 use masspoc_proof::FarmerPublicKey;
+use masspoc_verifier::body::MAX_BODY_EVIDENCE;
 use masspoc_verifier::detector::{self, Observation};
 use masspoc_verifier::{
-    ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, Height, HEADER_LEN,
+    Block, Body, ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, HeaderHash, Height,
+    HEADER_LEN,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// One hosted chain.
@@ -37,9 +41,10 @@ struct Hosted {
     /// Keys with at least one accepted block on the chain (any branch): evidence against any
     /// other key is refused before its signatures are checked.
     farmers: HashSet<FarmerPublicKey>,
-    /// The evidence kept against each key (one ban per chain and farmer): later evidence against
-    /// the same key is answered from here, with no signature check and no commit.
-    evidence_against: HashMap<FarmerPublicKey, EvidenceId>,
+    /// The evidence pool: the one piece kept against each key (one ban per chain and farmer).
+    /// Later evidence against the same key is answered from here, with no signature check and no
+    /// commit; [`ChainHost::work`] hands out the pieces a child of the best tip may include.
+    pool: BTreeMap<FarmerPublicKey, Evidence>,
 }
 
 impl Hosted {
@@ -48,14 +53,14 @@ impl Hosted {
             state: ChainState::new(spec),
             version: 0,
             farmers: HashSet::new(),
-            evidence_against: HashMap::new(),
+            pool: BTreeMap::new(),
         }
     }
 }
 
 /// The chain host (synchronous core; the HTTP layer wraps it in a mutex).
 ///
-/// Its log, pending bans and detector tables live in the bridge's one database beside the
+/// Its log, bodies and detector tables live in the bridge's one database beside the
 /// anchoring outbox: every write of one submission commits in one transaction
 /// (`docs/bridge.md`, "One database").
 #[derive(Debug)]
@@ -72,19 +77,9 @@ fn chain_hex(c: &ChainId) -> String {
     hex::encode(c.as_bytes())
 }
 
-/// What one submission writes besides its header.
-#[derive(Default)]
-struct Written {
-    /// New evidence taken (queued and its ban recorded).
-    evidence: Option<EvidenceId>,
-    /// A ban to apply in memory once committed (hosts without anchoring).
-    ban: Option<(ChainId, FarmerPublicKey, Height)>,
-}
-
 impl ChainHost {
     /// Opens the host's tables in `store` and rebuilds every chain from its log. With
-    /// `anchored`, accepted headers and evidence are queued in the store's anchoring outbox and
-    /// bans wait for their evidence to be final; without, bans apply at once.
+    /// `anchored`, accepted headers and evidence are queued in the store's anchoring outbox.
     pub fn open(
         store: &Arc<Store>,
         specs: Vec<ChainSpec>,
@@ -152,36 +147,27 @@ impl ChainHost {
 
     fn replay(&mut self) -> Result<(), HostError> {
         let mut replayed = 0usize;
-        for entry in self.log.entries()? {
-            match entry {
-                Entry::Header { chain, bytes } => {
-                    let Some(hosted) = self.chains.get_mut(&chain) else {
-                        continue;
-                    };
-                    let header = Header::decode(&bytes).map_err(HostError::Rejected)?;
-                    match hosted.state.accept_header(&header, None) {
-                        Ok(_) => {
-                            hosted.farmers.insert(header.farmer());
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %masspoc_report::Report(&e), "a logged header no longer passes the rules; skipped");
-                        }
-                    }
-                    replayed += 1;
+        // Legacy node-local ban entries are skipped by `blocks()`: bans come only from evidence
+        // included in blocks (`docs/protocol.md`, "Evidence in blocks and bans").
+        for logged in self.log.blocks()? {
+            let Some(hosted) = self.chains.get_mut(&logged.chain) else {
+                continue;
+            };
+            match hosted.state.accept_block(&logged.block, None) {
+                Ok(_) => {
+                    hosted.farmers.insert(logged.block.header.farmer());
                 }
-                // Bans come only from evidence included in blocks (`docs/protocol.md`, "Evidence in
-                // blocks and bans"); a logged node-local ban is history, not a rule.
-                Entry::Ban { .. } => {}
+                Err(e) => {
+                    tracing::warn!(error = %masspoc_report::Report(&e), "a logged block no longer passes the rules; skipped");
+                }
             }
+            replayed += 1;
         }
         for evidence in
             detector::evidence_in(&self.store.begin_read()?).map_err(HostError::Detector)?
         {
             if let Some(hosted) = self.chains.get_mut(&evidence.chain_id()) {
-                hosted
-                    .evidence_against
-                    .entry(evidence.farmer())
-                    .or_insert_with(|| evidence.id());
+                hosted.pool.entry(evidence.farmer()).or_insert(evidence);
             }
         }
         tracing::info!(replayed, chains = self.chains.len(), "chain host ready");
@@ -212,17 +198,16 @@ impl ChainHost {
             .collect()
     }
 
-    /// Work for extending the chain's best tip, stamped with the bridge's clock `now_ms`.
+    /// Work for extending the chain's best tip, stamped with the bridge's clock `now_ms`, with
+    /// the pool's evidence a child of the tip may include.
     pub fn work(&self, chain: &ChainId, now_ms: u64) -> Result<Work, HostError> {
-        Ok(Work::at_best(
-            &self.hosted(chain)?.state,
-            WORK_SLOTS,
-            now_ms,
-        ))
+        let state = &self.hosted(chain)?.state;
+        let evidence = self.includable_evidence(chain, &state.best().hash)?;
+        Ok(Work::at_best(state, WORK_SLOTS, now_ms).with_evidence(&evidence))
     }
 
-    /// Headers along the best chain from height `from` (at most `limit`, capped at
-    /// [`masspoc_api::routes::MAX_HEADERS_LIMIT`]).
+    /// Blocks (headers and bodies) along the best chain from height `from` (at most `limit`,
+    /// capped at [`masspoc_api::routes::MAX_HEADERS_LIMIT`]).
     pub fn headers(
         &self,
         chain: &ChainId,
@@ -230,12 +215,12 @@ impl ChainHost {
         limit: u64,
     ) -> Result<HeaderList, HostError> {
         let state = &self.hosted(chain)?.state;
-        let limit = usize::try_from(limit.min(MAX_HEADERS_LIMIT)).unwrap_or(usize::MAX);
-        Ok(HeaderList::of(&state.main_headers(from, limit)))
+        let limit = limit.min(MAX_HEADERS_LIMIT);
+        Ok(HeaderList::of_blocks(&main_blocks(state, from, limit)))
     }
 
-    /// Verifies and accepts a header (its binary encoding). A second header of the same farmer
-    /// at the same chain and height is evidence, kept and queued for anchoring.
+    /// Verifies and accepts a header (its binary encoding) with the empty body
+    /// ([`ChainHost::submit_block`]).
     pub fn submit_header(
         &mut self,
         chain: &ChainId,
@@ -244,6 +229,21 @@ impl ChainHost {
     ) -> Result<SubmitReply, HostError> {
         self.hosted(chain)?;
         let header = Header::decode(bytes).map_err(HostError::Rejected)?;
+        self.submit_block(chain, &Block::empty(header), now_ms)
+    }
+
+    /// Verifies and accepts a block: its body must match the header's payload root
+    /// (`body_mismatch`, nothing stored), then every chain rule. A second header of the same
+    /// farmer at the same chain and height is evidence, kept, queued for anchoring and handed to
+    /// farmers in [`Work`] until a block on the best branch includes it.
+    pub fn submit_block(
+        &mut self,
+        chain: &ChainId,
+        block: &Block,
+        now_ms: u64,
+    ) -> Result<SubmitReply, HostError> {
+        self.hosted(chain)?;
+        let header = &block.header;
         if header.chain_id != *chain {
             return Err(HostError::Rejected(
                 masspoc_verifier::RejectError::WrongChain {
@@ -252,7 +252,7 @@ impl ChainHost {
                 },
             ));
         }
-        // Rules first: only headers that pass them reach the detector's store, so signed junk
+        // Rules first: only blocks that pass them reach the detector's store, so signed junk
         // cannot fill it. A second valid header of one farmer at one height is evidence.
         let clock = self.check_clock.then_some(now_ms);
         let hosted = self
@@ -261,15 +261,15 @@ impl ChainHost {
             .ok_or_else(|| HostError::UnknownChain(chain_hex(chain)))?;
         let accepted = hosted
             .state
-            .accept_header(&header, clock)
+            .accept_block(block, clock)
             .map_err(HostError::Rejected)?;
-        // A known header was logged, queued and shown to the detector when it was first
+        // A known block was logged, queued and shown to the detector when it was first
         // accepted: answered from memory, no signature check, no commit.
         if accepted.duplicate {
             return Ok(SubmitReply::accepted(accepted.hash, accepted.best));
         }
-        match self.write_header(chain, &header, accepted.hash) {
-            Ok(written) => {
+        match self.write_block(chain, block, accepted.hash) {
+            Ok(taken) => {
                 let hosted = self
                     .chains
                     .get_mut(chain)
@@ -278,16 +278,13 @@ impl ChainHost {
                     hosted.version += 1;
                 }
                 hosted.farmers.insert(header.farmer());
-                if let Some(id) = written.evidence {
-                    hosted.evidence_against.entry(header.farmer()).or_insert(id);
-                }
-                if let Some((chain, farmer, from)) = written.ban {
-                    self.ban_in_memory(&chain, farmer, from);
+                if let Some(evidence) = taken {
+                    hosted.pool.entry(evidence.farmer()).or_insert(evidence);
                 }
                 self.faults.hit(FaultPoint::AfterCommit)?;
             }
             Err(e) => {
-                // Memory holds the header, the store does not: rebuild from the store.
+                // Memory holds the block, the store does not: rebuild from the store.
                 self.reload()?;
                 return Err(e);
             }
@@ -295,22 +292,18 @@ impl ChainHost {
         Ok(SubmitReply::accepted(accepted.hash, accepted.best))
     }
 
-    /// The writes of one accepted header, in one transaction: the log entry, its anchoring item,
-    /// the detector's record and, for an equivocation, the evidence, its item and its ban.
-    fn write_header(
+    /// The writes of one accepted block, in one transaction: the log entry and the body, its
+    /// anchoring item, the detector's record and, for a first equivocation of its farmer, the
+    /// evidence and its anchoring item. Returns the evidence taken into the pool.
+    fn write_block(
         &mut self,
         chain: &ChainId,
-        header: &Header,
+        block: &Block,
         hash: masspoc_verifier::HeaderHash,
-    ) -> Result<Written, HostError> {
+    ) -> Result<Option<Evidence>, HostError> {
+        let header = &block.header;
         let tx = self.store.begin_write()?;
-        self.log.append_in(
-            &tx,
-            &Entry::Header {
-                chain: *chain,
-                bytes: header.encode().to_vec(),
-            },
-        )?;
+        self.log.append_block_in(&tx, chain, block)?;
         self.faults.hit(FaultPoint::AfterHeaderLogged)?;
         if let Some(outbox) = &self.outbox {
             outbox.enqueue_in(
@@ -324,86 +317,50 @@ impl ChainHost {
         self.faults.hit(FaultPoint::AfterHeaderQueued)?;
         let observed = detector::observe_in(&tx, header).map_err(HostError::Detector)?;
         self.faults.hit(FaultPoint::AfterDetector)?;
-        let mut written = Written::default();
+        let mut taken = None;
         if let Observation::Equivocation { evidence, new } = observed {
             tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
-            // One ban per (chain, farmer): a further pair is kept by the detector, not queued.
+            // One piece of evidence per (chain, farmer): a further pair is kept by the detector,
+            // not queued.
             let known = self
                 .chains
                 .get(chain)
-                .is_some_and(|h| h.evidence_against.contains_key(&header.farmer()));
+                .is_some_and(|h| h.pool.contains_key(&header.farmer()));
             if new && !known {
-                written = self.take_evidence_in(&tx, &evidence)?;
+                self.queue_evidence_in(&tx, &evidence)?;
+                taken = Some(*evidence);
             }
         }
         self.store.commit(tx)?;
-        Ok(written)
+        Ok(taken)
     }
 
-    /// Queues new evidence for anchoring and records its pending ban (or, without anchoring,
-    /// logs the ban), inside `tx`.
-    fn take_evidence_in(
+    /// Queues new evidence for anchoring (a record in the PoW chain; the ban comes from the block
+    /// that includes it), inside `tx`.
+    fn queue_evidence_in(
         &mut self,
         tx: &redb::WriteTransaction,
         evidence: &Evidence,
-    ) -> Result<Written, HostError> {
-        let ban = PendingBan {
-            evidence: evidence.id(),
-            chain: evidence.chain_id(),
-            farmer: evidence.farmer(),
-        };
-        match &self.outbox {
-            Some(outbox) => {
-                outbox.enqueue_in(
-                    tx,
-                    &[Item {
-                        kind: ItemKind::Evidence,
-                        hash: ban.evidence.0,
-                    }],
-                )?;
-                self.faults.hit(FaultPoint::AfterEvidenceQueued)?;
-                self.log.add_pending_ban_in(tx, &ban)?;
-                self.faults.hit(FaultPoint::AfterBanRecorded)?;
-                Ok(Written {
-                    evidence: Some(ban.evidence),
-                    ban: None,
-                })
-            }
-            None => {
-                let Some(hosted) = self.chains.get(&ban.chain) else {
-                    return Ok(Written::default());
-                };
-                let from = hosted.state.best().height;
-                self.log.append_in(
-                    tx,
-                    &Entry::Ban {
-                        chain: ban.chain,
-                        farmer: ban.farmer,
-                        from,
-                    },
-                )?;
-                self.faults.hit(FaultPoint::AfterBanRecorded)?;
-                Ok(Written {
-                    evidence: Some(ban.evidence),
-                    ban: Some((ban.chain, ban.farmer, from)),
-                })
-            }
+    ) -> Result<(), HostError> {
+        if let Some(outbox) = &self.outbox {
+            outbox.enqueue_in(
+                tx,
+                &[Item {
+                    kind: ItemKind::Evidence,
+                    hash: evidence.id().0,
+                }],
+            )?;
+            self.faults.hit(FaultPoint::AfterEvidenceQueued)?;
         }
-    }
-
-    fn ban_in_memory(&mut self, chain: &ChainId, farmer: FarmerPublicKey, from: Height) {
-        // No node-local ban: the evidence takes effect when a block includes it (the farmer gets
-        // it through `Work`, wired in the node integration of issue 12).
-        if self.chains.contains_key(chain) {
-            tracing::warn!(chain = %chain, farmer = %farmer, from = from.0, "evidence settled; it bans once a block includes it");
-        }
+        Ok(())
     }
 
     /// Accepts evidence from elsewhere (its encoding). Refused before any signature check or
     /// write unless it is for a hosted chain and the accused key has a block on it
     /// ([`EvidenceRefusal`]); evidence against a key that already has evidence kept is answered
     /// with that evidence's id (`new: false`) from memory. Only then are the signatures checked
-    /// and the evidence stored, queued and its ban recorded, in one transaction.
+    /// and the evidence stored and queued for anchoring, in one transaction; it then goes into the
+    /// pool handed to farmers.
     pub fn submit_evidence(&mut self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
         let accused = Header::decode(bytes.get(..HEADER_LEN).unwrap_or(bytes)).map_err(|e| {
             HostError::Evidence(masspoc_verifier::EvidenceError::BadEncoding(format!(
@@ -416,8 +373,8 @@ impl ChainHost {
                 chain: chain_hex(&chain),
             })
         })?;
-        if let Some(id) = hosted.evidence_against.get(&farmer) {
-            return Ok(EvidenceReply::accepted(*id, false));
+        if let Some(kept) = hosted.pool.get(&farmer) {
+            return Ok(EvidenceReply::accepted(kept.id(), false));
         }
         if !hosted.farmers.contains(&farmer) {
             return Err(HostError::EvidenceRefused(
@@ -428,30 +385,48 @@ impl ChainHost {
             ));
         }
         let evidence = masspoc_verifier::verify_evidence(bytes).map_err(HostError::Evidence)?;
-        let written = (|| {
+        let new = (|| {
             let tx = self.store.begin_write()?;
             let new = detector::add_evidence_in(&tx, &evidence).map_err(HostError::Detector)?;
             self.faults.hit(FaultPoint::AfterEvidenceStored)?;
-            let written = if new {
-                self.take_evidence_in(&tx, &evidence)?
-            } else {
-                Written::default()
-            };
+            if new {
+                self.queue_evidence_in(&tx, &evidence)?;
+            }
             self.store.commit(tx)?;
-            Ok::<_, HostError>((new, written))
-        })();
-        let (new, written) = written?;
+            Ok::<_, HostError>(new)
+        })()?;
         if let Some(hosted) = self.chains.get_mut(&chain) {
-            hosted
-                .evidence_against
-                .entry(farmer)
-                .or_insert_with(|| evidence.id());
-        }
-        if let Some((chain, farmer, from)) = written.ban {
-            self.ban_in_memory(&chain, farmer, from);
+            hosted.pool.entry(farmer).or_insert(evidence);
         }
         self.faults.hit(FaultPoint::AfterCommit)?;
         Ok(EvidenceReply::accepted(evidence.id(), new))
+    }
+
+    /// The evidence a child of `parent` may include: the pool's pieces that are
+    /// [`ChainState::includable`] there, by farmer key ascending, at most
+    /// [`MAX_BODY_EVIDENCE`] (`docs/protocol.md`, "Evidence in blocks and bans").
+    pub fn includable_evidence(
+        &self,
+        chain: &ChainId,
+        parent: &HeaderHash,
+    ) -> Result<Vec<Evidence>, HostError> {
+        let hosted = self.hosted(chain)?;
+        Ok(hosted
+            .pool
+            .values()
+            .filter(|e| hosted.state.includable(parent, e).is_ok())
+            .take(MAX_BODY_EVIDENCE)
+            .copied()
+            .collect())
+    }
+
+    /// A known block's body (`None` for an unknown hash or genesis).
+    pub fn body(&self, chain: &ChainId, hash: &HeaderHash) -> Result<Option<Body>, HostError> {
+        let state = &self.hosted(chain)?.state;
+        Ok(state
+            .node(hash)
+            .filter(|n| n.header.is_some())
+            .map(|n| n.body().clone()))
     }
 
     /// All evidence, with whether its anchor is final.
@@ -477,37 +452,31 @@ impl ChainHost {
             _ => false,
         })
     }
+}
 
-    /// Applies the bans whose evidence is now anchored at the required depth, from each chain's
-    /// best height at that moment (`docs/protocol.md` §9). Returns how many were applied.
-    pub fn apply_final_bans(&mut self) -> Result<usize, HostError> {
-        let mut applied = 0;
-        for ban in self.log.pending_bans()? {
-            if !self.is_final(&ban.evidence)? {
-                continue;
+/// Up to `limit` blocks of the best chain from height `from` on (genesis never listed), their
+/// bodies' encodings together at most [`MAX_PAGE_BODY_BYTES`] (at least one block).
+pub fn main_blocks(state: &ChainState, from: Height, limit: u64) -> Vec<Block> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let mut body_bytes = 0usize;
+    let mut h = from.0.max(1);
+    while out.len() < limit {
+        let Some(node) = state.main_at(Height(h)).and_then(|hash| state.node(&hash)) else {
+            break;
+        };
+        if let Some(header) = node.header {
+            let body = node.body();
+            body_bytes = body_bytes.saturating_add(body.encode().len());
+            if body_bytes > MAX_PAGE_BODY_BYTES && !out.is_empty() {
+                break;
             }
-            let Some(hosted) = self.chains.get(&ban.chain) else {
-                continue;
-            };
-            let from = hosted.state.best().height;
-            let settled = (|| {
-                let tx = self.store.begin_write()?;
-                self.log.append_in(
-                    &tx,
-                    &Entry::Ban {
-                        chain: ban.chain,
-                        farmer: ban.farmer,
-                        from,
-                    },
-                )?;
-                self.faults.hit(FaultPoint::AfterBanLogged)?;
-                self.log.remove_pending_ban_in(&tx, &ban.evidence)?;
-                self.store.commit(tx).map_err(HostError::from)
-            })();
-            settled?;
-            self.ban_in_memory(&ban.chain, ban.farmer, from);
-            applied += 1;
+            out.push(Block {
+                header,
+                body: body.clone(),
+            });
         }
-        Ok(applied)
+        h += 1;
     }
+    out
 }

@@ -199,8 +199,7 @@ mod tests {
     use super::*;
     use crate::anchor::{Item, ItemKind, Outbox};
     use crate::follower::store::HeaderStore;
-    use crate::host::log::{Entry, HostLog};
-    use masspoc_verifier::ChainId;
+    use crate::host::log::HostLog;
     use std::sync::Arc;
 
     fn item(b: u8) -> Item {
@@ -220,13 +219,15 @@ mod tests {
         let outbox = Outbox::open(&dir.join("anchors.redb")).unwrap();
         outbox.enqueue(&[item(1), item(2)]).unwrap();
         outbox.seal(1).unwrap().unwrap();
-        HostLog::open(&dir.join("host/host.redb"))
+        // A log entry as the old host wrote it: tag 1, chain id, header bytes.
+        let db = redb::Database::create(dir.join("host/host.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(host_log::LOG)
             .unwrap()
-            .append(&Entry::Header {
-                chain: ChainId([3; 32]),
-                bytes: vec![4; 5],
-            })
+            .insert(0, [&[1u8][..], &[3; 32], &[4; 5]].concat().as_slice())
             .unwrap();
+        tx.commit().unwrap();
+        drop(db);
         let db = redb::Database::create(dir.join("host/detector.redb")).unwrap();
         let tx = db.begin_write().unwrap();
         tx.open_table(detector::EVIDENCE)

@@ -3,7 +3,7 @@
 use crate::bridge_http::{Bridge, BridgeRefused};
 use anyhow::{bail, Context};
 use masspoc_node_bridge::host::config::load_chains;
-use masspoc_verifier::{parse_header_text, ChainParams, ChainSpec, Header, HEADER_LEN};
+use masspoc_verifier::{parse_header_text, Block, ChainParams, ChainSpec, Header, HEADER_LEN};
 use std::path::Path;
 
 /// Reads an argument that is a file path or, failing that, the text itself (hex or JSON).
@@ -77,11 +77,12 @@ pub fn spec(path: &Path, chain: Option<&str>) -> anyhow::Result<ChainSpec> {
     }
 }
 
-/// Headers from a file with one header per line (JSON or hex; blank lines and `#` comments
-/// skipped), or from a bridge URL (`GET {url}/v1/chains/{chain_id}/headers?from=H&limit=1000`).
-pub fn headers(source: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header>> {
+/// Blocks from a file with one header per line (JSON or hex; blank lines and `#` comments
+/// skipped; each taken with the empty body), or from a bridge URL with their bodies
+/// (`GET {url}/v1/chains/{chain_id}/headers?from=H&limit=1000`).
+pub fn blocks(source: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Block>> {
     if source.starts_with("http://") || source.starts_with("https://") {
-        return headers_from_bridge(source, spec);
+        return blocks_from_bridge(source, spec);
     }
     let text = std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?;
     let mut out = Vec::new();
@@ -90,16 +91,17 @@ pub fn headers(source: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        out.push(parse_header_text(line).with_context(|| format!("{source}:{}", i + 1))?);
+        let header = parse_header_text(line).with_context(|| format!("{source}:{}", i + 1))?;
+        out.push(Block::empty(header));
     }
     Ok(out)
 }
 
-fn headers_from_bridge(url: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Header>> {
+fn blocks_from_bridge(url: &str, spec: &ChainSpec) -> anyhow::Result<Vec<Block>> {
     let bridge = Bridge::new(url);
     let mut out = Vec::new();
     loop {
-        let page = match bridge.headers(&spec.chain_id, out.len() as u64 + 1) {
+        let page = match bridge.blocks(&spec.chain_id, out.len() as u64 + 1) {
             Ok(page) => page,
             Err(e) if is_unknown_chain(&e) => return Err(unknown_chain(&bridge, spec, e)),
             Err(e) => return Err(e),

@@ -7,7 +7,6 @@ use clap::Args;
 use masspoc_proof::vrf::proof_to_hash;
 use masspoc_verifier::batch::accept_sequence;
 use masspoc_verifier::rules::{check_header, check_vrf_binding, ParentInfo};
-use masspoc_verifier::Block;
 use masspoc_verifier::{ChainState, Header, HeaderJson, RejectError};
 use serde_json::json;
 use std::path::PathBuf;
@@ -149,26 +148,24 @@ impl ChainArgs {
     /// Runs the check; exit 0 when every header is valid, 1 otherwise.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let spec = input::spec(&self.params, self.chain.as_deref())?;
-        let headers = input::headers(&self.source, &spec)?;
+        let blocks = input::blocks(&self.source, &spec)?;
         let mut state = ChainState::new(spec);
         let now = (!self.no_clock).then(now_ms);
         let start = Instant::now();
         let mut rejected = Vec::new();
-        for (chunk_no, chunk) in headers.chunks(8192).enumerate() {
-            // Headers only (the bodies are not served yet): each is taken with the empty body.
-            let blocks: Vec<Block> = chunk.iter().copied().map(Block::empty).collect();
-            for (i, r) in accept_sequence(&mut state, &blocks, now)
+        for (chunk_no, chunk) in blocks.chunks(8192).enumerate() {
+            for (i, r) in accept_sequence(&mut state, chunk, now)
                 .into_iter()
                 .enumerate()
             {
                 if let Err(e) = r {
-                    rejected.push((chunk_no * 8192 + i, chunk[i], e));
+                    rejected.push((chunk_no * 8192 + i, chunk[i].header, e));
                 }
             }
         }
         let secs = start.elapsed().as_secs_f64();
         let best = state.best();
-        let rate = headers.len() as f64 / secs.max(1e-9);
+        let rate = blocks.len() as f64 / secs.max(1e-9);
         let valid = rejected.is_empty();
         if self.json {
             let rej: Vec<_> = rejected
@@ -180,8 +177,8 @@ impl ChainArgs {
                 .collect();
             print_json(&json!({
                 "valid": valid,
-                "headers": headers.len(),
-                "accepted": headers.len() - rejected.len(),
+                "headers": blocks.len(),
+                "accepted": blocks.len() - rejected.len(),
                 "rejected": rej,
                 "best": {"height": best.height.0, "hash": best.hash,
                          "cumulative_difficulty": best.cumulative.to_string()},
@@ -192,7 +189,7 @@ impl ChainArgs {
         } else {
             println!(
                 "{} headers, {} rejected, best tip {} at height {} ({:.0} headers/s)",
-                headers.len(),
+                blocks.len(),
                 rejected.len(),
                 best.hash,
                 best.height,
