@@ -29,6 +29,9 @@ fn spec() -> ChainSpec {
         retarget_window: 16,
         max_future_drift_ms: 15_000,
         probe_bits: masspoc_proof::ProbeBits::NONE,
+        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
     })
     .unwrap()
 }
