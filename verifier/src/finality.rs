@@ -82,6 +82,9 @@ pub struct Finality {
     matured: HeaderHash,
     replays: u64,
     kept: u64,
+    /// While set, a replay is only noted (`dirty`) and runs once at [`Finality::resume`].
+    deferred: bool,
+    dirty: bool,
 }
 
 impl Finality {
@@ -102,6 +105,8 @@ impl Finality {
             matured: genesis,
             replays: 0,
             kept: 0,
+            deferred: false,
+            dirty: false,
         }
     }
 
@@ -172,6 +177,25 @@ impl Finality {
     #[must_use]
     pub fn kept_against_replay(&self) -> u64 {
         self.kept
+    }
+
+    /// Defers replays: while a node loads many blocks at once (a restart replaying its store, a
+    /// sync), each late block would replay the derivation; deferred, it is replayed once at
+    /// [`Finality::resume`]. Until then the final block stays where it was (blocks are checked
+    /// against it), which only admits more blocks, never fewer.
+    pub fn defer(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Ends [`Finality::defer`], replaying once if anything late arrived meanwhile. Returns
+    /// whether the final block moved.
+    pub fn resume(&mut self, nodes: &HashMap<HeaderHash, Node>) -> bool {
+        self.deferred = false;
+        let before = self.final_block;
+        if std::mem::take(&mut self.dirty) {
+            self.replay(nodes);
+        }
+        self.final_block != before
     }
 
     /// Records that `hashes` are anchored at PoW height `pow_height` (call before the PoW tip
@@ -374,6 +398,10 @@ impl Finality {
     /// Derives everything again from genesis over the anchors known; keeps the current final
     /// block unless the result descends from it.
     fn replay(&mut self, nodes: &HashMap<HeaderHash, Node>) {
+        if self.deferred {
+            self.dirty = true;
+            return;
+        }
         self.replays += 1;
         let old = self.final_block;
         self.final_block = self.genesis;

@@ -556,3 +556,36 @@ fn anchors_of_unknown_blocks_are_bounded_and_count_when_the_block_comes() {
         s.final_block().height
     );
 }
+
+/// A node that follows the PoW chain first and then loads a whole chain (a restart replaying its
+/// store) derives the same final block with one replay when it defers them, against one replay per
+/// block when it does not.
+#[test]
+fn deferred_replays_derive_the_same_final_block_once() {
+    let mut builder = ChainState::new(spec());
+    let g = builder.best().hash;
+    let chain = grow(&mut builder, g, &[&farmers()[0], &farmers()[1]], 20, 1);
+    let pow = anchor_each(&chain, 2);
+    let mut eager = ChainState::new(spec());
+    follow(&mut eager, &pow, 0);
+    eager.set_pow_tip(14);
+    let mut w = Vec::new();
+    assert!(deliver(&mut eager, &mut w, &chain).is_empty());
+    assert_eq!(eager.finality().replays(), 20);
+    let mut lazy = ChainState::new(spec());
+    follow(&mut lazy, &pow, 0);
+    lazy.set_pow_tip(14);
+    lazy.defer_finality();
+    let mut w = Vec::new();
+    assert!(deliver(&mut lazy, &mut w, &chain).is_empty());
+    assert_eq!(
+        lazy.final_block().height,
+        Height(0),
+        "deferred: nothing moved yet"
+    );
+    let up = lazy.resume_finality();
+    assert!(up.advanced);
+    assert_eq!(lazy.finality().replays(), 1);
+    assert_eq!(up.final_hash, eager.final_block().hash);
+    assert_eq!(up.final_height.0, expected_final(2, 20, 14));
+}

@@ -46,6 +46,19 @@ impl ChainState {
         self.finality_update(moved)
     }
 
+    /// Defers finality replays while many blocks are loaded at once (restart, sync): one replay
+    /// at [`ChainState::resume_finality`] instead of one per late block
+    /// ([`Finality::defer`]).
+    pub fn defer_finality(&mut self) {
+        self.finality.defer();
+    }
+
+    /// Ends [`ChainState::defer_finality`], replaying once if needed.
+    pub fn resume_finality(&mut self) -> FinalityUpdate {
+        let moved = self.finality.resume(&self.nodes);
+        self.finality_update(moved)
+    }
+
     /// The final block: no block that does not descend from it is accepted, and the best tip
     /// always descends from it (genesis until anything is final).
     #[must_use]
