@@ -29,6 +29,14 @@ pub struct ChainInfo {
     pub target_interval_ms: u64,
     /// Extra delay per slot, ms.
     pub slot_ms: u64,
+    /// Height of the final block (`docs/protocol.md` §14; 0 when nothing is final yet, or from
+    /// a bridge that predates finality).
+    #[serde(default)]
+    pub final_height: Height,
+    /// Hash of the final block (genesis when nothing is final yet; absent from a bridge that
+    /// predates finality).
+    #[serde(default)]
+    pub final_hash: Option<HeaderHash>,
 }
 
 impl ChainInfo {
@@ -48,6 +56,8 @@ impl ChainInfo {
             probe_bits: params.probe_bits,
             target_interval_ms: params.target_interval_ms,
             slot_ms: params.slot_ms,
+            final_height: state.final_block().height,
+            final_hash: Some(state.final_block().hash),
         }
     }
 }

@@ -87,12 +87,23 @@ fn chain_list() {
     old.as_object_mut().unwrap().remove("probe_bits");
     let old: ChainInfo = serde_json::from_value(old).unwrap();
     assert_eq!(old.probe_bits, masspoc_proof::ProbeBits::NONE);
+    assert_eq!(c.final_height, Height(380));
+    assert_eq!(c.final_hash, Some(HeaderHash(b32(0xd4))));
+    // A bridge that predates finality omits both: nothing final.
+    let mut old: Value = serde_json::to_value(c).unwrap();
+    old.as_object_mut().unwrap().remove("final_height");
+    old.as_object_mut().unwrap().remove("final_hash");
+    let old: ChainInfo = serde_json::from_value(old).unwrap();
+    assert_eq!((old.final_height, old.final_hash), (Height(0), None));
 
     let (state, headers, _) = chain();
     let info = ChainInfo::of(state);
     assert_eq!(info.height, Height(3));
     assert_eq!(info.tip_hash, headers[2].hash());
     assert_eq!(info.cumulative_difficulty, state.best().cumulative);
+    // No anchors fed: genesis is the final block.
+    assert_eq!(info.final_height, Height(0));
+    assert_eq!(info.final_hash, Some(state.spec().genesis.hash));
     round_trip(&ChainList::new(vec![info]));
 }
 
