@@ -263,5 +263,20 @@ fn pass(
             tracing::warn!(error = %masspoc_report::Report(&e), "anchoring pass failed; retrying");
         }
     }
+    // Finality: this node's anchors on its own verified PoW chain (docs/protocol.md §14).
+    if let (Some(s), Some((tip, _))) = (shared, report.tip) {
+        if let Ok(mut host) = s.host.lock() {
+            let id_at = |h| {
+                follower
+                    .header_at(h)
+                    .ok()
+                    .flatten()
+                    .map(|x| x.id.to_string())
+            };
+            if let Err(e) = host.feed_finality(tip, id_at) {
+                tracing::warn!(error = %masspoc_report::Report(&e), "finality pass failed; retrying");
+            }
+        }
+    }
     Ok(())
 }

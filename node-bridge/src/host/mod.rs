@@ -8,6 +8,7 @@
 
 pub mod anchor_list;
 pub mod config;
+mod finality;
 pub mod http;
 pub mod limits;
 pub mod log;
@@ -71,6 +72,8 @@ pub struct ChainHost {
     outbox: Option<Arc<Outbox>>,
     check_clock: bool,
     faults: Faults,
+    /// PoW heights whose anchors were fed to finality ([`ChainHost::feed_finality`]).
+    finality_fed: finality::Fed,
 }
 
 fn chain_hex(c: &ChainId) -> String {
@@ -113,6 +116,7 @@ impl ChainHost {
             outbox,
             check_clock: true,
             faults: Faults::default(),
+            finality_fed: finality::Fed::new(),
         };
         host.replay()?;
         Ok(host)

@@ -1,0 +1,147 @@
+//! Finality on a chain host with a real `litecoind -regtest` (`docs/protocol.md` §14): headers
+//! the host accepts are anchored by its anchorer and mined past the chain's confirmations; fed
+//! its own anchors on its follower's verified PoW header chain, the host finalises them (the rule's
+//! exact height); a heavier branch built afterwards from below the final block, by a farmer with
+//! three times the space, is refused with `conflicts_with_final`; a PoW reorganisation that drops
+//! the anchoring blocks does not move the final block back.
+
+use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
+use masspoc_node_bridge::follower::{Follower, FollowerConfig};
+use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::pow::PowParams;
+use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_node_bridge::store::Store;
+use masspoc_node_bridge::HostError;
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Height};
+
+fn spec(beacon: &str) -> ChainSpec {
+    ChainSpec::new(ChainParams {
+        name: "final".into(),
+        beacon: Beacon::from_hex(beacon).unwrap(),
+        genesis_time_ms: 1_700_000_000_000,
+        target_interval_ms: 2_000,
+        slot_ms: 12_000,
+        filter_bits: masspoc_proof::FilterBits::NONE,
+        min_k: 16,
+        initial_difficulty: 2_000,
+        retarget_window: 16,
+        max_future_drift_ms: 15_000,
+        probe_bits: masspoc_proof::ProbeBits::NONE,
+        anchor_confirmations: 1,
+        finality_window: 1,
+        finality_depth: 2,
+    })
+    .unwrap()
+}
+
+fn feed(host: &mut ChainHost, follower: &mut Follower) -> u64 {
+    let tip = follower.sync(10_000).unwrap().tip.unwrap().0;
+    let id_at = |h| {
+        follower
+            .header_at(h)
+            .ok()
+            .flatten()
+            .map(|x| x.id.to_string())
+    };
+    host.feed_finality(tip, id_at).unwrap();
+    tip
+}
+
+#[test]
+fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
+    let mut node = RegtestNode::start().unwrap();
+    node.fund_wallet().unwrap();
+    let beacon = node.rpc().block_hash(1).unwrap().to_string();
+    let spec = spec(&beacon);
+    let chain = spec.chain_id;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(dir.path()).unwrap();
+    let mut host = ChainHost::open(&store, vec![spec.clone()], true).unwrap();
+    host.set_check_clock(false);
+    let config = AnchorConfig {
+        confirmations: 2,
+        max_batch: 64,
+    };
+    let mut anchorer = Anchorer::shared(host.outbox().unwrap(), node.rpc(), node.wallet(), config);
+    let mut follower = Follower::on(
+        store.clone(),
+        node.rpc(),
+        FollowerConfig {
+            start_height: 0,
+            params: PowParams::regtest(),
+            chunk: 40,
+        },
+    )
+    .unwrap();
+
+    let honest = [TestFarmer::new([1; 32], &[16, 16, 16, 16])];
+    let headers = grow_chain(
+        &ChainState::new(spec.clone()),
+        &honest,
+        spec.genesis.hash,
+        8,
+    );
+    // Two batches, each mined in its own PoW block (p1: heights 1–4, p2: heights 5–8).
+    for part in headers.chunks(4) {
+        for h in part {
+            host.submit_header(&chain, &h.encode(), 0).unwrap();
+        }
+        anchorer.tick().unwrap();
+        node.mine(1).unwrap();
+        anchorer.tick().unwrap();
+    }
+    // Nothing fed yet: genesis is final.
+    assert_eq!(host.chains()[0].final_height, Height(0));
+    node.mine(3).unwrap();
+    anchorer.tick().unwrap();
+    feed(&mut host, &mut follower);
+    // conf = 1, R = 1, c = 2: at p2, C = 8 and M = 4 → 4; one PoW block later M = 8 → min(8, 6).
+    let info = &host.chains()[0];
+    assert_eq!(info.final_height, Height(6), "{info:?}");
+    assert_eq!(info.final_hash, Some(headers[5].hash()));
+    assert_eq!(info.height, Height(8));
+
+    // A rewrite from genesis by three times the space, heavier than the honest chain.
+    let attacker = [TestFarmer::new([40; 32], &[16; 12])];
+    let mut scratch = ChainState::new(spec.clone());
+    let mut attack = Vec::new();
+    let honest_weight = {
+        let mut s = ChainState::new(spec.clone());
+        for h in &headers {
+            s.accept_header(h, None).unwrap();
+        }
+        s.best().cumulative
+    };
+    while scratch.best().cumulative <= honest_weight {
+        let next = grow_chain(&scratch, &attacker, scratch.best().hash, 1);
+        scratch.accept_header(&next[0], None).unwrap();
+        attack.push(next[0]);
+    }
+    let e = host
+        .submit_header(&chain, &attack[0].encode(), 0)
+        .unwrap_err();
+    match &e {
+        HostError::Rejected(r) => assert_eq!(r.code(), "conflicts_with_final", "{r}"),
+        other => panic!("expected a rejection, got {other}"),
+    }
+    assert_eq!(e.code(), "conflicts_with_final");
+    assert!(e.to_string().contains(&headers[5].hash().to_hex()), "{e}");
+    assert_eq!(host.chains()[0].tip_hash, headers[7].hash());
+
+    // A PoW reorganisation replacing the block of the first batch (and everything above): the
+    // anchors it carried leave the PoW chain, the final block does not move back.
+    let batches = host.outbox().unwrap().batches().unwrap();
+    let p1 = batches[0].block.as_ref().expect("mined").hash.clone();
+    node.rpc()
+        .call_value("invalidateblock", serde_json::json!([p1]))
+        .unwrap();
+    node.mine(6).unwrap();
+    let report = follower.sync(10_000).unwrap();
+    assert!(report.removed > 0, "{report:?}");
+    anchorer.tick().unwrap();
+    feed(&mut host, &mut follower);
+    let info = &host.chains()[0];
+    assert!(info.final_height >= Height(6), "{info:?}");
+    assert_eq!(info.tip_hash, headers[7].hash());
+}
