@@ -12,7 +12,7 @@
 
 use masspoc_api::routes;
 use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
-use masspoc_verifier::{ChainId, Header};
+use masspoc_verifier::{Block, ChainId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -126,13 +126,13 @@ impl BridgeClient {
         self.call("GET", path, None, self.timeout + wait).await
     }
 
-    /// `POST /v1/chains/{id}/headers` with a signed header.
+    /// `POST /v1/chains/{id}/headers` with a signed block (header and body).
     pub async fn submit(
         &self,
         chain_id: &ChainId,
-        header: &Header,
+        block: &Block,
     ) -> Result<SubmitReply, BridgeError> {
-        let body = json_body(&SubmitHeader::new(header))?;
+        let body = json_body(&SubmitHeader::block(block))?;
         self.call("POST", routes::headers(chain_id), Some(body), self.timeout)
             .await
     }

@@ -1,6 +1,8 @@
-//! Building, signing and submitting a header for the best candidate of a height.
+//! Building, signing and submitting a block for the best candidate of a height.
 //!
-//! The header carries the VRF proof over the candidate's challenge. It is signed through the
+//! The body carries the slashing evidence the chain node handed out in `Work` (except any against
+//! this farmer) and no payload; the header commits to its root and carries the VRF proof over the
+//! candidate's challenge. It is signed through the
 //! signing guard (which records `(chain, height, hash)` durably first and refuses a second,
 //! different header at the same height), and the signed bytes are kept, so a retried submission
 //! re-sends the identical header instead of signing a new one.
@@ -14,7 +16,8 @@ use super::{ChainContext, Received};
 use crate::bridge_client::BridgeError;
 use crate::signer::SignRefusal;
 use masspoc_proof::vrf;
-use masspoc_verifier::{Body, Header};
+use masspoc_verifier::body::MAX_BODY_EVIDENCE;
+use masspoc_verifier::{Block, Body, Header};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,13 +29,40 @@ const FIRST_PAUSE: Duration = Duration::from_millis(200);
 /// Longest pause between re-sends (a restarted bridge is farmed again within this).
 pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(1);
 
-/// The header for a candidate, unsigned.
+/// The body of the next block: the evidence the work hands out that does not accuse this farmer
+/// (a block may not include evidence against its signer), at most [`MAX_BODY_EVIDENCE`], and no
+/// payload. Evidence that does not decode is left out with a warning (the node's fault, not a
+/// reason to stop farming).
+pub(crate) fn build_body(ctx: &ChainContext, r: &Received) -> Body {
+    let mut evidence = Vec::new();
+    for (i, raw) in r.work.evidence.iter().enumerate() {
+        match masspoc_verifier::Evidence::decode(raw.as_slice()) {
+            Ok(e) if e.farmer() == ctx.identity.farmer_pk => {}
+            Ok(e) if evidence.len() < MAX_BODY_EVIDENCE => evidence.push(e),
+            Ok(_) => {}
+            Err(e) => {
+                warn!(chain = %ctx.label, index = i, error = %masspoc_report::Report(&e),
+                    "the node handed out evidence that does not verify; left out");
+            }
+        }
+    }
+    evidence.sort_by_cached_key(masspoc_verifier::Evidence::id);
+    evidence.dedup_by_key(|e| e.id());
+    Body::new(evidence, Vec::new()).unwrap_or_else(|e| {
+        warn!(chain = %ctx.label, error = %masspoc_report::Report(&e),
+            "the handed-out evidence makes no valid body; sending the empty body");
+        Body::EMPTY
+    })
+}
+
+/// The header for a candidate carrying `body`, unsigned.
 pub(crate) fn build_header(
     ctx: &ChainContext,
     r: &Received,
     c: &Candidate,
     difficulty: u64,
     timestamp_ms: u64,
+    body: &Body,
 ) -> Header {
     let w = &r.work;
     let vrf_proof = vrf::prove(&ctx.identity.vrf, c.challenge.as_bytes());
@@ -46,8 +76,7 @@ pub(crate) fn build_header(
         proof: c.best.found.proof,
         vrf_pk: ctx.identity.vrf.public(),
         vrf_proof,
-        // The farmer carries no payload: the empty commitment.
-        payload_root: Body::empty_root(),
+        payload_root: body.root(),
         signature: [0; 64],
     }
 }
@@ -55,9 +84,9 @@ pub(crate) fn build_header(
 /// Builds, signs (through the guard) and submits the candidate's header.
 ///
 /// The timestamp is the candidate's earliest allowed time, not the clock: the header is then a
-/// pure function of the work and the proof (the VRF proof is deterministic too), so a farmer that
-/// restarts after signing but before the bridge got the header rebuilds the identical header,
-/// which the signing history allows to be sent again.
+/// pure function of the work (the evidence it hands out included) and the proof (the VRF proof
+/// is deterministic too), so a farmer that restarts after signing but before the bridge got the
+/// header rebuilds the identical header, which the signing history allows to be sent again.
 ///
 /// Returns [`Outcome::NewWork`] when a new tip superseded a header still undelivered,
 /// [`Outcome::Stopped`] when the farmer stops, else [`Outcome::Done`].
@@ -69,7 +98,9 @@ pub(crate) async fn submit_candidate(
     work_rx: &mut watch::Receiver<Option<Received>>,
     stop: &mut watch::Receiver<bool>,
 ) -> Outcome {
-    let mut header = build_header(ctx, r, c, difficulty, c.earliest_ms);
+    let body = build_body(ctx, r);
+    let included = body.evidence.len();
+    let mut header = build_header(ctx, r, c, difficulty, c.earliest_ms, &body);
     let signer = Arc::clone(&ctx.identity.signer);
     let height = header.height;
     let signed = tokio::task::spawn_blocking(move || signer.sign_header(&header)).await;
@@ -93,13 +124,14 @@ pub(crate) async fn submit_candidate(
         }
     };
     header.signature = signature;
+    let block = Block { header, body };
     let tip = r.work.tip();
     let mut pause = FIRST_PAUSE;
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
         let sent = tokio::select! {
-            reply = ctx.client.submit(&ctx.chain_id, &header) => reply,
+            reply = ctx.client.submit(&ctx.chain_id, &block) => reply,
             _ = stop.changed() => return Outcome::Stopped,
         };
         match sent {
@@ -107,7 +139,7 @@ pub(crate) async fn submit_candidate(
                 ctx.metrics.submissions_accepted.fetch_add(1, Relaxed);
                 info!(chain = %ctx.label, height = height.0, slot = c.slot.0, hash = %reply.hash,
                     best = reply.best, deadline_ms = c.deadline_ms, plot = %c.best.path.display(),
-                    attempt, "header accepted");
+                    evidence = included, attempt, "header accepted");
                 return Outcome::Done;
             }
             Ok(reply) => {

@@ -1,0 +1,118 @@
+//! The farmer includes the evidence its chain node hands it: a key (the verifier's test farmer)
+//! signs two headers at height 1 of a chain served by the real chain host; the host hands the
+//! evidence out in `Work`; the farmer, farming the next height, puts it in the body of its block
+//! and signs that body's root; from that block on the cheat's blocks are refused (`banned_key`)
+//! and the evidence is not handed out again.
+
+mod common;
+
+use common::bridge::fast_params;
+use common::plot_for_key;
+use masspoc_farmer::config::FarmerConfig;
+use masspoc_farmer::farm::run_farm;
+use masspoc_farmer::keys::FarmerKey;
+use masspoc_farmer::signer::open_identity;
+use masspoc_node_bridge::host::http::{serve, Shared};
+use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::store::Store;
+use masspoc_verifier::testkit::TestFarmer;
+use masspoc_verifier::{Body, ChainSpec, Evidence, Height};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = FarmerKey::from_seed(&[43; 32]);
+    let pk = key.public_key();
+    key.save(&tmp.path().join("farmer.key"), None).unwrap();
+    for seed in 1..=2 {
+        plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
+    }
+    let spec = ChainSpec::new(fast_params("alpha", 7, 3)).unwrap();
+    let chain = spec.chain_id;
+    let store = Store::open_data_dir(&tmp.path().join("host")).unwrap();
+    let mut host = ChainHost::open(&store, vec![spec.clone()], false).unwrap();
+    // The cheat's blocks are built at their earliest timestamps, which may lie ahead of the clock.
+    host.set_check_clock(false);
+
+    // The cheat farms height 1, then signs a second header there: evidence in the pool.
+    let cheat = TestFarmer::new([9; 32], &[16]);
+    let state = host.chain_state(&chain).unwrap().clone();
+    let info = state.parent_info(&spec.genesis.hash).unwrap();
+    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
+    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
+    let first = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
+    let mut twin = first;
+    twin.timestamp_ms += 1;
+    cheat.sign(&mut twin);
+    host.submit_header(&chain, &first.encode(), 0).unwrap();
+    host.submit_header(&chain, &twin.encode(), 0).unwrap();
+    let evidence = Evidence::new(first, twin).unwrap();
+    assert_eq!(
+        host.work(&chain, 0).unwrap().decode_evidence().unwrap(),
+        vec![evidence]
+    );
+
+    let shared = Shared::new(host);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
+        let _ = stop_rx.await;
+    }));
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'farmer.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
+             [[chain]]\nname = 'alpha'\nbridge = '{url}'\n"
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    let (identity, _guard) = open_identity(&config).unwrap();
+    let height = {
+        let shared = Arc::clone(&shared);
+        move || shared.host.lock().unwrap().chains()[0].height.0
+    };
+    let h = height.clone();
+    let started = Instant::now();
+    let done = async move {
+        while h() < 3 && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    run_farm(&config, identity, done).await.unwrap();
+    assert!(height() >= 3, "height {}", height());
+
+    let host = shared.host.lock().unwrap();
+    // The farmer's block at height 2 includes the evidence, under its payload root.
+    let page = host.headers(&chain, Height(1), 10).unwrap();
+    let blocks = page.decode_blocks().unwrap();
+    assert_eq!(blocks[0].hash(), first.hash(), "the tip of height 1");
+    let b2 = &blocks[1];
+    assert_eq!(b2.header.farmer(), pk);
+    assert_eq!(b2.body.evidence, vec![evidence]);
+    assert_eq!(b2.header.payload_root, b2.body.root());
+    // Later blocks include nothing (already included), and the evidence is not handed out.
+    assert!(blocks[2..].iter().all(|b| b.body.is_empty()));
+    assert!(host.work(&chain, 0).unwrap().evidence.is_empty());
+    // The cheat is banned on this branch from height 2: its block on the tip is refused.
+    let state = host.chain_state(&chain).unwrap().clone();
+    assert_eq!(state.banned_from(&cheat.farmer_pk()), Some(Height(2)));
+    let tip = state.best().hash;
+    let info = state.parent_info(&tip).unwrap();
+    let difficulty = state.next_difficulty(&tip).unwrap();
+    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
+    let late = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
+    drop(host);
+    let e = shared
+        .host
+        .lock()
+        .unwrap()
+        .submit_header(&chain, &late.encode(), 0)
+        .unwrap_err();
+    assert_eq!(e.code(), "banned_key", "{e}");
+
+    let _ = stop_tx.send(());
+    server.abort();
+}
