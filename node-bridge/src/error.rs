@@ -103,6 +103,16 @@ impl RpcError {
         }
     }
 
+    /// The node's JSON-RPC error message, if the node answered with one (looking through
+    /// retries).
+    pub fn node_message(&self) -> Option<&str> {
+        match self {
+            RpcError::Node { message, .. } => Some(message),
+            RpcError::GaveUp { last, .. } => last.node_message(),
+            _ => None,
+        }
+    }
+
     /// True for failures worth retrying: connection lost before an answer, node warming up
     /// (-28), work queue full (HTTP 503), credentials rejected (the cookie may have changed).
     pub fn is_transient(&self) -> bool {

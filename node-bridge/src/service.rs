@@ -250,8 +250,22 @@ fn pass(
             *t = Some((h, id.to_string()));
         }
     }
-    // Anchoring failures (node down, wallet empty) are retried on the next pass.
-    match anchorer.tick() {
+    // Anchoring failures (node down, wallet empty) are retried on the next pass. Only what is
+    // worth it goes out: a hosted chain's side-branch headers wait (`host::anchor_pick`).
+    let ticked = match shared {
+        Some(s) => anchorer.tick_with(&|item| {
+            s.host
+                .lock()
+                .map_or(crate::anchor::Pick::Anchor, |h| h.anchor_pick(item))
+        }),
+        None => anchorer.tick(),
+    };
+    if let Some(s) = shared {
+        if let Ok(mut st) = s.anchor_status.lock() {
+            *st = Some(anchorer.status().clone());
+        }
+    }
+    match ticked {
         Ok(_) => {}
         Err(e) => {
             if let Some(s) = shared {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::quick;
+
 use masspoc_node_bridge::anchor::{
     AnchorConfig, Anchorer, BatchState, CrashPoint, Item, ItemKind, Outbox,
 };
@@ -25,6 +27,7 @@ fn anchorer(node: &RegtestNode, path: &Path) -> Anchorer {
     let config = AnchorConfig {
         confirmations: 2,
         max_batch: 2,
+        ..quick()
     };
     Anchorer::new(outbox, node.rpc(), node.wallet(), config)
 }
@@ -95,7 +98,7 @@ fn node_killed_and_restarted_mid_batch() {
         Outbox::open(&dir.path().join("down.redb")).unwrap(),
         impatient.clone(),
         impatient.with_wallet("masspoc"),
-        AnchorConfig::default(),
+        quick(),
     );
     down.outbox.enqueue(&[item(9)]).unwrap();
     let e = down.tick().unwrap_err();

@@ -3,8 +3,11 @@
 
 use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
 use masspoc_node_bridge::anchor::txparse::parse_tx;
+#[path = "common/quick.rs"]
+mod quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, BatchState, Item, ItemKind, Outbox};
 use masspoc_node_bridge::regtest::RegtestNode;
+use quick::quick;
 use serde_json::Value;
 
 fn items(n: u8, kind: ItemKind) -> Vec<Item> {
@@ -33,6 +36,7 @@ fn anchor_round_trip_and_inclusion_proof() {
     let config = AnchorConfig {
         confirmations: 3,
         max_batch: 4,
+        ..quick()
     };
     let mut anchorer = Anchorer::new(outbox, node.rpc(), node.wallet(), config);
 
@@ -117,6 +121,7 @@ fn works_without_txindex() {
     let config = AnchorConfig {
         confirmations: 2,
         max_batch: 8,
+        ..quick()
     };
     let mut anchorer = Anchorer::new(outbox, node.rpc(), node.wallet(), config);
     anchorer.tick().unwrap();

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::quick;
+
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
@@ -82,6 +84,7 @@ fn chain_host_end_to_end() {
     let config = AnchorConfig {
         confirmations: 2,
         max_batch: 64,
+        ..quick()
     };
     let host = ChainHost::open(&store, vec![spec.clone()], true).unwrap();
     let mut anchorer = Anchorer::shared(host.outbox().unwrap(), node.rpc(), node.wallet(), config);

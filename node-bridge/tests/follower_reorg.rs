@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::quick;
+
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, BatchState, Item, ItemKind, Outbox};
 use masspoc_node_bridge::follower::{Follower, FollowerConfig};
 use masspoc_node_bridge::pow::{Hash256, PowParams};
@@ -86,6 +88,7 @@ fn follows_restarts_and_reorgs_and_resends_dropped_anchors() {
     let config = AnchorConfig {
         confirmations: 3,
         max_batch: 16,
+        ..quick()
     };
     let mut a = Anchorer::new(outbox, node.rpc(), node.wallet(), config);
     let items: Vec<Item> = (0..3u8)

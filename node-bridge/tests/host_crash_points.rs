@@ -369,3 +369,52 @@ fn a_crash_while_logging_a_block_with_evidence_keeps_header_body_and_ban_togethe
         }
     }
 }
+
+/// What is worth anchoring (`host/anchor_pick.rs`): best-chain headers and evidence go into
+/// the next batch; the header on the side branch waits in the queue, in its place.
+#[test]
+fn only_the_best_chain_and_evidence_are_sealed_and_a_side_branch_waits_queued() {
+    use masspoc_node_bridge::anchor::Pick;
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, mut host) = open(dir.path(), true);
+    let f = fixture();
+    for h in &f.chain {
+        submit(&mut host, h).unwrap();
+    }
+    submit(&mut host, &f.twin).unwrap();
+    let header = |h: &Header| Item {
+        kind: ItemKind::Header,
+        hash: h.hash().0,
+    };
+    let best4 = host.chains()[0].tip_hash;
+    let (on_best, side) = if best4 == f.twin.hash() {
+        (f.twin, f.chain[3])
+    } else {
+        (f.chain[3], f.twin)
+    };
+    for h in f.chain[..3].iter().chain([&on_best]) {
+        assert_eq!(host.anchor_pick(&header(h)), Pick::Anchor);
+    }
+    assert_eq!(host.anchor_pick(&header(&side)), Pick::Wait);
+    let ev = Item {
+        kind: ItemKind::Evidence,
+        hash: evidence().id().0,
+    };
+    assert_eq!(host.anchor_pick(&ev), Pick::Anchor);
+    // An item no hosted chain knows (queued by hand) is anchored.
+    let unknown = Item {
+        kind: ItemKind::Header,
+        hash: [7; 32],
+    };
+    assert_eq!(host.anchor_pick(&unknown), Pick::Anchor);
+    // Sealed as the anchorer seals: all but the side header, which stays queued.
+    let outbox = host.outbox().unwrap();
+    let batch = outbox
+        .seal_picked(64, &|i| host.anchor_pick(i), Some(1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(batch.items.len(), 5, "4 best headers and the evidence");
+    assert_eq!(outbox.pending_len().unwrap(), 1);
+    assert_eq!(outbox.pending_items().unwrap(), vec![header(&side)]);
+    assert_eq!(outbox.last_seal_ms().unwrap(), Some(1));
+}

@@ -4,8 +4,14 @@
 //! - Litecoin Core `src/chainparams.cpp` (`CMainParams`): the mainnet genesis block
 //!   `CreateGenesisBlock(1317972665, 2084524493, 0x1e0ffff0, 1, …)` with hash
 //!   `12a765e3…bfe2` and merkle root `97ddfbba…ced9`;
-//! - a real `litecoind -regtest`: `getblockheader HASH false` for hashes it reports.
+//! - a real `litecoind -regtest`: `getblockheader HASH false` for hashes it reports, and its
+//!   `mediantime` for the median time past;
+//! - Litecoin Core `src/chainparams.cpp` (`CTestNetParams`: `fPowAllowMinDifficultyBlocks`,
+//!   powLimit `00000fff…` = compact `0x1e0fffff`) and `src/pow.cpp` (`GetNextWorkRequired`) for
+//!   the testnet minimum-difficulty rule. (Retarget known answers from `pow_tests.cpp`:
+//!   `node-bridge/src/pow/retarget.rs`.)
 
+use masspoc_node_bridge::pow::retarget::median_time_past;
 use masspoc_node_bridge::pow::{check_pow, BlockHeader, Hash256, PowParams};
 use masspoc_node_bridge::regtest::RegtestNode;
 
@@ -84,4 +90,61 @@ fn ids_match_a_real_regtest_node() {
         let info = rpc.header_info(&hash).unwrap();
         assert_eq!(info.merkleroot, header.merkle_root.to_string());
     }
+}
+
+#[test]
+fn median_time_past_matches_a_real_regtest_node() {
+    let mut node = RegtestNode::start().unwrap();
+    let rpc = node.rpc();
+    let mut hashes = vec![rpc.block_hash(0).unwrap()];
+    // Blocks a second apart at most, some in the same second: 14 of them.
+    for _ in 0..14 {
+        hashes.extend(node.mine(1).unwrap());
+    }
+    let mut times = Vec::new();
+    for hash in &hashes {
+        let header = BlockHeader::decode(&rpc.raw_header(hash).unwrap()).unwrap();
+        times.push(header.time);
+        let info = rpc
+            .call_value("getblockheader", serde_json::json!([hash.to_string()]))
+            .unwrap();
+        assert_eq!(
+            median_time_past(&times).map(u64::from),
+            info["mediantime"].as_u64(),
+            "block {hash}"
+        );
+    }
+}
+
+/// A header with `bits`, not ground (the bits rule does not look at the proof of work).
+fn with_bits(bits: u32) -> BlockHeader {
+    BlockHeader {
+        version: 0x2000_0000,
+        prev: Hash256([1; 32]),
+        merkle_root: Hash256([2; 32]),
+        time: 1_700_000_000,
+        bits,
+        nonce: 0,
+    }
+}
+
+#[test]
+fn testnet_minimum_difficulty_blocks_are_accepted_as_litecoind_accepts_them() {
+    let normal = 0x1c093f8d;
+    let min = 0x1e0fffff;
+    let test = PowParams::testnet();
+    // Between retargets, a minimum-difficulty block after a normal one, and back.
+    test.check_bits(&with_bits(min), 1001, Some(normal))
+        .unwrap();
+    test.check_bits(&with_bits(normal), 1002, Some(min))
+        .unwrap();
+    test.check_bits(&with_bits(min), 1003, Some(min)).unwrap();
+    // Mainnet has no such exemption.
+    assert!(PowParams::mainnet()
+        .check_bits(&with_bits(min), 1001, Some(normal))
+        .is_err());
+    // Nor is anything above the limit accepted on testnet.
+    assert!(test
+        .check_bits(&with_bits(0x1e1fffff), 1001, Some(normal))
+        .is_err());
 }

@@ -4,14 +4,20 @@
 //! an item was anchored.
 
 pub mod anchorer;
+pub mod budget;
 pub mod merkle;
 pub mod outbox;
 pub mod payload;
 pub mod proof;
+pub mod refusal;
+pub mod status;
 pub mod txmerkle;
 pub mod txparse;
+pub mod wallet;
 
-pub use anchorer::{AnchorConfig, Anchorer, CrashPoint};
-pub use outbox::{BatchRecord, BatchState, Outbox};
+pub use anchorer::{AnchorConfig, Anchorer, Clock, CrashPoint};
+pub use budget::FeeBudget;
+pub use outbox::{BatchRecord, BatchState, Outbox, Pick};
 pub use payload::{AnchorPayload, Item, ItemKind};
 pub use proof::{AnchorProof, ProofCheck};
+pub use status::{AnchorStatus, Hold};

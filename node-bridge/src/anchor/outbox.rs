@@ -47,6 +47,21 @@ pub struct SignedTx {
     pub txid: String,
     /// The signed transaction (hex), re-broadcast as is.
     pub hex: String,
+    /// Its fee in litoshi (unknown for records written before fees were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<u64>,
+    /// The PoW tip height when the node first took it (the fee bump waits for blocks from here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_height: Option<u64>,
+}
+
+/// What the anchorer does with a queued item when it seals a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Worth anchoring now: into the batch.
+    Anchor,
+    /// Not now (a header on a side branch): it stays queued, in its place.
+    Wait,
 }
 
 /// The block holding an anchor.
@@ -75,7 +90,8 @@ pub struct BatchRecord {
     pub state: BatchState,
     /// The current transaction.
     pub tx: Option<SignedTx>,
-    /// Earlier transactions that can no longer confirm (their inputs were spent elsewhere).
+    /// Earlier transactions of this batch: replaced by a fee bump (same inputs; one of them may
+    /// still be the one mined, and is then adopted) or built anew because their inputs were gone.
     pub replaced_txids: Vec<String>,
     /// Where it was last seen mined.
     pub block: Option<BlockRef>,
@@ -129,6 +145,8 @@ impl Outbox {
         tx.open_table(BATCHES).map_err(|e| store.err(e))?;
         tx.open_table(META).map_err(|e| store.err(e))?;
         tx.open_table(OPEN).map_err(|e| store.err(e))?;
+        tx.open_table(super::budget::SPEND)
+            .map_err(|e| store.err(e))?;
         store.commit(tx)?;
         Ok(Outbox { store })
     }
@@ -190,25 +208,58 @@ impl Outbox {
         t.len().map_err(|e| s.err(e))
     }
 
+    /// The queued items, in their order.
+    pub fn pending_items(&self) -> Result<Vec<Item>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(PENDING).map_err(|e| s.err(e))?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(|e| s.err(e))? {
+            let (k, v) = row.map_err(|e| s.err(e))?;
+            out.push(
+                Item::from_leaf_data(v.value()).ok_or_else(|| s.corrupt(k.value(), "bad leaf"))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Moves up to `max_items` pending items into a new sealed batch (committed before it
     /// returns). `None` when nothing is pending.
     pub fn seal(&self, max_items: usize) -> Result<Option<BatchRecord>, StoreError> {
+        self.seal_picked(max_items, &|_| Pick::Anchor, None)
+    }
+
+    /// Like [`Outbox::seal`], taking only the items `pick` says to anchor now (the others stay
+    /// queued in their order); with `now_ms`, records it as the time of the last seal. `pick`
+    /// runs inside the seal's write transaction: it must not wait for anything that writes to
+    /// the store (see [`crate::anchor::Anchorer::tick_with`], which decides before).
+    pub fn seal_picked(
+        &self,
+        max_items: usize,
+        pick: &dyn Fn(&Item) -> Pick,
+        now_ms: Option<u64>,
+    ) -> Result<Option<BatchRecord>, StoreError> {
         let s = &self.store;
         let tx = s.db.begin_write().map_err(|e| s.err(e))?;
         let record;
         {
             let mut pending = tx.open_table(PENDING).map_err(|e| s.err(e))?;
             let mut taken: Vec<(u64, Vec<u8>)> = Vec::new();
-            for entry in pending.iter().map_err(|e| s.err(e))?.take(max_items.max(1)) {
+            let mut items = Vec::new();
+            for entry in pending.iter().map_err(|e| s.err(e))? {
+                if taken.len() >= max_items.max(1) {
+                    break;
+                }
                 let (k, v) = entry.map_err(|e| s.err(e))?;
-                taken.push((k.value(), v.value().to_vec()));
+                let item = Item::from_leaf_data(v.value())
+                    .ok_or_else(|| s.corrupt(k.value(), "bad leaf"))?;
+                if pick(&item) == Pick::Anchor {
+                    taken.push((k.value(), v.value().to_vec()));
+                    items.push(item);
+                }
             }
             if taken.is_empty() {
                 return Ok(None);
-            }
-            let mut items = Vec::with_capacity(taken.len());
-            for (k, data) in &taken {
-                items.push(Item::from_leaf_data(data).ok_or_else(|| s.corrupt(k, "bad leaf"))?);
             }
             let leaves: Vec<Node> = items.iter().map(Item::leaf).collect();
             let root = root(&leaves).ok_or_else(|| s.corrupt("batch", "empty"))?;
@@ -218,6 +269,9 @@ impl Outbox {
                 .map_err(|e| s.err(e))?
                 .map_or(0, |v| v.value());
             meta.insert("next_batch", seq + 1).map_err(|e| s.err(e))?;
+            if let Some(now) = now_ms {
+                meta.insert("last_seal_ms", now).map_err(|e| s.err(e))?;
+            }
             let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
             for (k, data) in &taken {
                 pending.remove(k).map_err(|e| s.err(e))?;
@@ -248,11 +302,32 @@ impl Outbox {
         Ok(Some(record))
     }
 
+    /// When a batch was last sealed by [`Outbox::seal_picked`] with a time (unix ms).
+    pub fn last_seal_ms(&self) -> Result<Option<u64>, StoreError> {
+        let s = &self.store;
+        let tx = s.db.begin_read().map_err(|e| s.err(e))?;
+        let t = tx.open_table(META).map_err(|e| s.err(e))?;
+        let v = t.get("last_seal_ms").map_err(|e| s.err(e))?;
+        Ok(v.map(|v| v.value()))
+    }
+
     /// Replaces a batch record (committed before it returns).
     pub fn update(&self, record: &BatchRecord) -> Result<(), StoreError> {
+        self.update_with_spend(record, None)
+    }
+
+    /// Replaces a batch record and records the fee it commits to, in one transaction.
+    pub fn update_with_spend(
+        &self,
+        record: &BatchRecord,
+        spend: Option<super::budget::Spend>,
+    ) -> Result<(), StoreError> {
         let s = &self.store;
         let json = serde_json::to_vec(record).map_err(|e| s.err(e))?;
         let tx = s.db.begin_write().map_err(|e| s.err(e))?;
+        if let Some(spend) = spend {
+            self.record_spend_in(&tx, spend)?;
+        }
         tx.open_table(BATCHES)
             .map_err(|e| s.err(e))?
             .insert(record.seq, json.as_slice())
@@ -265,6 +340,24 @@ impl Outbox {
                 open.insert(record.seq, ()).map_err(|e| s.err(e))?;
             }
         }
+        tx.commit().map_err(|e| s.err(e))
+    }
+
+    /// Replaces a batch record and takes back the ledger's latest record of `spend` (a fee bump
+    /// the node refused never reached a mempool), in one transaction.
+    pub fn update_reverting_spend(
+        &self,
+        record: &BatchRecord,
+        spend: super::budget::Spend,
+    ) -> Result<(), StoreError> {
+        let s = &self.store;
+        let json = serde_json::to_vec(record).map_err(|e| s.err(e))?;
+        let tx = s.db.begin_write().map_err(|e| s.err(e))?;
+        self.remove_spend_in(&tx, spend)?;
+        tx.open_table(BATCHES)
+            .map_err(|e| s.err(e))?
+            .insert(record.seq, json.as_slice())
+            .map_err(|e| s.err(e))?;
         tx.commit().map_err(|e| s.err(e))
     }
 

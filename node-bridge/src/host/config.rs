@@ -15,6 +15,18 @@
 //! max_future_drift_ms = 15000
 //! ```
 //!
+//! An optional `[anchoring]` table sets when anchors go out and what they may cost
+//! (`docs/anchoring.md`, "When anchors go out"; amounts in litoshi):
+//!
+//! ```toml
+//! [anchoring]
+//! interval_s = 60
+//! fee_budget_per_hour = 1000000
+//! fee_budget_per_day = 10000000
+//! max_unconfirmed = 10
+//! bump_after_blocks = 6
+//! ```
+//!
 //! An optional `[network]` table sets the chain network (`docs/network.md`), as
 //! `--p2p-listen` and `--peer` do on the command line:
 //!
@@ -24,6 +36,7 @@
 //! peers = ["/ip4/127.0.0.1/tcp/9738"]
 //! ```
 
+use crate::anchor::AnchorConfig;
 use crate::error::HostError;
 use crate::pow::Hash256;
 use crate::rpc::RpcClient;
@@ -37,6 +50,22 @@ struct ChainsFile {
     chain: Vec<ChainParams>,
     #[serde(default)]
     network: NetworkTable,
+    #[serde(default)]
+    anchoring: AnchoringTable,
+}
+
+/// `[anchoring]`: when anchors go out and what they may cost (`docs/anchoring.md`). Every key
+/// is optional; a missing one keeps the network's default.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AnchoringTable {
+    interval_s: Option<u64>,
+    fee_budget_per_hour: Option<u64>,
+    fee_budget_per_day: Option<u64>,
+    max_unconfirmed: Option<u64>,
+    bump_after_blocks: Option<u64>,
+    max_batch: Option<usize>,
+    confirmations: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -70,6 +99,35 @@ pub fn load_network(path: &Path) -> Result<crate::service::P2pSettings, HostErro
         listen: parse(&file.network.listen)?,
         peers: parse(&file.network.peers)?,
     })
+}
+
+/// Reads the chains file's `[anchoring]` table over `base` (the network's defaults).
+pub fn load_anchoring(path: &Path, base: AnchorConfig) -> Result<AnchorConfig, HostError> {
+    let t = read_file(path)?.anchoring;
+    let bad = |what: &str| HostError::Config(format!("{}: [anchoring] {what}", path.display()));
+    let mut c = base;
+    if let Some(s) = t.interval_s {
+        c.interval = std::time::Duration::from_secs(s);
+    }
+    c.budget.per_hour = t.fee_budget_per_hour.unwrap_or(c.budget.per_hour);
+    c.budget.per_day = t.fee_budget_per_day.unwrap_or(c.budget.per_day);
+    c.max_unconfirmed = t.max_unconfirmed.unwrap_or(c.max_unconfirmed);
+    c.bump_after_blocks = t.bump_after_blocks.unwrap_or(c.bump_after_blocks);
+    c.max_batch = t.max_batch.unwrap_or(c.max_batch);
+    c.confirmations = t.confirmations.unwrap_or(c.confirmations);
+    if c.max_unconfirmed == 0 {
+        return Err(bad("max_unconfirmed = 0 would never send an anchor"));
+    }
+    if c.max_batch == 0 {
+        return Err(bad("max_batch must be at least 1"));
+    }
+    if c.budget.per_day < c.budget.per_hour {
+        return Err(bad(&format!(
+            "fee_budget_per_day ({}) is below fee_budget_per_hour ({})",
+            c.budget.per_day, c.budget.per_hour
+        )));
+    }
+    Ok(c)
 }
 
 /// Reads and validates the chains file.
@@ -217,5 +275,47 @@ mod tests {
             .to_string()
             .contains("not an address"));
         assert!(load_chains(&dir.path().join("missing.toml")).is_err());
+    }
+
+    #[test]
+    fn reads_the_anchoring_table_over_the_network_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chains.toml");
+        let example = include_str!("../../../plots.example/chains.toml");
+        std::fs::write(&path, example).unwrap();
+        assert_eq!(load_chains(&path).unwrap().len(), 1);
+        let c = load_anchoring(&path, AnchorConfig::for_network("regtest")).unwrap();
+        assert_eq!(c.interval, std::time::Duration::from_secs(60));
+        assert_eq!(c.budget.per_hour, 1_000_000);
+        assert_eq!(c.budget.per_day, 10_000_000);
+        assert_eq!(c.max_unconfirmed, 10);
+        assert_eq!(c.bump_after_blocks, 6);
+        let without = example.split("[anchoring]").next().unwrap();
+        std::fs::write(&path, without).unwrap();
+        let c = load_anchoring(&path, AnchorConfig::for_network("regtest")).unwrap();
+        assert_eq!(c.interval, std::time::Duration::from_secs(5));
+        std::fs::write(
+            &path,
+            format!("{without}[anchoring]\nfee_budget_per_hour = 5\nfee_budget_per_day = 4\n"),
+        )
+        .unwrap();
+        let e = load_anchoring(&path, AnchorConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("fee_budget_per_day (4) is below fee_budget_per_hour (5)"),
+            "{e}"
+        );
+        std::fs::write(&path, format!("{without}[anchoring]\nfee_budget = 5\n")).unwrap();
+        let e = load_anchoring(&path, AnchorConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fee_budget"), "{e}");
+        std::fs::write(
+            &path,
+            format!("{without}[anchoring]\nmax_unconfirmed = 0\n"),
+        )
+        .unwrap();
+        assert!(load_anchoring(&path, AnchorConfig::default()).is_err());
     }
 }

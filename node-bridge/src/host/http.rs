@@ -4,7 +4,7 @@
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
 use crate::anchor::proof::build_proof;
-use crate::anchor::{AnchorProof, Item, ItemKind, Outbox};
+use crate::anchor::{AnchorProof, AnchorStatus, Item, ItemKind, Outbox};
 use crate::error::AnchorError;
 use crate::error::HostError;
 use axum::body::Bytes;
@@ -37,6 +37,8 @@ pub struct Shared {
     pub metrics: BridgeMetrics,
     /// The anchoring outbox, read at scrape time for the batch gauge (when anchoring).
     pub outbox: Option<Arc<Outbox>>,
+    /// The anchorer after its last pass (set by the bridge loop; shown by health and metrics).
+    pub anchor_status: Mutex<Option<AnchorStatus>>,
     /// Set when the bridge stops: long-polls answer at once instead of holding the stop up.
     stopping: std::sync::atomic::AtomicBool,
     /// The chain network, once started: what farmers submit is published to the peers.
@@ -54,6 +56,7 @@ impl Shared {
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
             outbox: None,
+            anchor_status: Mutex::new(None),
             stopping: Default::default(),
             net: std::sync::OnceLock::new(),
             node: std::sync::OnceLock::new(),
@@ -68,6 +71,7 @@ impl Shared {
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
             outbox: Some(outbox),
+            anchor_status: Mutex::new(None),
             stopping: Default::default(),
             net: std::sync::OnceLock::new(),
             node: std::sync::OnceLock::new(),
@@ -209,7 +213,16 @@ async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {
         .clone()
         .unwrap_or((0, String::new()));
     let chains = s.lock()?.chain_ids().len() as u64;
-    Ok(Json(Health::ok(pow_height, pow_best, chains)))
+    let mut health = Health::ok(pow_height, pow_best, chains);
+    if let Some(st) = s
+        .anchor_status
+        .lock()
+        .map_err(|_| ApiError::internal("poisoned"))?
+        .as_ref()
+    {
+        health = health.with_anchoring(super::metrics::anchoring_health(st));
+    }
+    Ok(Json(health))
 }
 
 async fn chains(State(s): State<Arc<Shared>>) -> ApiResult<ChainList> {
@@ -437,6 +450,9 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {
             *by_state.entry(state).or_insert(0u64) += 1;
         }
         render_batches(&mut out, &by_state);
+    }
+    if let Ok(Some(st)) = s.anchor_status.lock().map(|st| st.clone()) {
+        super::metrics::render_anchor_status(&mut out, &st);
     }
     Ok(out)
 }

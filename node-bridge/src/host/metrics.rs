@@ -119,6 +119,83 @@ pub fn render_batches(out: &mut String, by_state: &BTreeMap<String, u64>) {
     }
 }
 
+/// The anchorer's state as the health answer's `anchoring` object.
+#[must_use]
+pub fn anchoring_health(st: &crate::anchor::AnchorStatus) -> masspoc_api::AnchoringHealth {
+    let budget = st.budget.unwrap_or_default();
+    masspoc_api::AnchoringHealth::new(
+        st.hold.as_ref().map_or("ok", |h| h.reason()).to_string(),
+        st.hold.as_ref().map(|h| h.message()),
+        st.hold.as_ref().and_then(|h| h.until_ms()),
+        st.queued,
+        st.unconfirmed,
+        (st.spent_hour, st.spent_day),
+        (budget.per_hour, budget.per_day),
+    )
+}
+
+/// Appends the anchorer's gauges: queued items, unconfirmed anchors, fees spent per window and
+/// `masspoc_bridge_anchor_held{reason}` (1 for the reason holding new anchors back, else 0).
+pub fn render_anchor_status(out: &mut String, st: &crate::anchor::AnchorStatus) {
+    let budget = st.budget.unwrap_or_default();
+    for (name, help, v) in [
+        (
+            "masspoc_bridge_anchor_queued_items",
+            "Items queued for an anchor batch.",
+            st.queued,
+        ),
+        (
+            "masspoc_bridge_anchor_unconfirmed",
+            "Anchor transactions sent and not yet in a block.",
+            st.unconfirmed,
+        ),
+    ] {
+        line(out, name, "gauge", help);
+        let _ = writeln!(out, "{name} {v}");
+    }
+    line(
+        out,
+        "masspoc_bridge_anchor_fee_spent_litoshi",
+        "gauge",
+        "Fees of anchor transactions in the last hour/day (litoshi).",
+    );
+    line(
+        out,
+        "masspoc_bridge_anchor_fee_budget_litoshi",
+        "gauge",
+        "The anchoring fee budget per hour/day (litoshi).",
+    );
+    for (window, spent, cap) in [
+        ("hour", st.spent_hour, budget.per_hour),
+        ("day", st.spent_day, budget.per_day),
+    ] {
+        let _ = writeln!(
+            out,
+            "masspoc_bridge_anchor_fee_spent_litoshi{{window=\"{window}\"}} {spent}\n\
+             masspoc_bridge_anchor_fee_budget_litoshi{{window=\"{window}\"}} {cap}"
+        );
+    }
+    line(
+        out,
+        "masspoc_bridge_anchor_held",
+        "gauge",
+        "1 while new anchors are held back, by reason.",
+    );
+    let held = st.hold.as_ref().map(|h| h.reason());
+    for reason in [
+        "waiting_for_blocks",
+        "mempool_chain",
+        "budget_hour",
+        "budget_day",
+    ] {
+        let _ = writeln!(
+            out,
+            "masspoc_bridge_anchor_held{{reason=\"{reason}\"}} {}",
+            u8::from(held == Some(reason))
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +221,22 @@ mod tests {
         by_state.insert("final".to_string(), 4);
         render_batches(&mut out, &by_state);
         assert!(out.contains("masspoc_bridge_anchor_batches{state=\"final\"} 4\n"));
+        let st = crate::anchor::AnchorStatus {
+            queued: 7,
+            unconfirmed: 10,
+            hold: Some(crate::anchor::Hold::WaitingForBlocks {
+                unconfirmed: 10,
+                max: 10,
+            }),
+            ..Default::default()
+        };
+        render_anchor_status(&mut out, &st);
+        assert!(out.contains("masspoc_bridge_anchor_queued_items 7\n"));
+        assert!(out.contains("masspoc_bridge_anchor_held{reason=\"waiting_for_blocks\"} 1\n"));
+        assert!(out.contains("masspoc_bridge_anchor_held{reason=\"budget_hour\"} 0\n"));
+        assert!(out.contains("masspoc_bridge_anchor_fee_budget_litoshi{window=\"hour\"} 1000000\n"));
+        let h = anchoring_health(&st);
+        assert_eq!(h.state, "waiting_for_blocks");
+        assert!(h.message.unwrap().contains("is anybody mining?"));
     }
 }

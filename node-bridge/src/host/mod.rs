@@ -7,6 +7,7 @@
 //! (`docs/bridge-api.md`).
 
 pub mod anchor_list;
+mod anchor_pick;
 pub mod config;
 mod finality;
 pub mod http;

@@ -4,6 +4,7 @@
 pub mod hash;
 pub mod header;
 pub mod params;
+pub mod retarget;
 pub mod target;
 
 pub use hash::{scrypt_pow, sha256d, Hash256};

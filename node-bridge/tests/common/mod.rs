@@ -5,6 +5,10 @@
 
 pub mod host_server;
 pub mod http;
+mod quick;
+
+#[allow(unused_imports)]
+pub use quick::quick;
 
 use masspoc_node_bridge::anchor::AnchorPayload;
 use masspoc_node_bridge::rpc::RpcClient;

@@ -7,8 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use masspoc_net::Multiaddr;
 use masspoc_node_bridge::anchor::AnchorConfig;
-use masspoc_node_bridge::confirmations::default_confirmations;
-use masspoc_node_bridge::host::config::{check_beacons, load_chains, load_network};
+use masspoc_node_bridge::host::config::{check_beacons, load_anchoring, load_chains, load_network};
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::rpc::{RpcClient, RpcConfig};
@@ -36,7 +35,9 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         start_height: u64,
         /// Confirmations before an anchor is final (default from `confirmations` at q = 0.1,
-        /// risk 0.1%).
+        /// risk 0.1%; overrides the chains file's `[anchoring] confirmations`). The anchoring
+        /// interval, fee budget and bounds are set in the chains file's `[anchoring]` table
+        /// (docs/anchoring.md).
         #[arg(long)]
         confirmations: Option<u64>,
         /// Chains to host: a TOML file of `[[chain]]` parameter tables (docs/bridge.md).
@@ -105,14 +106,19 @@ impl Command {
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
+        let mut anchor = AnchorConfig::for_network(&network);
         let chains = match &chains {
             Some(path) => {
                 let specs = load_chains(path)?;
                 refuse_weak(&specs, allow_weak_params)?;
+                anchor = load_anchoring(path, anchor)?;
                 Some((specs, load_network(path)?))
             }
             None => None,
         };
+        if let Some(c) = confirmations {
+            anchor.confirmations = c;
+        }
         let rpc = node.client()?;
         check_node_network(&rpc, &node, &network)?;
         let (chains, mut p2p) = match chains {
@@ -133,10 +139,7 @@ impl Command {
             wallet: node.wallet.clone(),
             params,
             start_height,
-            anchor: AnchorConfig {
-                confirmations: confirmations.unwrap_or_else(default_confirmations),
-                ..AnchorConfig::default()
-            },
+            anchor,
             poll: Duration::from_millis(poll_ms),
             listen: (!once && !chains.is_empty()).then_some(listen),
             chains,

@@ -36,9 +36,11 @@ pub fn finish_anchoring(
         outbox,
         node.rpc(),
         node.wallet(),
+        // One pass after the other, mining a block between them: no interval between rounds.
         AnchorConfig {
             confirmations,
-            ..AnchorConfig::default()
+            interval: Duration::ZERO,
+            ..AnchorConfig::for_network("regtest")
         },
     );
     let deadline = Instant::now() + timeout;
