@@ -66,6 +66,11 @@ fn keygen_creates_0600_refuses_overwrite_and_shows_the_public_key() {
 fn keygen_with_a_passphrase_seals_the_seed() {
     let dir = common::scratch();
     std::fs::write(dir.path().join("pw.txt"), "s3cret phrase\n").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("pw.txt"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     let out = common::masspoc_with([
         "keygen",
         "--out",
@@ -300,4 +305,92 @@ fn vrf_bound_derives_the_farmers_one_vrf_key_from_its_public_key() {
     let small = vectors["keys"][0]["farmer_pk"].as_str().unwrap();
     let out = masspoc(&["vrf", "bound", "--farmer-pk", small], dir.path()).code_is(2);
     assert!(out.stderr.contains("small-order"), "{}", out.stderr);
+}
+
+#[test]
+fn vrf_prove_reads_the_secret_from_a_private_file_or_stdin_and_warns_about_argv() {
+    let dir = common::scratch();
+    let file = dir.path().join("sk");
+    std::fs::write(&file, format!("{SK17}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let from_file = masspoc(
+        &[
+            "vrf",
+            "prove",
+            "--secret-file",
+            "sk",
+            "--alpha",
+            "72",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(from_file.status.success(), "{}", from_file.stderr);
+    assert_eq!(stdout_json(&from_file)["pi"], PI17);
+    assert!(!from_file.stderr.contains("warning"));
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = masspoc(
+        &["vrf", "prove", "--secret-file", "sk", "--alpha", "72"],
+        dir.path(),
+    );
+    assert!(!open.status.success());
+    assert!(open.stderr.contains("mode 0644"), "{}", open.stderr);
+
+    let mut child = common::masspoc_with([
+        "vrf",
+        "prove",
+        "--secret-file",
+        "-",
+        "--alpha",
+        "72",
+        "--json",
+    ])
+    .current_dir(dir.path())
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{SK17}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pi"], PI17);
+
+    let argv = masspoc(
+        &["vrf", "prove", "--secret", SK17, "--alpha", "72"],
+        dir.path(),
+    );
+    assert!(argv.status.success());
+    assert!(
+        argv.stderr
+            .contains("warning: --secret on the command line"),
+        "{}",
+        argv.stderr
+    );
+    let neither = masspoc(&["vrf", "prove", "--alpha", "72"], dir.path());
+    assert!(!neither.status.success());
+}
+
+#[test]
+fn keygen_refuses_a_passphrase_file_others_can_read() {
+    let dir = common::scratch();
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, "a long passphrase\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = masspoc(
+        &["keygen", "--out", "p.key", "--passphrase-file", "pass"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        out.stderr.contains("mode 0640") && out.stderr.contains("chmod 600"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("p.key").exists());
 }

@@ -93,21 +93,20 @@ pub enum PassphraseSource {
 }
 
 impl PassphraseSource {
-    /// Reads the passphrase; `None` when the key file is not encrypted.
-    pub fn read(&self) -> Result<Option<String>, ConfigError> {
+    /// Reads the passphrase (zeroized when dropped); `None` when the key file is not
+    /// encrypted. A file must be the owner's alone (mode 0600 or stricter), as
+    /// `masspoc keygen --passphrase-file` requires too; its first line is the passphrase.
+    pub fn read(&self) -> Result<Option<zeroize::Zeroizing<String>>, ConfigError> {
         match self {
             PassphraseSource::None => Ok(None),
-            PassphraseSource::Env(var) => std::env::var(var).map(Some).map_err(|_| {
-                ConfigError::Passphrase(format!("environment variable {var} is not set"))
-            }),
-            PassphraseSource::File(path) => {
-                let s = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError::Passphrase(format!("cannot read {}: {e}", path.display()))
-                })?;
-                // The first line, as `masspoc keygen --passphrase-file` reads it.
-                let line = s.lines().next().unwrap_or("");
-                Ok(Some(line.trim_end_matches('\r').to_string()))
-            }
+            PassphraseSource::Env(var) => std::env::var(var)
+                .map(|v| Some(zeroize::Zeroizing::new(v)))
+                .map_err(|_| {
+                    ConfigError::Passphrase(format!("environment variable {var} is not set"))
+                }),
+            PassphraseSource::File(path) => crate::keys::read_passphrase_file(path)
+                .map(Some)
+                .map_err(|e| ConfigError::Passphrase(masspoc_report::Report(&e).to_string())),
         }
     }
 }

@@ -232,3 +232,60 @@ pub enum SigningError {
     #[error("could not record the signature in the signing history")]
     History(#[from] HistoryError),
 }
+
+/// A passphrase file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PassphraseFileError {
+    /// It cannot be read.
+    #[error("cannot read passphrase file {path}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Group or others may read or write it.
+    #[error(
+        "passphrase file {path} has mode {mode:04o}: anyone but its owner must be kept out \
+         (chmod 600 {path})"
+    )]
+    Insecure {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Not UTF-8 text.
+    #[error("passphrase file {path} is not UTF-8 text")]
+    NotUtf8 {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// Its first line is empty.
+    #[error("passphrase file {path}: the passphrase (its first line) is empty")]
+    Empty {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+}
+
+use crate::error::KeyError;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use format::Secret;
+use masspoc_proof::vrf::{bound_vrf_secret, VrfSecretKey};
+use masspoc_proof::FarmerPublicKey;
+use rand_core::{OsRng, RngCore};
+use secure_file::ReadError;
+use std::fmt;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// A farmer's secret key: the ed25519 signing key made from a 32-byte seed.
+///
+/// The seed is zeroized on drop (ed25519-dalek's `SigningKey` zeroizes itself); `Debug` shows only
+/// the public key.
+pub struct FarmerKey {
+    signing: SigningKey,
+}

@@ -83,7 +83,7 @@ pub fn open_identity(
     config: &crate::config::FarmerConfig,
 ) -> Result<(Arc<Identity>, Arc<SigningGuard>), IdentityError> {
     let passphrase = config.passphrase.read()?;
-    let key = FarmerKey::load(&config.key_file, passphrase.as_deref())?;
+    let key = FarmerKey::load(&config.key_file, passphrase.as_ref().map(|p| p.as_str()))?;
     let farmer_pk = key.public_key();
     let vrf = key.vrf_secret();
     let guard = Arc::new(SigningGuard::open(key, &config.signing_history)?);

@@ -26,10 +26,11 @@ pub struct KdfParams {
 }
 
 impl Default for KdfParams {
-    /// N = 2^15, r = 8, p = 1: 32 MiB and about a tenth of a second per try.
+    /// N = 2^17, r = 8, p = 1: 128 MiB and about half a second per try (new key files; files
+    /// sealed with a lower cost, e.g. the earlier default 2^15, still open).
     fn default() -> Self {
         KdfParams {
-            log_n: 15,
+            log_n: 17,
             r: 8,
             p: 1,
         }

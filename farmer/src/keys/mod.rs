@@ -16,25 +16,35 @@ pub(crate) mod secure_file;
 #[cfg(test)]
 mod tests;
 
+pub use crate::error::PassphraseFileError;
 pub use crypt::KdfParams;
 
-use crate::error::KeyError;
-use ed25519_dalek::{SigningKey, VerifyingKey};
-use format::Secret;
-use masspoc_proof::vrf::{bound_vrf_secret, VrfSecretKey};
-use masspoc_proof::FarmerPublicKey;
-use rand_core::{OsRng, RngCore};
-use secure_file::ReadError;
-use std::fmt;
-use std::path::Path;
-use zeroize::Zeroizing;
-
-/// A farmer's secret key: the ed25519 signing key made from a 32-byte seed.
-///
-/// The seed is zeroized on drop (ed25519-dalek's `SigningKey` zeroizes itself); `Debug` shows only
-/// the public key.
-pub struct FarmerKey {
-    signing: SigningKey,
+/// Reads a passphrase from the first line of `path` (a trailing `\r` dropped), refusing a file
+/// that group or others may read or write (mode checked on the open file) and an empty line.
+/// Zeroized when dropped.
+pub fn read_passphrase_file(
+    path: &Path,
+) -> Result<zeroize::Zeroizing<String>, PassphraseFileError> {
+    let bytes = secure_file::read_secret_file(path).map_err(|e| match e {
+        secure_file::ReadError::Io(source) => PassphraseFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        secure_file::ReadError::Insecure(mode) => PassphraseFileError::Insecure {
+            path: path.to_path_buf(),
+            mode,
+        },
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| PassphraseFileError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(PassphraseFileError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(zeroize::Zeroizing::new(line.to_string()))
 }
 
 impl FarmerKey {

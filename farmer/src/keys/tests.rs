@@ -69,11 +69,54 @@ fn default_scrypt_cost_round_trips() {
     key.save(&path, Some("pw")).unwrap();
     assert!(std::fs::read_to_string(&path)
         .unwrap()
+        .contains("\"log_n\": 17"));
+    assert_eq!(
+        FarmerKey::load(&path, Some("pw")).unwrap().public_key(),
+        key.public_key()
+    );
+}
+
+#[test]
+fn a_file_sealed_at_the_old_default_cost_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.key");
+    let key = FarmerKey::from_seed(&[6; 32]);
+    let old = KdfParams {
+        log_n: 15,
+        r: 8,
+        p: 1,
+    };
+    key.save_with_kdf(&path, Some("pw"), old).unwrap();
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
         .contains("\"log_n\": 15"));
     assert_eq!(
         FarmerKey::load(&path, Some("pw")).unwrap().public_key(),
         key.public_key()
     );
+}
+
+#[test]
+fn a_passphrase_file_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pass");
+    std::fs::write(&path, "correct horse\nsecond line\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = crate::keys::read_passphrase_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mode 0644") && e.contains("chmod 600"), "{e}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        crate::keys::read_passphrase_file(&path).unwrap().as_str(),
+        "correct horse"
+    );
+    std::fs::write(&path, "\n").unwrap();
+    assert!(crate::keys::read_passphrase_file(&path)
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
 }
 
 #[test]

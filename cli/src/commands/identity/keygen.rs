@@ -93,13 +93,8 @@ fn read_passphrase(
             std::env::var(var)
                 .map_err(|_| anyhow!("environment variable {var} is not set (or not UTF-8)"))?,
         ),
-        (None, Some(path)) => {
-            let text = Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("reading passphrase file {}", path.display()))?,
-            );
-            Zeroizing::new(text.lines().next().unwrap_or("").to_string())
-        }
+        // Mode 0600 or stricter, first line (as the farmer reads it).
+        (None, Some(path)) => masspoc_farmer::keys::read_passphrase_file(path)?,
         (None, None) => return Ok(None),
     };
     if pass.is_empty() {

@@ -24,10 +24,17 @@ pub enum Command {
         json: bool,
     },
     /// Prove: print pi and beta for a 32-byte RFC 8032 secret and an alpha string.
+    #[command(group(clap::ArgGroup::new("sk").required(true).args(["secret", "secret_file"])))]
     Prove {
-        /// The 32-byte secret SK, 64 hex digits (not a farmer seed: see docs/vrf.md).
+        /// The 32-byte secret SK, 64 hex digits (not a farmer seed: see docs/vrf.md). On the
+        /// command line it shows in the process list and the shell's history: prefer
+        /// --secret-file (a warning says so).
         #[arg(long, value_name = "HEX")]
-        secret: String,
+        secret: Option<String>,
+        /// Read SK (64 hex digits, first line) from this file, which must be the owner's alone
+        /// (mode 0600), or from standard input with `-`.
+        #[arg(long, value_name = "PATH")]
+        secret_file: Option<std::path::PathBuf>,
         /// The alpha string in hex ("" for the empty string).
         #[arg(long, value_name = "HEX")]
         alpha: String,
@@ -59,9 +66,24 @@ impl Command {
             Command::Bound { farmer_pk, json } => bound(&farmer_pk, json),
             Command::Prove {
                 secret,
+                secret_file,
                 alpha,
                 json,
-            } => prove(&secret, &alpha, json),
+            } => {
+                let secret = match (secret, secret_file) {
+                    (Some(s), _) => {
+                        eprintln!(
+                            "warning: --secret on the command line shows in the process list and \
+                             the shell's history; prefer --secret-file FILE (mode 0600) or \
+                             --secret-file - (standard input)"
+                        );
+                        Zeroizing::new(s)
+                    }
+                    (None, Some(path)) => read_secret(&path)?,
+                    (None, None) => anyhow::bail!("give --secret-file PATH (or - for stdin)"),
+                };
+                prove(&secret, &alpha, json)
+            }
             Command::Verify {
                 public,
                 alpha,
@@ -76,10 +98,23 @@ fn decode_hex(what: &str, s: &str) -> anyhow::Result<Vec<u8>> {
     hex::decode(s.trim()).map_err(|e| anyhow!("--{what} is not hex: {e}"))
 }
 
+/// SK from a file of the owner's alone (first line) or from standard input (`-`).
+fn read_secret(path: &std::path::Path) -> anyhow::Result<Zeroizing<String>> {
+    if path.as_os_str() == "-" {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the secret from standard input")?;
+        return Ok(Zeroizing::new(line.trim().to_string()));
+    }
+    // The passphrase files' rule: mode 0600 or stricter, first line.
+    Ok(masspoc_farmer::keys::read_passphrase_file(path).context("--secret-file")?)
+}
+
 fn prove(secret: &str, alpha: &str, as_json: bool) -> anyhow::Result<ExitCode> {
     let mut sk = Zeroizing::new([0u8; 32]);
     hex::decode_to_slice(secret.trim(), sk.as_mut())
-        .map_err(|_| anyhow!("--secret must be 64 hex digits"))?;
+        .map_err(|_| anyhow!("the secret must be 64 hex digits"))?;
     let alpha = decode_hex("alpha", alpha)?;
     let key = VrfSecretKey::from_seed(&sk);
     let pi = vrf::prove(&key, &alpha);
