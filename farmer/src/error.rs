@@ -270,22 +270,3 @@ pub enum PassphraseFileError {
         path: std::path::PathBuf,
     },
 }
-
-use crate::error::KeyError;
-use ed25519_dalek::{SigningKey, VerifyingKey};
-use format::Secret;
-use masspoc_proof::vrf::{bound_vrf_secret, VrfSecretKey};
-use masspoc_proof::FarmerPublicKey;
-use rand_core::{OsRng, RngCore};
-use secure_file::ReadError;
-use std::fmt;
-use std::path::Path;
-use zeroize::Zeroizing;
-
-/// A farmer's secret key: the ed25519 signing key made from a 32-byte seed.
-///
-/// The seed is zeroized on drop (ed25519-dalek's `SigningKey` zeroizes itself); `Debug` shows only
-/// the public key.
-pub struct FarmerKey {
-    signing: SigningKey,
-}

@@ -414,7 +414,7 @@ fn a_fee_bump_replaces_on_the_same_inputs_and_either_transaction_settles_the_bat
     let b = a.outbox.batch(1).unwrap().unwrap();
     let replacement = b.tx.clone().unwrap();
     assert_ne!(replacement.txid, original.txid);
-    mine_only(&node, &[original.hex.clone()]);
+    mine_only(&node, std::slice::from_ref(&original.hex));
     assert!(!anchors_in_mempool(&node).contains(&replacement.txid));
     node.mine(1).unwrap();
     a.tick().unwrap();

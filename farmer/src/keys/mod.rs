@@ -23,7 +23,7 @@ pub use crypt::KdfParams;
 /// that group or others may read or write (mode checked on the open file) and an empty line.
 /// Zeroized when dropped.
 pub fn read_passphrase_file(
-    path: &Path,
+    path: &std::path::Path,
 ) -> Result<zeroize::Zeroizing<String>, PassphraseFileError> {
     let bytes = secure_file::read_secret_file(path).map_err(|e| match e {
         secure_file::ReadError::Io(source) => PassphraseFileError::Io {
@@ -45,6 +45,25 @@ pub fn read_passphrase_file(
         });
     }
     Ok(zeroize::Zeroizing::new(line.to_string()))
+}
+
+use crate::error::KeyError;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use format::Secret;
+use masspoc_proof::vrf::{bound_vrf_secret, VrfSecretKey};
+use masspoc_proof::FarmerPublicKey;
+use rand_core::{OsRng, RngCore};
+use secure_file::ReadError;
+use std::fmt;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// A farmer's secret key: the ed25519 signing key made from a 32-byte seed.
+///
+/// The seed is zeroized on drop (ed25519-dalek's `SigningKey` zeroizes itself); `Debug` shows only
+/// the public key.
+pub struct FarmerKey {
+    signing: SigningKey,
 }
 
 impl FarmerKey {

@@ -228,7 +228,7 @@ pub fn litoshi_of(amount: &serde_json::Value) -> Option<u64> {
         Some(v)
     } else {
         for _ in 0..(-shift) {
-            if v % 10 != 0 {
+            if !v.is_multiple_of(10) {
                 return None;
             }
             v /= 10;

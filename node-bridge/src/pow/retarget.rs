@@ -8,6 +8,9 @@
 //! `nPowTargetSpacing` 150 s, so 2016 blocks per adjustment). Known answers: Litecoin Core's
 //! `src/test/pow_tests.cpp`.
 
+// Limb arithmetic walks several 4-limb arrays by the same index: index loops read clearest.
+#![allow(clippy::needless_range_loop)]
+
 use super::target::Target;
 
 /// Litecoin's target timespan of one adjustment period, seconds (3.5 days).

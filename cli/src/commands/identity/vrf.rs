@@ -108,7 +108,7 @@ fn read_secret(path: &std::path::Path) -> anyhow::Result<Zeroizing<String>> {
         return Ok(Zeroizing::new(line.trim().to_string()));
     }
     // The passphrase files' rule: mode 0600 or stricter, first line.
-    Ok(masspoc_farmer::keys::read_passphrase_file(path).context("--secret-file")?)
+    masspoc_farmer::keys::read_passphrase_file(path).context("--secret-file")
 }
 
 fn prove(secret: &str, alpha: &str, as_json: bool) -> anyhow::Result<ExitCode> {
