@@ -5,6 +5,8 @@
 //! three times the space, is refused with `conflicts_with_final`; a PoW reorganisation that drops
 //! the anchoring blocks does not move the final block back.
 
+#[path = "common/quick.rs"]
+mod quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
 use masspoc_node_bridge::follower::{Follower, FollowerConfig};
 use masspoc_node_bridge::host::ChainHost;
@@ -14,6 +16,7 @@ use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Height};
+use quick::quick;
 
 fn spec(beacon: &str) -> ChainSpec {
     ChainSpec::new(ChainParams {
@@ -59,9 +62,11 @@ fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
     let store = Store::open_data_dir(dir.path()).unwrap();
     let mut host = ChainHost::open(&store, vec![spec.clone()], true).unwrap();
     host.set_check_clock(false);
+    // Passes back to back: no interval between rounds (`common::quick`).
     let config = AnchorConfig {
         confirmations: 2,
         max_batch: 64,
+        ..quick()
     };
     let mut anchorer = Anchorer::shared(host.outbox().unwrap(), node.rpc(), node.wallet(), config);
     let mut follower = Follower::on(
