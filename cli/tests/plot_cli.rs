@@ -289,3 +289,32 @@ fn a_missing_plot_directory_is_refused_unless_create() {
     );
     assert!(text.contains("is its disk mounted?"), "{text}");
 }
+
+/// `bench plot` times a whole `masspoc plot` process, reports its CPU time and page faults per
+/// phase, and leaves no plot behind.
+#[test]
+fn bench_plot_times_the_plot_command_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_s = dir.path().to_str().unwrap();
+    let (code, json, stderr) =
+        run(masspoc().args(["bench", "plot", "--k", "17", "--dir", dir_s, "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["timed"], "command", "{json}");
+    let f = |v: &Value| v.as_f64().unwrap();
+    // The command includes the plotter's own work and more (start, scan, exit).
+    assert!(f(&json["wall_s"]) >= f(&json["plot_s"]), "{json}");
+    assert!(
+        f(&json["plot_s"]) > 0.0 && f(&json["bound_s"]) > 0.0,
+        "{json}"
+    );
+    assert!(f(&json["cpu"]["user_s"]) > 0.0, "{json}");
+    // A plot's buffers are fresh memory: the matching phase faults pages in.
+    assert!(
+        json["phase_cpu"][0]["minor_faults"].as_u64().unwrap() > 100,
+        "{json}"
+    );
+    assert!(json["peak_rss_bytes"].as_u64().unwrap() > 1 << 20, "{json}");
+    assert!(json["pairs"].as_u64().unwrap() > 0, "{json}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

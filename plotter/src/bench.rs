@@ -3,7 +3,8 @@
 //! plus writing the plot's bytes once sequentially).
 
 use crate::error::{IoContext, PlotError};
-use crate::plotter::{plot, PlotRequest, Progress};
+use crate::plotter::{plot, PlotRequest, PlotSummary, Progress};
+use crate::usage::CpuUsage;
 use masspoc_proof::{f_many, p_fill, PlotId, F_BATCH, K};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -20,8 +21,13 @@ pub struct BenchReport {
     pub threads: usize,
     /// Memory bound given to the plotter.
     pub memory_bytes: u64,
-    /// Plotting wall time.
+    /// What `wall_s` times: `"command"` (a whole `masspoc plot` process, from its start to its
+    /// exit) or `"in-process"` (the plotting function only).
+    pub timed: &'static str,
+    /// Plotting wall time (of what `timed` says).
     pub wall_s: f64,
+    /// The plotter's own wall time (from inside the plotting function).
+    pub plot_s: f64,
     /// Lower bound: `p_s + f_s + write_s`.
     pub bound_s: f64,
     /// All `2^k` P values on all cores.
@@ -34,8 +40,13 @@ pub struct BenchReport {
     pub ratio: f64,
     /// Plot bytes per second of wall time, in MB (10^6 bytes).
     pub mb_per_s: f64,
-    /// Peak resident set size of the process (getrusage).
+    /// Peak resident set size of the plotting process (getrusage).
     pub peak_rss_bytes: u64,
+    /// CPU time and minor faults of the plotting (the whole command when `timed` is
+    /// `"command"`).
+    pub cpu: CpuUsage,
+    /// `cpu.sys_s / cpu.user_s`.
+    pub sys_over_user: f64,
     /// Plot file size.
     pub bytes: u64,
     /// Pairs stored.
@@ -46,6 +57,83 @@ pub struct BenchReport {
     pub rounds: u64,
     /// Plotter seconds per phase: matching, writing, finishing.
     pub phase_seconds: [f64; 3],
+    /// CPU time and minor faults per phase.
+    pub phase_cpu: [CpuUsage; 3],
+}
+
+/// The machine's lower bound for plotting a plot, measured now.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Bound {
+    /// All `2^k` P values on all cores (best of two).
+    pub p_s: f64,
+    /// All `2^(k-1)` F values on all cores (best of two).
+    pub f_s: f64,
+    /// Writing the plot's bytes once, sequentially, with fsync.
+    pub write_s: f64,
+}
+
+impl Bound {
+    /// `p_s + f_s + write_s`.
+    #[must_use]
+    pub fn total(&self) -> f64 {
+        self.p_s + self.f_s + self.write_s
+    }
+}
+
+/// Measures the bound of plotting `req` (a plot of `bytes` bytes) on `req.threads` threads.
+pub fn measure_bound(req: &PlotRequest, bytes: u64) -> Result<Bound, PlotError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(req.threads.max(1))
+        .build()?;
+    let plot_id = req.plot_id();
+    let p_s = pool.install(|| time_p(&plot_id, req.k).min(time_p(&plot_id, req.k)));
+    let f_s = pool.install(|| time_f(&plot_id, req.k).min(time_f(&plot_id, req.k)));
+    let write_s = time_write(&req.out_dir, bytes)?;
+    Ok(Bound { p_s, f_s, write_s })
+}
+
+/// How one plotting run went, as [`report`] needs it.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    /// What was timed (`"command"` or `"in-process"`).
+    pub timed: &'static str,
+    /// Its wall time.
+    pub wall_s: f64,
+    /// Its CPU time and faults.
+    pub cpu: CpuUsage,
+    /// Its peak RSS.
+    pub peak_rss_bytes: u64,
+    /// The plotter's summary.
+    pub summary: PlotSummary,
+}
+
+/// The report of a timed plotting run against its bound.
+#[must_use]
+pub fn report(req: &PlotRequest, run: &Timed, bound: &Bound) -> BenchReport {
+    let s = &run.summary;
+    BenchReport {
+        k: req.k.get(),
+        threads: req.threads,
+        memory_bytes: req.memory,
+        timed: run.timed,
+        wall_s: run.wall_s,
+        plot_s: s.seconds,
+        bound_s: bound.total(),
+        p_s: bound.p_s,
+        f_s: bound.f_s,
+        write_s: bound.write_s,
+        ratio: run.wall_s / bound.total(),
+        mb_per_s: s.bytes as f64 / 1e6 / run.wall_s,
+        peak_rss_bytes: run.peak_rss_bytes,
+        cpu: run.cpu,
+        sys_over_user: run.cpu.sys_over_user(),
+        bytes: s.bytes,
+        pairs: s.pairs,
+        runs_on_disk: s.plan.runs_on_disk,
+        rounds: 1 << s.plan.rounds_log2,
+        phase_seconds: s.phase_seconds,
+        phase_cpu: s.phase_cpu,
+    }
 }
 
 /// Seconds to compute all `2^k` P values on the current rayon pool.
@@ -114,36 +202,20 @@ pub fn time_write(dir: &Path, bytes: u64) -> Result<f64, PlotError> {
     Ok(t)
 }
 
-/// Plots `req` (into its directories, removing the plot afterwards) and measures the bound.
+/// Plots `req` in this process (into its directories, removing the plot afterwards) and
+/// measures the bound. `masspoc bench plot` times a whole `masspoc plot` process instead.
 pub fn bench_plot(req: &PlotRequest, progress: &dyn Progress) -> Result<BenchReport, PlotError> {
     let _ = std::fs::remove_file(req.final_path());
+    let cpu = CpuUsage::of_self();
     let summary = plot(req, progress)?;
-    let _ = std::fs::remove_file(&summary.path);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(req.threads.max(1))
-        .build()?;
-    let plot_id = req.plot_id();
-    // Best of two runs for the hashing bounds.
-    let p_s = pool.install(|| time_p(&plot_id, req.k).min(time_p(&plot_id, req.k)));
-    let f_s = pool.install(|| time_f(&plot_id, req.k).min(time_f(&plot_id, req.k)));
-    let write_s = time_write(&req.out_dir, summary.bytes)?;
-    let bound_s = p_s + f_s + write_s;
-    Ok(BenchReport {
-        k: req.k.get(),
-        threads: req.threads,
-        memory_bytes: req.memory,
+    let run = Timed {
+        timed: "in-process",
         wall_s: summary.seconds,
-        bound_s,
-        p_s,
-        f_s,
-        write_s,
-        ratio: summary.seconds / bound_s,
-        mb_per_s: summary.bytes as f64 / 1e6 / summary.seconds,
+        cpu: CpuUsage::of_self().since(&cpu),
         peak_rss_bytes: crate::memory::peak_rss_bytes(),
-        bytes: summary.bytes,
-        pairs: summary.pairs,
-        runs_on_disk: summary.plan.runs_on_disk,
-        rounds: 1 << summary.plan.rounds_log2,
-        phase_seconds: summary.phase_seconds,
-    })
+        summary,
+    };
+    let _ = std::fs::remove_file(&run.summary.path);
+    let bound = measure_bound(req, run.summary.bytes)?;
+    Ok(report(req, &run, &bound))
 }

@@ -23,9 +23,11 @@ mod test_hooks;
 #[cfg(feature = "test-hooks")]
 pub use test_hooks::TestHooks;
 pub(crate) mod runs;
+pub mod usage;
 pub(crate) mod write_phase;
 
 pub use error::PlotError;
 pub use masspoc_plot::expected_plot_len;
 pub use plan::Plan;
 pub use plotter::{plot, NoProgress, Phase, PlotRequest, PlotSummary, Progress, StopAt};
+pub use usage::CpuUsage;

@@ -29,13 +29,7 @@ pub fn default_memory() -> u64 {
 /// Peak resident set size of this process so far (`getrusage`), in bytes.
 #[must_use]
 pub fn peak_rss_bytes() -> u64 {
-    // SAFETY: getrusage writes into the struct we pass; zeroed is a valid initial value.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: RUSAGE_SELF with a valid pointer.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
-        return 0;
-    }
-    (ru.ru_maxrss.max(0) as u64) * 1024
+    crate::usage::self_peak_rss_bytes()
 }
 
 /// Returns freed heap memory to the kernel (glibc `malloc_trim`).

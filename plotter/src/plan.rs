@@ -1,7 +1,7 @@
 //! How a plot is cut into rounds so that peak memory stays within the `--memory` bound.
 
 use masspoc_proof::K;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Fixed overhead allowed for buffers, tables and the program itself.
 pub const OVERHEAD: u64 = 96 << 20;
@@ -86,7 +86,7 @@ pub fn index_bytes(k: K, rounds_log2: u32) -> u64 {
 }
 
 /// The plan of one plot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// log2 of the number of matching rounds.
     pub rounds_log2: u32,

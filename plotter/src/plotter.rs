@@ -5,13 +5,14 @@ use crate::error::{IoContext, PlotError};
 use crate::matching::{match_round, Buffers, Word};
 use crate::plan::{bin_bits, memory_rounds, plan, wide_items, Plan};
 use crate::runs::{Bins, Run, Syncer};
+use crate::usage::CpuUsage;
 use crate::write_phase::{write_superblocks, Target};
 use masspoc_plot::checksum::compute_table;
 use masspoc_plot::format::{plot_file_name, superblock_count, Header, Layout, Section};
 use masspoc_plot::journal::{sync_dir, Journal, JOURNAL_FORMAT};
 use masspoc_plot::{JournalError, PlotReader, ReadAt};
 use masspoc_proof::{derive_plot_id, FarmerPublicKey, PlotId, PlotSeed, K};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -148,8 +149,8 @@ impl Progress for NoProgress {
     fn set(&self, _: u64) {}
 }
 
-/// What a finished plot run reports.
-#[derive(Debug, Clone, Serialize)]
+/// What a finished plot run reports (also `masspoc plot --json`'s entries).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlotSummary {
     /// The plot id.
     pub plot_id: PlotId,
@@ -171,6 +172,8 @@ pub struct PlotSummary {
     pub plan: Plan,
     /// Seconds spent matching, writing superblocks, and finishing (checksums, header, fsync).
     pub phase_seconds: [f64; 3],
+    /// CPU time and minor page faults of the whole process during each of those phases.
+    pub phase_cpu: [CpuUsage; 3],
 }
 
 /// Makes (or resumes, or finds finished) the plot of `req`.
@@ -262,8 +265,10 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         .at(&tmp_path)?;
     let superblocks = superblock_count(req.k);
     let mut times = [0f64; 3];
+    let mut cpu = [CpuUsage::default(); 3];
     if journal.superblocks_done < superblocks {
         let t = Instant::now();
+        let c = CpuUsage::of_self();
         let mut syncer = Syncer::new(the_plan.rounds());
         let runs = matching_phase(
             req,
@@ -274,7 +279,9 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
             progress,
         )?;
         times[0] = t.elapsed().as_secs_f64();
+        cpu[0] = CpuUsage::of_self().since(&c);
         let t = Instant::now();
+        let c = CpuUsage::of_self();
         let target = Target {
             file: &file,
             path: &tmp_path,
@@ -293,8 +300,10 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
         drop(syncer);
         runs.into_iter().for_each(Run::remove);
         times[1] = t.elapsed().as_secs_f64();
+        cpu[1] = CpuUsage::of_self().since(&c);
     }
     let t = Instant::now();
+    let c = CpuUsage::of_self();
     progress.phase(Phase::Finishing, 1);
     finish(req, &journal, &file, &tmp_path)?;
     drop(file);
@@ -303,9 +312,11 @@ fn plot_in_pool(req: &PlotRequest, progress: &dyn Progress) -> Result<PlotSummar
     cleanup(req, &journal_path);
     progress.set(1);
     times[2] = t.elapsed().as_secs_f64();
+    cpu[2] = CpuUsage::of_self().since(&c);
     let reader = PlotReader::open(&final_path)?;
     let mut s = summary(req, &reader, start, resumed, the_plan);
     s.phase_seconds = times;
+    s.phase_cpu = cpu;
     Ok(s)
 }
 
@@ -479,5 +490,6 @@ fn summary(
         already_complete: false,
         plan,
         phase_seconds: [0.0; 3],
+        phase_cpu: [CpuUsage::default(); 3],
     }
 }

@@ -142,17 +142,7 @@ impl Args {
             i += 1;
         }
         if self.json {
-            let plots: Vec<_> = done
-                .iter()
-                .map(|s| {
-                    json!({
-                        "plot_id": s.plot_id, "path": s.path, "k": s.k, "pairs": s.pairs,
-                        "bytes": s.bytes, "seconds": s.seconds, "resumed": s.resumed,
-                        "already_complete": s.already_complete,
-                    })
-                })
-                .collect();
-            print_json(&json!({ "plots": plots, "fill_stopped": stopped }))?;
+            print_json(&json!({ "plots": done, "fill_stopped": stopped }))?;
         }
         Ok(ExitCode::SUCCESS)
     }
