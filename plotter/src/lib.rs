@@ -11,6 +11,7 @@ const _: () = assert!(usize::BITS >= 64, "plots need 64-bit offsets");
 pub mod bench;
 pub mod disk;
 pub mod error;
+pub mod estimate;
 pub mod forge;
 pub mod forge_bench;
 pub(crate) mod layout_writer;

@@ -1,12 +1,13 @@
 //! `masspoc plot`: make complete plots in a directory, resuming unfinished ones first.
 
 use super::parse_size;
-use super::progress::Bar;
+use super::progress::{human_duration, Bar};
 use crate::output::print_json;
 use anyhow::{bail, Context};
 use clap::ArgGroup;
 use masspoc_plot::journal::Journal;
 use masspoc_plot::scan::unfinished;
+use masspoc_plotter::estimate::{estimate, Estimate, Eta};
 use masspoc_plotter::{expected_plot_len, plot, PlotRequest, PlotSummary, StopAt};
 use masspoc_proof::{FarmerPublicKey, PlotSeed, K};
 use serde_json::json;
@@ -117,10 +118,22 @@ impl Args {
                 }
             }
             let name = req.final_path();
-            let bar = Bar::new(&name.file_name().unwrap_or_default().to_string_lossy());
+            let mut bar = Bar::new(&name.file_name().unwrap_or_default().to_string_lossy());
+            let estimated = estimate_before(&req, &name);
+            if let Some(e) = estimated {
+                bar = bar.with_eta(Eta::new(e));
+            }
             let result = plot(&req, &bar);
             bar.finish();
             let summary = result.with_context(|| format!("plotting {}", name.display()))?;
+            if let Some(e) = estimated {
+                tracing::info!(
+                    plot = %name.display(),
+                    took = %human_duration(summary.seconds),
+                    estimated = %human_duration(e.total_s()),
+                    "plot done"
+                );
+            }
             if !self.json {
                 println!(
                     "{} k={} pairs={} bytes={} {:.1}s{}",
@@ -247,4 +260,33 @@ fn random_seed() -> anyhow::Result<PlotSeed> {
         .and_then(|mut f| f.read_exact(&mut seed))
         .context("reading /dev/urandom")?;
     Ok(PlotSeed(seed))
+}
+
+/// Plots from this k on are estimated before they start (smaller ones take seconds).
+const ESTIMATE_FROM_K: u8 = 26;
+
+/// The time a new plot of `req` will take, measured on this machine and logged before it starts;
+/// `None` for small or already finished plots, or when the measurement fails (logged).
+fn estimate_before(req: &PlotRequest, name: &Path) -> Option<Estimate> {
+    if req.k.get() < ESTIMATE_FROM_K || req.final_path().exists() {
+        return None;
+    }
+    let plan = req.plan();
+    match estimate(req, &plan) {
+        Ok(e) => {
+            tracing::info!(
+                plot = %name.display(),
+                bytes = expected_plot_len(req.k),
+                rounds = plan.rounds(),
+                run_files = plan.runs_on_disk,
+                estimated = %human_duration(e.total_s()),
+                "plotting; estimated from rates measured on this machine just now"
+            );
+            Some(e)
+        }
+        Err(e) => {
+            tracing::warn!(error = %masspoc_report::Report(&e), "cannot estimate the plotting time");
+            None
+        }
+    }
 }
