@@ -177,6 +177,16 @@ pub enum PowError {
         /// The node's hash.
         reported: String,
     },
+    /// The header's time is not above the median time past of the 11 blocks before it.
+    #[error("time {time} at height {height} is not above the median time past {median}")]
+    TimeTooOld {
+        /// Height of the header.
+        height: u64,
+        /// Its time.
+        time: u32,
+        /// The median of the 11 block times before it.
+        median: u32,
+    },
     /// The difficulty changed where the network rules do not allow it.
     #[error("bits {got:#010x} at height {height} where {expected} was required")]
     BadBits {

@@ -12,7 +12,7 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 use store::{HeaderStore, StoredHeader};
-use validate::{validate_run, Fetched, Parent};
+use validate::{validate_run_after, Fetched, Parent};
 
 /// Follower settings.
 #[derive(Debug, Clone)]
@@ -165,7 +165,9 @@ impl Follower {
                 id: t.id,
                 bits: t.header.bits,
             });
-            let headers = validate_run(&self.config.params, parent, &run)?;
+            let history = self.times_up_to(tip.map(|t| t.height))?;
+            let headers =
+                validate_run_after(&self.config.params, parent, history.as_deref(), &run)?;
             let stored: Vec<StoredHeader> = headers
                 .into_iter()
                 .zip(&run)
@@ -182,6 +184,24 @@ impl Follower {
         }
         report.tip = tip.map(|t| (t.height, t.id));
         Ok(report)
+    }
+
+    /// The stored times of the 11 blocks up to `height` (oldest first), or of every block from
+    /// genesis when there are fewer; `None` when the store lacks some of them (a start height
+    /// above 0), so the median time past cannot be computed as the node does.
+    fn times_up_to(&self, height: Option<u64>) -> Result<Option<Vec<u32>>, FollowError> {
+        let Some(height) = height else {
+            return Ok(None);
+        };
+        let from = height.saturating_sub(10);
+        let mut times = Vec::with_capacity(11);
+        for h in from..=height {
+            match self.store.get(h)? {
+                Some(s) => times.push(s.header.time),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(times))
     }
 
     /// The highest height ≤ `from` where our header equals the node's, or `None` when even the

@@ -3,6 +3,7 @@
 //! work meets its target. The proof-of-work hashes, the expensive part, run in parallel.
 
 use crate::error::{FollowError, PowError};
+use crate::pow::retarget::median_time_past;
 use crate::pow::{check_pow, BlockHeader, Hash256, PowParams};
 use rayon::prelude::*;
 
@@ -35,6 +36,18 @@ pub fn validate_run(
     parent: Option<Parent>,
     run: &[Fetched],
 ) -> Result<Vec<BlockHeader>, FollowError> {
+    validate_run_after(params, parent, None, run)
+}
+
+/// [`validate_run`], and with `history` — the times of the blocks up to and including the
+/// parent, oldest first, at least the last 11 (or every one from genesis) — each header's time
+/// must be above the median time past of the 11 blocks before it (`pow::retarget`).
+pub fn validate_run_after(
+    params: &PowParams,
+    parent: Option<Parent>,
+    history: Option<&[u32]>,
+    run: &[Fetched],
+) -> Result<Vec<BlockHeader>, FollowError> {
     let invalid = |height: u64, reason: PowError| FollowError::InvalidHeader { height, reason };
     let decoded: Vec<BlockHeader> = run
         .iter()
@@ -57,9 +70,25 @@ pub fn validate_run(
             }
             check.verdict.map_err(|e| invalid(f.height, e))
         })?;
-    // Sequential: links and difficulty rules.
+    // Sequential: links, difficulty rules and median time past.
     let mut prev = parent;
+    let mut times: Option<Vec<u32>> = history.map(<[u32]>::to_vec);
     for (h, f) in decoded.iter().zip(run) {
+        if let Some(median) = times.as_deref().and_then(median_time_past) {
+            if h.time <= median {
+                return Err(invalid(
+                    f.height,
+                    PowError::TimeTooOld {
+                        height: f.height,
+                        time: h.time,
+                        median,
+                    },
+                ));
+            }
+        }
+        if let Some(t) = times.as_mut() {
+            t.push(h.time);
+        }
         if let Some(p) = prev {
             if f.height != p.height + 1 || h.prev != p.id {
                 return Err(invalid(
@@ -174,6 +203,50 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn refuses_a_time_not_above_the_median_time_past() {
+        // Eleven earlier blocks at 1000..=1010: the median is 1005.
+        let history: Vec<u32> = (1000..=1010).collect();
+        let grind = |time: u32| {
+            let mut h = BlockHeader {
+                version: 0x2000_0000,
+                prev: genesis().id,
+                merkle_root: Hash256([3; 32]),
+                time,
+                bits: 0x207fffff,
+                nonce: 0,
+            };
+            while check_pow(&h).verdict.is_err() {
+                h.nonce += 1;
+            }
+            vec![Fetched {
+                height: 1,
+                reported: h.id(),
+                raw: h.encode().to_vec(),
+            }]
+        };
+        let params = PowParams::regtest();
+        let e =
+            validate_run_after(&params, Some(genesis()), Some(&history), &grind(1005)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                FollowError::InvalidHeader {
+                    reason: PowError::TimeTooOld {
+                        median: 1005,
+                        time: 1005,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        validate_run_after(&params, Some(genesis()), Some(&history), &grind(1006)).unwrap();
+        // Without a complete history nothing is checked.
+        validate_run_after(&params, Some(genesis()), None, &grind(1005)).unwrap();
     }
 
     #[test]
