@@ -2,7 +2,7 @@
 //! the best chain; `GET /v1/chains/{id}/bodies/{hash}`: one block's body.
 
 use crate::HexBytes;
-use masspoc_verifier::{Block, Body, Header, HeaderHash, RejectError};
+use masspoc_verifier::{Block, Body, ChainState, Header, HeaderHash, Height, RejectError};
 use serde::{Deserialize, Serialize};
 
 /// Body of a block submission: `{"header": "hex", "body": "hex"}`, the header's and the block
@@ -182,4 +182,31 @@ impl BodyReply {
     pub fn decode(&self) -> Result<Body, RejectError> {
         Body::decode(self.body.as_slice()).map_err(RejectError::BadBody)
     }
+}
+
+/// Up to `limit` blocks of the best chain from height `from` on (genesis never listed), their
+/// bodies' encodings together at most [`crate::routes::MAX_PAGE_BODY_BYTES`] (at least one block).
+pub fn main_blocks(state: &ChainState, from: Height, limit: u64) -> Vec<Block> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let mut body_bytes = 0usize;
+    let mut h = from.0.max(1);
+    while out.len() < limit {
+        let Some(node) = state.main_at(Height(h)).and_then(|hash| state.node(&hash)) else {
+            break;
+        };
+        if let Some(header) = node.header {
+            let body = node.body();
+            body_bytes = body_bytes.saturating_add(body.encode().len());
+            if body_bytes > crate::routes::MAX_PAGE_BODY_BYTES && !out.is_empty() {
+                break;
+            }
+            out.push(Block {
+                header,
+                body: body.clone(),
+            });
+        }
+        h += 1;
+    }
+    out
 }

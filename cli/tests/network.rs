@@ -11,10 +11,12 @@
 
 mod common;
 
-use masspoc_api::{ChainList, SubmitHeader, SubmitReply};
+use masspoc_api::{ChainList, SubmitEvidence, SubmitHeader, SubmitReply, Work};
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header, HeaderHash};
+use masspoc_verifier::{
+    Beacon, Block, Body, ChainParams, ChainSpec, ChainState, Evidence, Header, HeaderHash,
+};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -181,6 +183,39 @@ impl Node {
         Some((c.height.0, c.tip_hash))
     }
 
+    /// POSTs `body` (JSON) to `path`: (status, the reply's error code if any).
+    fn post(&self, path: &str, body: &str) -> (u16, Option<String>) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut resp = agent
+            .post(&self.url(path))
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        let code = v["error"]["code"].as_str().map(str::to_string);
+        (resp.status().as_u16(), code)
+    }
+
+    /// Submits a block (header and body): (status, error code).
+    fn submit_block(&self, b: &Block) -> (u16, Option<String>) {
+        let body = serde_json::to_string(&SubmitHeader::block(b)).unwrap();
+        self.post(
+            &format!("/v1/chains/{}/headers", b.header.chain_id.to_hex()),
+            &body,
+        )
+    }
+
+    /// The node's work for its best tip.
+    fn work(&self, chain: &masspoc_verifier::ChainId) -> Work {
+        let path = format!("/v1/chains/{}/challenge", chain.to_hex());
+        let mut resp = ureq::get(&self.url(&path)).call().unwrap();
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
+    }
+
     fn submit(&self, h: &Header) -> SubmitReply {
         let body = serde_json::to_string(&SubmitHeader::new(h)).unwrap();
         let path = format!("/v1/chains/{}/headers", h.chain_id.to_hex());
@@ -289,7 +324,7 @@ fn three_nodes_propagate_compete_restart_and_heal_a_partition() {
     let mut node = RegtestNode::start().expect("litecoind starts");
     node.mine(2).unwrap();
     let beacon = node.rpc().block_hash(1).unwrap().to_string();
-    let p = params(&beacon, now_ms() - 6 * 3600 * 1000);
+    let p = params(&beacon, now_ms() - 3600 * 1000);
     let chains = chains_file(dir.path(), &p);
     let spec = ChainSpec::new(p).unwrap();
     let (pa, pb, pc) = (free_port(), free_port(), free_port());
@@ -418,4 +453,148 @@ fn three_nodes_propagate_compete_restart_and_heal_a_partition() {
         "healed partition",
     );
     drop(c);
+}
+
+/// Waits until `node` hands out exactly `want` in its `Work`.
+fn wait_evidence(node: &Node, chain: &masspoc_verifier::ChainId, want: &[Evidence], what: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = node.work(chain).decode_evidence().unwrap();
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{what}: {} hands out {got:?}\n{}",
+            node.name,
+            tail(&node.log_text(), 40)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The next block on `parent` by `f` carrying `body`, built on the local state.
+fn block_on(all: &ChainState, f: &TestFarmer, parent: HeaderHash, body: Body) -> Block {
+    let spec = all.spec();
+    let info = all.parent_info(&parent).unwrap();
+    let difficulty = all.next_difficulty(&parent).unwrap();
+    let c = f.candidate(spec, &info, difficulty, 64).unwrap();
+    f.block(spec, &info, difficulty, &c, body)
+}
+
+/// Slashing across the network (issue 12): an equivocation seen by node A (the cheat's twin
+/// header submitted there) reaches B, whose `Work` hands the evidence to the next block's
+/// farmer; the block built from B's work includes it; every node then refuses the cheat's later
+/// blocks (`banned_key`), hands the evidence out no more, and agrees on the tip. A second
+/// cheat's evidence takes the other path — posted to C as evidence alone (no twin block), gossiped
+/// to A — and is included through A: the same result on every node. The farmer here is the
+/// verifier's test farmer reading each node's `Work` over HTTP (the farmer process's own use of
+/// `Work.evidence` is `farmer/tests/farm_includes_evidence.rs`).
+#[test]
+fn evidence_detected_on_one_node_is_included_via_another_and_bans_on_all() {
+    let dir = common::scratch();
+    let mut node = RegtestNode::start().expect("litecoind starts");
+    node.mine(2).unwrap();
+    let beacon = node.rpc().block_hash(1).unwrap().to_string();
+    let p = params(&beacon, now_ms() - 3600 * 1000);
+    let chains = chains_file(dir.path(), &p);
+    let spec = ChainSpec::new(p).unwrap();
+    let chain = spec.chain_id;
+    let (pa, pb, pc) = (free_port(), free_port(), free_port());
+    let a = Node::start("a", &node, dir.path(), &chains, pa, &[pb, pc]);
+    let b = Node::start("b", &node, dir.path(), &chains, pb, &[pa, pc]);
+    let c = Node::start("c", &node, dir.path(), &chains, pc, &[pa, pb]);
+    std::thread::sleep(Duration::from_secs(2)); // meshes form
+
+    let honest = TestFarmer::new([1; 32], &[16]);
+    let cheats = [
+        TestFarmer::new([2; 32], &[16]),
+        TestFarmer::new([3; 32], &[16]),
+    ];
+    let mut all = ChainState::new(spec.clone());
+    // Each cheat farms one block, then the honest farmer two: every key has a block on the chain.
+    let mut tip = spec.genesis.hash;
+    let mut cheat_blocks = Vec::new();
+    for f in cheats.iter().chain([&honest, &honest]) {
+        let blk = block_on(&all, f, tip, Body::EMPTY);
+        all.accept_block(&blk, None).unwrap();
+        assert_eq!(a.submit_block(&blk), (200, None));
+        tip = blk.hash();
+        cheat_blocks.push(blk.header);
+    }
+    wait_tips(&[&a, &b, &c], tip, Duration::from_secs(10), "start");
+
+    // 1. Cheat 0 signs a second header at its height; only A is sent it.
+    let mut twin = cheat_blocks[0];
+    twin.timestamp_ms += 1;
+    cheats[0].sign(&mut twin);
+    all.accept_header(&twin, None).unwrap();
+    assert_eq!(a.submit_block(&Block::empty(twin)), (200, None));
+    let e0 = Evidence::new(cheat_blocks[0], twin).unwrap();
+    wait_evidence(&b, &chain, &[e0], "evidence reaches B");
+    let body = Body::new(b.work(&chain).decode_evidence().unwrap(), vec![]).unwrap();
+    let inc0 = block_on(&all, &honest, tip, body);
+    all.accept_block(&inc0, None).unwrap();
+    assert_eq!(b.submit_block(&inc0), (200, None));
+    wait_tips(
+        &[&a, &b, &c],
+        inc0.hash(),
+        Duration::from_secs(10),
+        "inclusion 1",
+    );
+    let late = block_on(&all, &cheats[0], inc0.hash(), Body::EMPTY);
+    for n in [&a, &b, &c] {
+        assert_eq!(
+            n.submit_block(&late),
+            (422, Some("banned_key".into())),
+            "{}",
+            n.name
+        );
+        wait_evidence(n, &chain, &[], "included: not handed out again");
+    }
+
+    // 2. Cheat 1's evidence alone, posted to C, gossiped to A, included through A.
+    let mut t1 = cheat_blocks[1];
+    t1.timestamp_ms += 1;
+    cheats[1].sign(&mut t1);
+    let e1 = Evidence::new(cheat_blocks[1], t1).unwrap();
+    let posted = serde_json::to_string(&SubmitEvidence::new(&e1)).unwrap();
+    assert_eq!(c.post("/v1/evidence", &posted), (200, None));
+    wait_evidence(&a, &chain, &[e1], "posted evidence reaches A");
+    let body = Body::new(a.work(&chain).decode_evidence().unwrap(), vec![]).unwrap();
+    let inc1 = block_on(&all, &honest, inc0.hash(), body);
+    all.accept_block(&inc1, None).unwrap();
+    assert_eq!(a.submit_block(&inc1), (200, None));
+    wait_tips(
+        &[&a, &b, &c],
+        inc1.hash(),
+        Duration::from_secs(10),
+        "inclusion 2",
+    );
+    let late1 = block_on(&all, &cheats[1], inc1.hash(), Body::EMPTY);
+    for n in [&a, &b, &c] {
+        assert_eq!(
+            n.submit_block(&late1),
+            (422, Some("banned_key".into())),
+            "{}",
+            n.name
+        );
+        assert_eq!(
+            n.submit_block(&late),
+            (422, Some("banned_key".into())),
+            "{}",
+            n.name
+        );
+        wait_evidence(n, &chain, &[], "nothing left to include");
+    }
+    // Same tip and same bans everywhere, and in the local state that saw every block.
+    assert_eq!(all.best().hash, inc1.hash());
+    assert_eq!(
+        all.banned_from(&cheats[0].farmer_pk()),
+        Some(inc0.header.height)
+    );
+    assert_eq!(
+        all.banned_from(&cheats[1].farmer_pk()),
+        Some(inc1.header.height)
+    );
 }

@@ -2,7 +2,7 @@
 //! the `sync_rate` example.
 
 use crate::sink::{ChainSink, Verdict};
-use masspoc_verifier::{ChainId, ChainState, Evidence, Header, HeaderHash, Height};
+use masspoc_verifier::{Block, ChainId, ChainState, Evidence, HeaderHash, Height};
 use std::sync::Mutex;
 
 /// A chain node in memory; `permissive` accepts anything (a junk peer's view).
@@ -10,7 +10,7 @@ use std::sync::Mutex;
 pub struct MemSink {
     /// The chain.
     pub state: Mutex<ChainState>,
-    /// Every header offered to `accept_header`.
+    /// Every block offered to `accept_block`.
     pub offered: Mutex<Vec<HeaderHash>>,
     /// Accept everything without checking (and without storing).
     pub permissive: bool,
@@ -54,21 +54,25 @@ impl ChainSink for MemSink {
         self.state.lock().unwrap().main_at(height)
     }
 
-    fn header(&self, _chain: &ChainId, hash: &HeaderHash) -> Option<Header> {
-        self.state.lock().unwrap().node(hash).and_then(|n| n.header)
+    fn block(&self, _chain: &ChainId, hash: &HeaderHash) -> Option<Block> {
+        let state = self.state.lock().unwrap();
+        let n = state.node(hash)?;
+        Some(Block {
+            header: n.header?,
+            body: n.body().clone(),
+        })
     }
 
-    fn main_headers(&self, _chain: &ChainId, from: Height, limit: u64) -> Vec<Header> {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        self.state.lock().unwrap().main_headers(from, limit)
+    fn main_blocks(&self, _chain: &ChainId, from: Height, limit: u64) -> Vec<Block> {
+        masspoc_api::main_blocks(&self.state.lock().unwrap(), from, limit)
     }
 
-    fn accept_header(&self, _chain: &ChainId, header: &Header) -> Verdict {
-        self.offered.lock().unwrap().push(header.hash());
+    fn accept_block(&self, _chain: &ChainId, block: &Block) -> Verdict {
+        self.offered.lock().unwrap().push(block.hash());
         if self.permissive {
             return Verdict::New { best: true };
         }
-        match self.state.lock().unwrap().accept_header(header, None) {
+        match self.state.lock().unwrap().accept_block(block, None) {
             Ok(a) => Verdict::of_accepted(&a),
             Err(e) => Verdict::of_reject(&e),
         }

@@ -1,18 +1,20 @@
 //! What travels between chain nodes (`docs/network.md`, "Messages").
 //!
 //! Gossip: one topic per hosted chain, `/masspoc/1/chain/<chain id hex>`. A message is one kind
-//! byte and the verifier's binary encoding of the thing: `0x01 ‖ header` ([`HEADER_LEN`] bytes,
-//! `Header::encode`) or `0x02 ‖ evidence` ([`EVIDENCE_LEN`] bytes, `Evidence::encode`). Its
-//! gossipsub message id is `BLAKE3(data)`, so the same header published by two nodes is one
-//! message.
+//! byte and the verifier's binary encoding of the thing: `0x03 ‖ block` (`Block::encode`: the
+//! [`HEADER_LEN`]-byte header, then its body) or `0x02 ‖ evidence` ([`EVIDENCE_LEN`] bytes,
+//! `Evidence::encode`). `0x01 ‖ header`, what nodes before bodies sent, is read as that header
+//! with the empty body and never sent. Its gossipsub message id is `BLAKE3(data)`, so the same
+//! block published by two nodes is one message.
 //!
 //! Sync: request-response on [`SYNC_PROTOCOL`] with JSON bodies: a [`SyncRequest`], answered
-//! by the bridge API's [`HeaderList`] (headers as the hex of their encoding).
+//! by the bridge API's [`HeaderList`] (headers and bodies as the hex of their encodings).
 
 use libp2p::gossipsub::IdentTopic;
 use masspoc_api::HeaderList;
+use masspoc_verifier::body::MAX_BODY_LEN;
 use masspoc_verifier::evidence::EVIDENCE_LEN;
-use masspoc_verifier::{ChainId, Evidence, Header, HeaderHash, HEADER_LEN};
+use masspoc_verifier::{Block, ChainId, Evidence, Header, HeaderHash, HEADER_LEN};
 use serde::{Deserialize, Serialize};
 
 /// The request-response protocol of range sync and ancestor fetches.
@@ -23,16 +25,18 @@ pub const IDENTIFY_PROTOCOL: &str = "/masspoc/1";
 pub const MAX_SYNC_HEADERS: u64 = 512;
 /// Most hashes a block locator may hold (the exponential locator of a 2^64-block chain is ~80).
 pub const MAX_LOCATOR: usize = 128;
-/// Largest gossip message: the longest payload (evidence) plus its kind byte, rounded up.
-pub const MAX_GOSSIP_BYTES: usize = 4096;
+/// Largest gossip message: the longest block (a header and the longest body) plus its kind
+/// byte, rounded up to 80 KiB.
+pub const MAX_GOSSIP_BYTES: usize = 80 << 10;
 
 const _: () = assert!(
-    EVIDENCE_LEN < MAX_GOSSIP_BYTES,
-    "evidence fits a gossip message"
+    1 + HEADER_LEN + MAX_BODY_LEN <= MAX_GOSSIP_BYTES,
+    "the longest block fits a gossip message"
 );
 
 const KIND_HEADER: u8 = 0x01;
 const KIND_EVIDENCE: u8 = 0x02;
+const KIND_BLOCK: u8 = 0x03;
 
 /// The gossipsub topic of a chain instance.
 #[must_use]
@@ -48,8 +52,8 @@ pub fn topic(chain: &ChainId) -> IdentTopic {
     reason = "one short-lived value per message; commands box it"
 )]
 pub enum Announce {
-    /// A header the node accepted.
-    Header(Header),
+    /// A block (header and body) the node accepted.
+    Block(Box<Block>),
     /// Slashing evidence the node accepted.
     Evidence(Evidence),
 }
@@ -61,8 +65,8 @@ pub enum DecodeError {
     /// Empty, an unknown kind byte, or a length that is not the kind's.
     #[error("bad gossip framing: {0}")]
     Framing(String),
-    /// The header does not decode.
-    #[error("bad header: {0}")]
+    /// The header or block does not decode.
+    #[error("bad block: {0}")]
     Header(masspoc_verifier::RejectError),
     /// The evidence does not decode.
     #[error("bad evidence: {0}")]
@@ -74,7 +78,7 @@ impl Announce {
     #[must_use]
     pub fn chain(&self) -> ChainId {
         match self {
-            Announce::Header(h) => h.chain_id,
+            Announce::Block(b) => b.header.chain_id,
             Announce::Evidence(e) => e.chain_id(),
         }
     }
@@ -82,11 +86,11 @@ impl Announce {
     /// The gossip payload.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + EVIDENCE_LEN);
+        let mut out = Vec::with_capacity(1 + HEADER_LEN + 6);
         match self {
-            Announce::Header(h) => {
-                out.push(KIND_HEADER);
-                out.extend_from_slice(&h.encode());
+            Announce::Block(b) => {
+                out.push(KIND_BLOCK);
+                out.extend_from_slice(&b.encode());
             }
             Announce::Evidence(e) => {
                 out.push(KIND_EVIDENCE);
@@ -102,13 +106,16 @@ impl Announce {
             .split_first()
             .ok_or_else(|| DecodeError::Framing("empty message".into()))?;
         match *kind {
+            KIND_BLOCK if body.len() > HEADER_LEN => Block::decode(body)
+                .map(|b| Announce::Block(Box::new(b)))
+                .map_err(DecodeError::Header),
             KIND_HEADER if body.len() == HEADER_LEN => Header::decode(body)
-                .map(Announce::Header)
+                .map(|h| Announce::Block(Box::new(Block::empty(h))))
                 .map_err(DecodeError::Header),
             KIND_EVIDENCE if body.len() == EVIDENCE_LEN => Evidence::decode(body)
                 .map(Announce::Evidence)
                 .map_err(DecodeError::Evidence),
-            KIND_HEADER | KIND_EVIDENCE => Err(DecodeError::Framing(format!(
+            KIND_HEADER | KIND_EVIDENCE | KIND_BLOCK => Err(DecodeError::Framing(format!(
                 "kind {kind:#04x} with {} bytes",
                 body.len()
             ))),
@@ -168,21 +175,32 @@ mod tests {
         let state = ChainState::new(spec.clone());
         let farmer = TestFarmer::new([7; 32], &[16]);
         let headers = grow_chain(&state, &[farmer], spec.genesis.hash, 1);
-        let a = Announce::Header(headers[0]);
+        let block = Block::empty(headers[0]);
+        let a = Announce::Block(Box::new(block.clone()));
         let bytes = a.encode();
-        assert_eq!(bytes.len(), 1 + HEADER_LEN);
-        assert_eq!(bytes[0], 0x01);
-        assert_eq!(&bytes[1..], &headers[0].encode()[..]);
+        // 0x03, the 382-byte header, the empty body's six zero bytes.
+        assert_eq!(bytes.len(), 1 + HEADER_LEN + 6);
+        assert_eq!(bytes[0], 0x03);
+        assert_eq!(&bytes[1..1 + HEADER_LEN], &headers[0].encode()[..]);
+        assert_eq!(&bytes[1 + HEADER_LEN..], &[0u8; 6]);
         assert_eq!(Announce::decode(&bytes).unwrap(), a);
         assert_eq!(a.chain(), spec.chain_id);
         assert!(bytes.len() <= MAX_GOSSIP_BYTES);
+        // An older node's bare header is the block with the empty body.
+        let mut legacy = vec![0x01];
+        legacy.extend_from_slice(&headers[0].encode());
+        assert_eq!(Announce::decode(&legacy).unwrap(), a);
         assert!(matches!(
             Announce::decode(&[]),
             Err(DecodeError::Framing(_))
         ));
         assert!(matches!(
-            Announce::decode(&bytes[..bytes.len() - 1]),
+            Announce::decode(&legacy[..legacy.len() - 1]),
             Err(DecodeError::Framing(_))
+        ));
+        assert!(matches!(
+            Announce::decode(&bytes[..bytes.len() - 1]),
+            Err(DecodeError::Header(_))
         ));
         let mut other = bytes.clone();
         other[0] = 0x09;

@@ -26,7 +26,7 @@ use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
 use masspoc_api::HeaderList;
-use masspoc_verifier::{ChainId, Header};
+use masspoc_verifier::{Block, ChainId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -153,7 +153,7 @@ enum Done {
     Headers {
         chain: ChainId,
         origin: Origin,
-        results: Vec<(Header, Verdict)>,
+        results: Vec<(Block, Verdict)>,
     },
     Evidence {
         id: MessageId,
@@ -162,7 +162,7 @@ enum Done {
     },
     Answer {
         channel: ResponseChannel<HeaderList>,
-        headers: Vec<Header>,
+        blocks: Vec<Block>,
     },
 }
 
@@ -435,8 +435,8 @@ impl Node {
             }
         };
         match announce {
-            Announce::Header(h) => {
-                self.accept(chain, vec![h], Origin::Gossip { id, source });
+            Announce::Block(b) => {
+                self.accept(chain, vec![*b], Origin::Gossip { id, source });
             }
             Announce::Evidence(e) => {
                 let sink = self.sink.clone();
@@ -453,18 +453,18 @@ impl Node {
         }
     }
 
-    /// Hands headers to the sink in order, off the swarm task.
-    fn accept(&self, chain: ChainId, headers: Vec<Header>, origin: Origin) {
+    /// Hands blocks to the sink in order, off the swarm task.
+    fn accept(&self, chain: ChainId, blocks: Vec<Block>, origin: Origin) {
         let sink = self.sink.clone();
         let tx = self.done_tx.clone();
         // A page of a chain stops at its first invalid header; released orphans are siblings.
         let chained = !matches!(origin, Origin::Released { .. });
         tokio::task::spawn_blocking(move || {
-            let mut results = Vec::with_capacity(headers.len());
-            for h in headers {
-                let v = sink.accept_header(&chain, &h);
+            let mut results = Vec::with_capacity(blocks.len());
+            for b in blocks {
+                let v = sink.accept_block(&chain, &b);
                 let stop = chained && matches!(v, Verdict::Invalid(_));
-                results.push((h, v));
+                results.push((b, v));
                 if stop {
                     break;
                 }
@@ -505,7 +505,7 @@ impl Node {
         self.pending.insert(id, Pending::Sync { chain, limit });
     }
 
-    fn fetch_ancestors(&mut self, peer: PeerId, chain: ChainId, header: &Header, depth: u64) {
+    fn fetch_ancestors(&mut self, peer: PeerId, chain: ChainId, block: &Block, depth: u64) {
         if depth >= MAX_ANCESTOR_DEPTH {
             self.start_sync(peer, chain);
             return;
@@ -515,7 +515,7 @@ impl Node {
             &peer,
             SyncRequest::Ancestors {
                 chain,
-                hash: header.prev_hash,
+                hash: block.header.prev_hash,
                 limit: ANCESTOR_BATCH,
                 locator,
             },
@@ -533,8 +533,8 @@ impl Node {
                     let tx = self.done_tx.clone();
                     tracing::debug!(peer = %peer, "p2p sync request");
                     tokio::task::spawn_blocking(move || {
-                        let headers = sync::answer(sink.as_ref(), &request);
-                        let _ = tx.send(Done::Answer { channel, headers });
+                        let blocks = sync::answer(sink.as_ref(), &request);
+                        let _ = tx.send(Done::Answer { channel, blocks });
                     });
                 }
                 request_response::Message::Response {
@@ -546,15 +546,17 @@ impl Node {
                     };
                     let (chain, origin, limit) = match pending {
                         Pending::Sync { chain, limit } => {
-                            let full = response.headers.len() as u64 >= limit;
+                            // A page may stop short of `limit` at its body budget: ask again
+                            // until an empty answer.
+                            let full = !response.headers.is_empty();
                             (chain, Origin::Sync { peer, full }, limit)
                         }
                         Pending::Ancestors { chain, depth } => {
                             (chain, Origin::Ancestors { peer, depth }, ANCESTOR_BATCH)
                         }
                     };
-                    let headers = match response.decode() {
-                        Ok(h) if h.len() as u64 <= limit => h,
+                    let blocks = match response.decode_blocks() {
+                        Ok(b) if b.len() as u64 <= limit => b,
                         Ok(_) => {
                             self.end_sync(peer, chain, &origin);
                             self.penalise(peer, "sync answer longer than asked");
@@ -562,19 +564,19 @@ impl Node {
                         }
                         Err((i, e)) => {
                             self.end_sync(peer, chain, &origin);
-                            self.penalise(peer, &format!("sync answer header {i}: {e}"));
+                            self.penalise(peer, &format!("sync answer block {i}: {e}"));
                             return;
                         }
                     };
-                    if headers.is_empty() {
+                    if blocks.is_empty() {
                         self.end_sync(peer, chain, &origin);
                         return;
                     }
                     match origin {
-                        Origin::Sync { .. } => self.synced += headers.len() as u64,
-                        _ => self.ancestors_fetched += headers.len() as u64,
+                        Origin::Sync { .. } => self.synced += blocks.len() as u64,
+                        _ => self.ancestors_fetched += blocks.len() as u64,
                     }
-                    self.accept(chain, headers, origin);
+                    self.accept(chain, blocks, origin);
                 }
             },
             request_response::Event::OutboundFailure {
@@ -600,12 +602,12 @@ impl Node {
 
     fn on_done(&mut self, done: Done) {
         match done {
-            Done::Answer { channel, headers } => {
+            Done::Answer { channel, blocks } => {
                 let _ = self
                     .swarm
                     .behaviour_mut()
                     .sync
-                    .send_response(channel, HeaderList::of(&headers));
+                    .send_response(channel, HeaderList::of_blocks(&blocks));
             }
             Done::Evidence {
                 id,
@@ -627,7 +629,7 @@ impl Node {
         }
     }
 
-    fn on_headers(&mut self, chain: ChainId, origin: Origin, results: Vec<(Header, Verdict)>) {
+    fn on_headers(&mut self, chain: ChainId, origin: Origin, results: Vec<(Block, Verdict)>) {
         let mut released = Vec::new();
         let mut invalid = None;
         let mut first_orphan = None;
@@ -636,20 +638,20 @@ impl Node {
             Origin::Released { tags } => tags.clone(),
             _ => Vec::new(),
         };
-        for (i, (header, verdict)) in results.iter().enumerate() {
+        for (i, (block, verdict)) in results.iter().enumerate() {
             let tag = tags.get(i).cloned().flatten();
             match verdict {
                 Verdict::New { .. } => {
                     if let Some((id, src)) = &tag {
                         self.report(id, src, MessageAcceptance::Accept);
                     }
-                    released.extend(self.orphans.take_children(&chain, &header.hash()));
+                    released.extend(self.orphans.take_children(&chain, &block.hash()));
                 }
                 Verdict::Orphan => {
                     if first_orphan.is_none() {
-                        first_orphan = Some(*header);
+                        first_orphan = Some(block.clone());
                     }
-                    for evicted in self.orphans.insert(chain, *header, tag) {
+                    for evicted in self.orphans.insert(chain, block.clone(), tag) {
                         if let Some((id, src)) = evicted.tag {
                             self.report(&id, &src, MessageAcceptance::Ignore);
                         }
@@ -695,8 +697,8 @@ impl Node {
         }
         if !released.is_empty() {
             let tags = released.iter().map(|o| o.tag.clone()).collect();
-            let headers = released.into_iter().map(|o| o.header).collect();
-            self.accept(chain, headers, Origin::Released { tags });
+            let blocks = released.into_iter().map(|o| o.block).collect();
+            self.accept(chain, blocks, Origin::Released { tags });
         }
     }
 }

@@ -1,8 +1,8 @@
-//! The orphan pool: headers whose parent the node does not have yet, kept while the missing
+//! The orphan pool: blocks whose parent the node does not have yet, kept while the missing
 //! ancestors are fetched from the peer that sent them. Bounded in count (oldest evicted first)
 //! and keyed by parent hash, so an accepted header releases its waiting children at once.
 
-use masspoc_verifier::{ChainId, Header, HeaderHash};
+use masspoc_verifier::{Block, ChainId, HeaderHash};
 use std::collections::{HashMap, VecDeque};
 
 /// One waiting header and what it came with (e.g. the gossip message id to report).
@@ -10,8 +10,8 @@ use std::collections::{HashMap, VecDeque};
 pub struct Orphan<T> {
     /// Its chain.
     pub chain: ChainId,
-    /// The header.
-    pub header: Header,
+    /// The block.
+    pub block: Block,
     /// Caller data.
     pub tag: T,
 }
@@ -57,16 +57,16 @@ impl<T> OrphanPool<T> {
 
     /// Adds a header; returns the ones evicted to stay within the bound (a header already in
     /// the pool is not added again and evicts nothing).
-    pub fn insert(&mut self, chain: ChainId, header: Header, tag: T) -> Vec<Orphan<T>> {
-        let hash = header.hash();
+    pub fn insert(&mut self, chain: ChainId, block: Block, tag: T) -> Vec<Orphan<T>> {
+        let hash = block.hash();
         if self.entries.contains_key(&hash) {
             return Vec::new();
         }
         self.by_parent
-            .entry((chain, header.prev_hash))
+            .entry((chain, block.header.prev_hash))
             .or_default()
             .push(hash);
-        self.entries.insert(hash, Orphan { chain, header, tag });
+        self.entries.insert(hash, Orphan { chain, block, tag });
         self.order.push_back(hash);
         let mut evicted = Vec::new();
         while self.entries.len() > self.cap {
@@ -82,7 +82,7 @@ impl<T> OrphanPool<T> {
 
     fn remove(&mut self, hash: &HeaderHash) -> Option<Orphan<T>> {
         let o = self.entries.remove(hash)?;
-        let key = (o.chain, o.header.prev_hash);
+        let key = (o.chain, o.block.header.prev_hash);
         if let Some(children) = self.by_parent.get_mut(&key) {
             children.retain(|c| c != hash);
             if children.is_empty() {
@@ -119,20 +119,23 @@ mod tests {
         let farmer = TestFarmer::new([3; 32], &[16]);
         let hs = grow_chain(&state, &[farmer], spec.genesis.hash, 6);
         let mut pool = OrphanPool::new(3);
-        assert!(pool.insert(chain, hs[2], 2).is_empty());
-        assert!(pool.insert(chain, hs[2], 2).is_empty(), "no double entry");
-        assert!(pool.insert(chain, hs[3], 3).is_empty());
-        assert!(pool.insert(chain, hs[4], 4).is_empty());
+        assert!(pool.insert(chain, Block::empty(hs[2]), 2).is_empty());
+        assert!(
+            pool.insert(chain, Block::empty(hs[2]), 2).is_empty(),
+            "no double entry"
+        );
+        assert!(pool.insert(chain, Block::empty(hs[3]), 3).is_empty());
+        assert!(pool.insert(chain, Block::empty(hs[4]), 4).is_empty());
         assert_eq!(pool.len(), 3);
         // A fourth evicts the oldest (hs[2]).
-        let evicted = pool.insert(chain, hs[5], 5);
+        let evicted = pool.insert(chain, Block::empty(hs[5]), 5);
         assert_eq!(evicted.len(), 1);
         assert_eq!(evicted[0].tag, 2);
         assert!(!pool.contains(&hs[2].hash()));
         assert!(pool.take_children(&chain, &hs[1].hash()).is_empty());
         let kids = pool.take_children(&chain, &hs[2].hash());
         assert_eq!(kids.len(), 1);
-        assert_eq!(kids[0].header, hs[3]);
+        assert_eq!(kids[0].block, Block::empty(hs[3]));
         assert_eq!(pool.len(), 2);
         assert!(pool
             .take_children(&ChainId([9; 32]), &hs[3].hash())

@@ -1,7 +1,7 @@
 //! The one seam between the network and a chain node: what arrived from a peer goes to the
 //! node's own acceptance path; sync reads the node's block tree.
 
-use masspoc_verifier::{Accepted, ChainId, Evidence, Header, HeaderHash, Height, RejectError};
+use masspoc_verifier::{Accepted, Block, ChainId, Evidence, HeaderHash, Height, RejectError};
 
 /// The node's answer to something a peer sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +57,13 @@ pub trait ChainSink: Send + Sync + 'static {
     fn best(&self, chain: &ChainId) -> Option<(Height, HeaderHash, u128)>;
     /// The best chain's block at `height` (genesis at 0).
     fn main_at(&self, chain: &ChainId, height: Height) -> Option<HeaderHash>;
-    /// A known header (any branch; `None` for genesis and unknown hashes).
-    fn header(&self, chain: &ChainId, hash: &HeaderHash) -> Option<Header>;
-    /// Headers along the best chain from `from` (genesis never listed), at most `limit`.
-    fn main_headers(&self, chain: &ChainId, from: Height, limit: u64) -> Vec<Header>;
-    /// Runs the node's acceptance path on a header from a peer.
-    fn accept_header(&self, chain: &ChainId, header: &Header) -> Verdict;
+    /// A known block, header and body (any branch; `None` for genesis and unknown hashes).
+    fn block(&self, chain: &ChainId, hash: &HeaderHash) -> Option<Block>;
+    /// Blocks along the best chain from `from` (genesis never listed), at most `limit`, their
+    /// bodies within the page budget (`masspoc_api::routes::MAX_PAGE_BODY_BYTES`, at least one).
+    fn main_blocks(&self, chain: &ChainId, from: Height, limit: u64) -> Vec<Block>;
+    /// Runs the node's acceptance path on a block (header and body) from a peer.
+    fn accept_block(&self, chain: &ChainId, block: &Block) -> Verdict;
     /// Runs the node's acceptance path on evidence from a peer.
     fn accept_evidence(&self, evidence: &Evidence) -> Verdict;
 }

@@ -7,7 +7,7 @@
 
 use crate::message::{SyncRequest, MAX_LOCATOR, MAX_SYNC_HEADERS};
 use crate::sink::ChainSink;
-use masspoc_verifier::{ChainId, Header, HeaderHash, Height};
+use masspoc_verifier::{Block, ChainId, HeaderHash, Height};
 
 /// The locator of `chain`'s best chain (empty for a chain the sink does not host).
 #[must_use]
@@ -38,9 +38,9 @@ pub fn locator(sink: &dyn ChainSink, chain: &ChainId) -> Vec<HeaderHash> {
     out
 }
 
-/// The headers a [`SyncRequest`] asks for (empty for an unhosted chain).
+/// The blocks (headers and bodies) a [`SyncRequest`] asks for (empty for an unhosted chain).
 #[must_use]
-pub fn answer(sink: &dyn ChainSink, request: &SyncRequest) -> Vec<Header> {
+pub fn answer(sink: &dyn ChainSink, request: &SyncRequest) -> Vec<Block> {
     match request {
         SyncRequest::Headers {
             chain,
@@ -65,7 +65,7 @@ fn headers_after(
     locator: &[HeaderHash],
     have: u128,
     limit: u64,
-) -> Vec<Header> {
+) -> Vec<Block> {
     let Some((_, _, cumulative)) = sink.best(chain) else {
         return Vec::new();
     };
@@ -76,15 +76,15 @@ fn headers_after(
         .iter()
         .take(MAX_LOCATOR)
         .find_map(|hash| {
-            let height = match sink.header(chain, hash) {
-                Some(h) => h.height,
+            let height = match sink.block(chain, hash) {
+                Some(b) => b.header.height,
                 None if sink.main_at(chain, Height(0)) == Some(*hash) => Height(0),
                 None => return None,
             };
             (sink.main_at(chain, height) == Some(*hash)).then_some(height)
         })
         .unwrap_or(Height(0));
-    sink.main_headers(
+    sink.main_blocks(
         chain,
         Height(fork.0.saturating_add(1)),
         limit.min(MAX_SYNC_HEADERS),
@@ -97,17 +97,17 @@ fn ancestors(
     hash: &HeaderHash,
     limit: u64,
     locator: &[HeaderHash],
-) -> Vec<Header> {
+) -> Vec<Block> {
     let limit = usize::try_from(limit.min(MAX_SYNC_HEADERS)).unwrap_or(0);
     let have: std::collections::HashSet<&HeaderHash> = locator.iter().take(MAX_LOCATOR).collect();
     let mut out = Vec::new();
     let mut next = *hash;
     while out.len() < limit && !have.contains(&next) {
-        let Some(h) = sink.header(chain, &next) else {
+        let Some(b) = sink.block(chain, &next) else {
             break;
         };
-        next = h.prev_hash;
-        out.push(h);
+        next = b.header.prev_hash;
+        out.push(b);
     }
     out.reverse();
     out
@@ -167,7 +167,7 @@ mod tests {
         };
         let got = answer(&responder, &ask(1000));
         assert_eq!(got.len(), 60, "heights 41..=100");
-        assert_eq!(got[0], main[40]);
+        assert_eq!(got[0].header, main[40]);
         assert_eq!(answer(&responder, &ask(7)).len(), 7);
         // Not heavier than what the requester has: nothing.
         let (_, _, top) = responder.best(&chain).unwrap();
@@ -195,10 +195,21 @@ mod tests {
             locator,
         };
         let got = answer(&responder, &anc(64, locator(&requester, &chain)));
-        assert_eq!(got.first(), Some(&main[40]), "stops above the fork point");
-        assert_eq!(got.last(), Some(&main[59]));
+        assert_eq!(
+            got.first().map(|b| b.header),
+            Some(main[40]),
+            "stops above the fork point"
+        );
+        assert_eq!(got.last().map(|b| b.header), Some(main[59]));
         let got = answer(&responder, &anc(5, vec![]));
-        assert_eq!(got, main[55..60].to_vec());
+        assert_eq!(
+            got,
+            main[55..60]
+                .iter()
+                .copied()
+                .map(Block::empty)
+                .collect::<Vec<_>>()
+        );
         let got = answer(&responder, &anc(u64::MAX, vec![]));
         assert_eq!(got.len(), 60, "back to height 1, never genesis");
     }

@@ -7,7 +7,7 @@ use libp2p::identity::Keypair;
 use libp2p::multiaddr::Protocol;
 use libp2p::Multiaddr;
 use masspoc_verifier::testkit::{bench_params, grow_chain, TestFarmer};
-use masspoc_verifier::{ChainSpec, ChainState, Header};
+use masspoc_verifier::{Block, ChainSpec, ChainState, Header};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -115,7 +115,8 @@ async fn range_sync_over_two_hops_then_gossip_reaches_every_node() {
         .unwrap()
         .accept_header(&hs[600], None)
         .unwrap();
-    a.handle.announce(Announce::Header(hs[600]));
+    a.handle
+        .announce(Announce::Block(Box::new(Block::empty(hs[600]))));
     wait_for("the gossiped header at c", Duration::from_secs(10), || {
         c.sink.height() == 601
     })
@@ -148,7 +149,8 @@ async fn a_gossiped_orphan_fetches_its_missing_ancestors() {
         }
     }
     // Only the tip is announced: b must fetch the 20 headers between.
-    a.handle.announce(Announce::Header(hs[30]));
+    a.handle
+        .announce(Announce::Block(Box::new(Block::empty(hs[30]))));
     wait_for("b to reach 31", Duration::from_secs(15), || {
         b.sink.height() == 31
     })
@@ -177,7 +179,8 @@ async fn invalid_headers_are_not_relayed_and_their_sender_is_banned() {
         let mut bad = hs[5];
         bad.payload_root.0[0] ^= 1 + i;
         junk_hashes.push(bad.hash());
-        junk.handle.announce(Announce::Header(bad));
+        junk.handle
+            .announce(Announce::Block(Box::new(Block::empty(bad))));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let until = Instant::now() + Duration::from_secs(10);
@@ -197,7 +200,8 @@ async fn invalid_headers_are_not_relayed_and_their_sender_is_banned() {
         .unwrap()
         .accept_header(&hs[5], None)
         .unwrap();
-    b.handle.announce(Announce::Header(hs[5]));
+    b.handle
+        .announce(Announce::Block(Box::new(Block::empty(hs[5]))));
     wait_for("the honest header at c", Duration::from_secs(10), || {
         c.sink.height() == 6
     })

@@ -317,7 +317,7 @@ async fn post_header(
     if reply.best {
         s.tips.notify_waiters();
     }
-    s.announce(masspoc_net::Announce::Header(block.header));
+    s.announce(masspoc_net::Announce::Block(Box::new(block)));
     Ok(Json(reply))
 }
 

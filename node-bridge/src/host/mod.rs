@@ -21,8 +21,8 @@ use crate::error::{EvidenceRefusal, HostError};
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
 use log::HostLog;
+use masspoc_api::routes::MAX_HEADERS_LIMIT;
 use masspoc_api::routes::WORK_SLOTS;
-use masspoc_api::routes::{MAX_HEADERS_LIMIT, MAX_PAGE_BODY_BYTES};
 use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
 use masspoc_proof::FarmerPublicKey;
 use masspoc_verifier::body::MAX_BODY_EVIDENCE;
@@ -221,7 +221,9 @@ impl ChainHost {
     ) -> Result<HeaderList, HostError> {
         let state = &self.hosted(chain)?.state;
         let limit = limit.min(MAX_HEADERS_LIMIT);
-        Ok(HeaderList::of_blocks(&main_blocks(state, from, limit)))
+        Ok(HeaderList::of_blocks(&masspoc_api::main_blocks(
+            state, from, limit,
+        )))
     }
 
     /// Verifies and accepts a header (its binary encoding) with the empty body
@@ -457,31 +459,4 @@ impl ChainHost {
             _ => false,
         })
     }
-}
-
-/// Up to `limit` blocks of the best chain from height `from` on (genesis never listed), their
-/// bodies' encodings together at most [`MAX_PAGE_BODY_BYTES`] (at least one block).
-pub fn main_blocks(state: &ChainState, from: Height, limit: u64) -> Vec<Block> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut out = Vec::new();
-    let mut body_bytes = 0usize;
-    let mut h = from.0.max(1);
-    while out.len() < limit {
-        let Some(node) = state.main_at(Height(h)).and_then(|hash| state.node(&hash)) else {
-            break;
-        };
-        if let Some(header) = node.header {
-            let body = node.body();
-            body_bytes = body_bytes.saturating_add(body.encode().len());
-            if body_bytes > MAX_PAGE_BODY_BYTES && !out.is_empty() {
-                break;
-            }
-            out.push(Block {
-                header,
-                body: body.clone(),
-            });
-        }
-        h += 1;
-    }
-    out
 }

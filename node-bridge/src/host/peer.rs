@@ -1,13 +1,14 @@
 //! The chain host's one seam with the chain network (`masspoc-net`, `docs/network.md`): a
-//! header or evidence from a peer goes through the same acceptance path as an HTTP submission
-//! ([`ChainHost::submit_header`], [`ChainHost::submit_evidence`]); sync reads the chain states.
+//! block (header and body) or evidence from a peer goes through the same acceptance path as an
+//! HTTP submission ([`ChainHost::submit_block`], [`ChainHost::submit_evidence`]); sync reads the
+//! chain states, bodies included.
 //! What the host accepts from farmers is published by the HTTP layer ([`Shared::announce`]).
 
 use super::http::Shared;
 use super::ChainHost;
 use crate::error::HostError;
 use masspoc_net::{ChainSink, Verdict};
-use masspoc_verifier::{ChainId, ChainState, DetectorError, Evidence, Header, HeaderHash, Height};
+use masspoc_verifier::{Block, ChainId, ChainState, DetectorError, Evidence, HeaderHash, Height};
 use std::sync::Arc;
 
 impl ChainHost {
@@ -61,28 +62,33 @@ impl ChainSink for PeerSeam {
         self.read(chain, |s| s.main_at(height)).flatten()
     }
 
-    fn header(&self, chain: &ChainId, hash: &HeaderHash) -> Option<Header> {
-        self.read(chain, |s| s.node(hash).and_then(|n| n.header))
-            .flatten()
+    fn block(&self, chain: &ChainId, hash: &HeaderHash) -> Option<Block> {
+        self.read(chain, |s| {
+            let n = s.node(hash)?;
+            Some(Block {
+                header: n.header?,
+                body: n.body().clone(),
+            })
+        })
+        .flatten()
     }
 
-    fn main_headers(&self, chain: &ChainId, from: Height, limit: u64) -> Vec<Header> {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        self.read(chain, |s| s.main_headers(from, limit))
+    fn main_blocks(&self, chain: &ChainId, from: Height, limit: u64) -> Vec<Block> {
+        self.read(chain, |s| masspoc_api::main_blocks(s, from, limit))
             .unwrap_or_default()
     }
 
-    fn accept_header(&self, chain: &ChainId, header: &Header) -> Verdict {
+    fn accept_block(&self, chain: &ChainId, block: &Block) -> Verdict {
         let Ok(mut host) = self.0.host.lock() else {
             return Verdict::Later("the host state is poisoned".into());
         };
         if host
             .chain_state(chain)
-            .is_some_and(|s| s.node(&header.hash()).is_some())
+            .is_some_and(|s| s.node(&block.hash()).is_some())
         {
             return Verdict::Known;
         }
-        let result = host.submit_header(chain, &header.encode(), super::http::now_ms());
+        let result = host.submit_block(chain, block, super::http::now_ms());
         drop(host);
         match result {
             Ok(reply) => {
