@@ -10,7 +10,8 @@
 //! - [`SubmitEvidence`], [`EvidenceReply`], [`EvidenceRow`], [`EvidenceList`]: `/v1/evidence`;
 //! - [`AnchorList`], [`AnchorBatch`]: `GET /v1/anchors`;
 //! - [`Health`]: `GET /v1/health`; [`ErrorBody`]: every non-2xx answer;
-//! - [`routes`]: paths, query strings and limits.
+//! - [`routes`]: paths, query strings and limits;
+//! - [`assets`]: the status pages' embedded files (both servers serve them).
 //!
 //! Byte strings are lowercase hex, integers JSON numbers, u128 values decimal strings
 //! ([`u128_string`]). Headers and evidence travel as the hex of their binary encoding
@@ -24,6 +25,7 @@
 //! that is not additive gets a new path prefix (`/v2`).
 
 mod anchors;
+pub mod assets;
 mod chain;
 mod error;
 mod evidence;

@@ -50,7 +50,8 @@ impl Command {
     /// pipe from ending them, every other command ends quietly on one.
     fn long_running(&self) -> bool {
         match self {
-            Command::Farm(_) | Command::Devnet(_) => true,
+            Command::Devnet(_) => true,
+            Command::Farm(c) => c.long_running(),
             Command::Bridge(c) => c.long_running(),
             _ => false,
         }

@@ -98,6 +98,7 @@ fn farmer_config_from_example(port: u16) -> String {
     t.insert("chain".into(), toml::Value::Array(vec![chain.into()]));
     t.insert("plot_dirs".into(), toml::Value::Array(vec!["plots".into()]));
     t.insert("metrics_listen".into(), "127.0.0.1:0".into());
+    t.insert("status_listen".into(), "127.0.0.1:0".into());
     t.insert("lookup_budget_ms".into(), 1000.into());
     toml::to_string(&t).unwrap()
 }

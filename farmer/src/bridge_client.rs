@@ -119,6 +119,14 @@ impl BridgeClient {
         Ok(c.chains)
     }
 
+    /// `GET /v1/evidence`: the slashing evidence the chain node holds.
+    pub async fn evidence(&self) -> Result<Vec<masspoc_api::EvidenceRow>, BridgeError> {
+        let e: masspoc_api::EvidenceList = self
+            .call("GET", routes::EVIDENCE.into(), None, self.timeout)
+            .await?;
+        Ok(e.evidence)
+    }
+
     /// `GET /v1/chains/{id}/challenge`, long-polling up to `wait` for a new tip.
     pub async fn work(&self, chain_id: &ChainId, wait: Duration) -> Result<Work, BridgeError> {
         let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);

@@ -57,6 +57,10 @@ struct RawConfig {
     rescan_interval_secs: Option<u64>,
     lookup_budget_ms: Option<u64>,
     metrics_listen: Option<SocketAddr>,
+    status_listen: Option<SocketAddr>,
+    status_interval_secs: Option<u64>,
+    #[serde(default)]
+    alerts: crate::alerts::AlertsConfig,
     #[serde(default)]
     harvesters: Vec<String>,
     harvester_identity_dir: Option<PathBuf>,
@@ -159,6 +163,13 @@ pub struct FarmerConfig {
     pub lookup_budget: Duration,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where to serve the status page and its JSON (`docs/farming.md`, "Status page"), if
+    /// anywhere.
+    pub status_listen: Option<SocketAddr>,
+    /// Time between two status history points (and alert checks).
+    pub status_interval: Duration,
+    /// How alerts are delivered (a log line is always written).
+    pub alerts: crate::alerts::AlertsConfig,
     /// The chain instances to farm.
     pub chains: Vec<ChainConfig>,
     /// Paired harvesters (`docs/harvesters.md`), each a multiaddr ending in `/p2p/<peer id>`.
@@ -225,6 +236,13 @@ impl FarmerConfig {
         if lookup_budget.is_zero() {
             return Err(invalid("lookup_budget_ms must be at least 1".into()));
         }
+        let status_interval = raw
+            .status_interval_secs
+            .map_or(crate::status::DEFAULT_INTERVAL, Duration::from_secs);
+        if !(1..=3600).contains(&status_interval.as_secs()) {
+            return Err(invalid("status_interval_secs must be 1 to 3600".into()));
+        }
+        raw.alerts.validate().map_err(invalid)?;
         if raw.chains.is_empty() {
             return Err(invalid("no [[chain]] to farm".into()));
         }
@@ -296,6 +314,9 @@ impl FarmerConfig {
             rescan_interval,
             lookup_budget,
             metrics_listen: raw.metrics_listen,
+            status_listen: raw.status_listen,
+            status_interval,
+            alerts: raw.alerts,
             chains,
         })
     }
@@ -357,6 +378,10 @@ mod tests {
             plot_dirs = ["/mnt/a", "b"]
             lookup_budget_ms = 500
             metrics_listen = "127.0.0.1:9184"
+            status_listen = "127.0.0.1:8750"
+            [alerts]
+            webhook = "http://127.0.0.1:9000/hook"
+            command = ["logger", "-t", "masspoc"]
             [[chain]]
             name = "alpha"
             bridge = "http://127.0.0.1:8420/"
@@ -376,6 +401,14 @@ mod tests {
         );
         assert_eq!(c.chains[1].chain, ChainSelector::Id(ChainId([1; 32])));
         assert_eq!(c.passphrase, PassphraseSource::Env("PASS".into()));
+        assert_eq!(c.status_listen, Some("127.0.0.1:8750".parse().unwrap()));
+        assert_eq!(c.status_interval, crate::status::DEFAULT_INTERVAL);
+        assert_eq!(
+            c.alerts.webhook.as_deref(),
+            Some("http://127.0.0.1:9000/hook")
+        );
+        assert_eq!(c.alerts.command.as_ref().unwrap()[0], "logger");
+        assert_eq!((c.alerts.min_interval_secs, c.alerts.missed_wins), (300, 5));
     }
 
     #[test]
@@ -389,6 +422,10 @@ mod tests {
             "key_file = 'k'\n[[chain]]\nname='a'\nbridge='ftp://x'",               // bad url
             "key_file = 'k'\n[[chain]]\nchain_id='zz'\nbridge='http://x'",         // bad id
             "key_file = 'k'\nlookup_budget_ms = 0\n[[chain]]\nname='a'\nbridge='http://x'",
+            "key_file = 'k'\nstatus_interval_secs = 0\n[[chain]]\nname='a'\nbridge='http://x'",
+            "key_file = 'k'\n[alerts]\nwebhook = 'https://x'\n[[chain]]\nname='a'\nbridge='http://x'",
+            "key_file = 'k'\n[alerts]\ncommand = []\n[[chain]]\nname='a'\nbridge='http://x'",
+            "key_file = 'k'\n[alerts]\ntypo = 1\n[[chain]]\nname='a'\nbridge='http://x'",
         ] {
             assert!(FarmerConfig::parse(text, Path::new(".")).is_err(), "{text}");
         }

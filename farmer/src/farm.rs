@@ -1,5 +1,6 @@
 //! The farm: plots, rescans, metrics and one task per chain, until a stop signal.
 
+use crate::alerts::Alerts;
 use crate::bridge_client::BridgeClient;
 use crate::chain_task::{run_chain, ChainContext};
 use crate::config::{ChainSelector, FarmerConfig};
@@ -7,6 +8,8 @@ use crate::metrics::{self, Metrics};
 use crate::plots::{PlotSet, ReaderOpener};
 use crate::remote::Harvesters;
 use crate::signer::Identity;
+use crate::status::http as status_http;
+use crate::status::{ChainSource, Status, StatusParts};
 use masspoc_verifier::ChainId;
 use std::future::Future;
 use std::sync::atomic::Ordering::Relaxed;
@@ -23,6 +26,14 @@ pub enum FarmError {
     /// The harvester link could not start.
     #[error("harvester link")]
     Harvesters(#[from] masspoc_net::NetError),
+    /// The status address could not be bound.
+    #[error("cannot listen for the status page on {addr}")]
+    Status {
+        /// The configured address.
+        addr: std::net::SocketAddr,
+        /// The bind error.
+        source: std::io::Error,
+    },
     /// The metrics address could not be bound.
     #[error("cannot listen for metrics on {addr}")]
     Metrics {
@@ -60,6 +71,15 @@ pub async fn run_farm(
         farmer_pk: Some(identity.farmer_pk),
     });
     let plots = PlotSet::new(&config.plot_dirs, opener);
+    let status_listener = match config.status_listen {
+        Some(addr) => Some((
+            addr,
+            metrics::bind(addr)
+                .await
+                .map_err(|source| FarmError::Status { addr, source })?,
+        )),
+        None => None,
+    };
     let report = plots.rescan(SCAN_TIMEOUT).await;
     record_scan(&metrics, &plots, &report);
     info!(
@@ -71,21 +91,21 @@ pub async fn run_farm(
     if report.plots == 0 {
         warn!("no plots yet: farming will start when plots appear in the plot directories");
     }
-    {
-        let (p, m) = (Arc::clone(&plots), Arc::clone(&metrics));
-        background.spawn(
-            Arc::clone(&plots)
-                .keep_rescanning(config.rescan_interval, move |r| record_scan(&m, &p, r)),
-        );
-    }
     let harvesters = start_harvesters(config, &identity, &metrics, &mut background)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut chains = JoinSet::new();
+    let mut sources = Vec::new();
     for c in &config.chains {
         let client = BridgeClient::with_failover(&c.bridges);
         let selector = c.chain.clone();
         let label = selector.to_string();
         let chain_metrics = metrics.chain(&label);
+        sources.push(ChainSource {
+            label: label.clone(),
+            selector: selector.clone(),
+            client: BridgeClient::with_failover(&c.bridges),
+            metrics: Arc::clone(&chain_metrics),
+        });
         let (identity, plots, global, harvesters) = (
             Arc::clone(&identity),
             Arc::clone(&plots),
@@ -113,6 +133,37 @@ pub async fn run_farm(
             };
             run_chain(Arc::new(ctx), stop).await;
         });
+    }
+    let farmer_pk = identity.farmer_pk.to_hex();
+    let status = Status::new(StatusParts {
+        farmer_pk: farmer_pk.clone(),
+        interval: config.status_interval,
+        budget: config.lookup_budget,
+        metrics: Arc::clone(&metrics),
+        plots: Arc::clone(&plots),
+        harvesters: harvesters.clone(),
+        chains: sources,
+        alerts: Arc::new(Alerts::new(config.alerts.clone(), farmer_pk)),
+    });
+    status.on_scan(&report);
+    {
+        let (p, m, st) = (
+            Arc::clone(&plots),
+            Arc::clone(&metrics),
+            Arc::clone(&status),
+        );
+        background.spawn(
+            Arc::clone(&plots).keep_rescanning(config.rescan_interval, move |r| {
+                record_scan(&m, &p, r);
+                st.on_scan(r);
+            }),
+        );
+    }
+    background.spawn(Arc::clone(&status).run_sampler());
+    if let Some((addr, listener)) = status_listener {
+        let addr = listener.local_addr().unwrap_or(addr);
+        info!(url = %format!("http://{addr}/"), "serving the status page");
+        background.spawn(status_http::serve(listener, Arc::clone(&status)));
     }
     shutdown.await;
     info!("stopping: letting chain tasks finish");

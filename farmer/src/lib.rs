@@ -1,5 +1,6 @@
 //! masspoc-farmer (being written).
 
+pub mod alerts;
 pub mod bench;
 pub mod bridge_client;
 pub mod chain_task;
@@ -14,3 +15,4 @@ pub mod plots;
 pub mod remote;
 pub mod signer;
 pub mod signing_history;
+pub mod status;

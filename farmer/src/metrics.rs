@@ -43,7 +43,25 @@ pub struct ChainMetrics {
     pub bridge_errors: AtomicU64,
     /// Signing refusals and failures.
     pub signing_errors: AtomicU64,
+    /// Headers signed (through the signing guard).
+    pub signed: AtomicU64,
+    /// The last error of this chain (ms since the Unix epoch, what), for the status page.
+    pub last_error: Mutex<Option<(u64, String)>>,
 }
+
+impl ChainMetrics {
+    /// Keeps `what` as the chain's last error (shown by the status page and `farm summary`).
+    pub fn note_error(&self, what: impl std::fmt::Display) {
+        let at = crate::status::now_ms();
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((at, what.to_string()));
+    }
+}
+
+/// Latency observations kept between two status samples (the rest are dropped until the next).
+pub const RECENT_LATENCIES: usize = 4096;
 
 /// A cumulative latency histogram.
 #[derive(Debug, Default)]
@@ -51,6 +69,7 @@ pub struct Histogram {
     buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     count: AtomicU64,
     sum_ns: AtomicU64,
+    recent_us: Mutex<Vec<u64>>,
 }
 
 impl Histogram {
@@ -65,6 +84,23 @@ impl Histogram {
         self.count.fetch_add(1, Ordering::Relaxed);
         let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+        let mut recent = self
+            .recent_us
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if recent.len() < RECENT_LATENCIES {
+            recent.push(ns / 1000);
+        }
+    }
+
+    /// The observations (µs) since the last call, at most [`RECENT_LATENCIES`] of them.
+    pub fn take_recent_us(&self) -> Vec<u64> {
+        std::mem::take(
+            &mut *self
+                .recent_us
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }
 
@@ -83,6 +119,15 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Every registered chain's counters, in registration order.
+    #[must_use]
+    pub fn chains(&self) -> Vec<Arc<ChainMetrics>> {
+        self.chains
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Registers a chain and returns its counters.
     pub fn chain(&self, label: &str) -> Arc<ChainMetrics> {
         let m = Arc::new(ChainMetrics {
@@ -120,7 +165,7 @@ impl Metrics {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let counters: [(&str, &str, CounterOf); 9] = [
+        let counters: [(&str, &str, CounterOf); 10] = [
             ("rounds_total", "Challenges looked up.", |c| &c.rounds),
             (
                 "lookups_total",
@@ -128,6 +173,7 @@ impl Metrics {
                 |c| &c.lookups,
             ),
             ("proofs_total", "Proofs found.", |c| &c.proofs),
+            ("headers_signed_total", "Headers signed.", |c| &c.signed),
             (
                 "submissions_accepted_total",
                 "Headers accepted by the bridge.",

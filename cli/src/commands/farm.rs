@@ -1,5 +1,7 @@
 //! `masspoc farm --config farmer.toml`: farm every configured chain from the configured plots
-//! until SIGINT or SIGTERM.
+//! until SIGINT or SIGTERM; `masspoc farm summary` asks a running farmer how it does.
+
+mod summary;
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -15,19 +17,48 @@ use std::time::Duration;
 #[derive(Subcommand)]
 pub enum Command {
     /// Farm chain instances from plots (see plots.example/farmer.toml); stops on Ctrl-C/SIGTERM.
+    /// `masspoc farm summary` shows a running farmer's plots, chains and alerts.
+    #[command(args_conflicts_with_subcommands = true)]
     Farm {
         /// The farmer configuration file.
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        config: Option<PathBuf>,
+        /// What to ask a running farmer instead of farming.
+        #[command(subcommand)]
+        action: Option<FarmAction>,
     },
+}
+
+/// Questions to a running farmer.
+#[derive(Subcommand)]
+pub enum FarmAction {
+    /// Plots and space (local and per harvester) and, per chain: height, difficulty, share of
+    /// the chain's space, expected time to win, proofs / signed / accepted in the last 24 h,
+    /// lookups over budget, last error; then active alerts. Reads the farmer's /status.json.
+    Summary(summary::SummaryArgs),
 }
 
 impl Command {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self {
-            Command::Farm { config } => farm(&config),
+            Command::Farm {
+                action: Some(FarmAction::Summary(a)),
+                ..
+            } => a.run(),
+            Command::Farm {
+                config: Some(config),
+                ..
+            } => farm(&config),
+            Command::Farm { config: None, .. } => {
+                anyhow::bail!("masspoc farm needs --config FILE (or a subcommand: summary)")
+            }
         }
+    }
+
+    /// Whether the command runs until stopped (farming does; a summary does not).
+    pub fn long_running(&self) -> bool {
+        matches!(self, Command::Farm { action: None, .. })
     }
 }
 

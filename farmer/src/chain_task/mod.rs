@@ -162,6 +162,10 @@ async fn poll_work(
                 ctx.metrics
                     .bridge_errors
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                ctx.metrics.note_error(format_args!(
+                    "cannot get work: {}",
+                    masspoc_report::Report(&e)
+                ));
                 if !down_since_logged || !matches!(e, BridgeError::Unreachable { .. }) {
                     warn!(chain = %ctx.label, error = %masspoc_report::Report(&e), retry_ms = backoff.as_millis() as u64,
                         "cannot get work; retrying until the bridge answers");

@@ -124,6 +124,7 @@ pub(crate) async fn submit_candidate(
         }
     };
     header.signature = signature;
+    ctx.metrics.signed.fetch_add(1, Relaxed);
     let block = Block { header, body };
     let tip = r.work.tip();
     let mut pause = FIRST_PAUSE;
@@ -153,6 +154,10 @@ pub(crate) async fn submit_candidate(
                 message,
             }) if status < 500 => {
                 ctx.metrics.submissions_rejected.fetch_add(1, Relaxed);
+                ctx.metrics.note_error(format_args!(
+                    "header at height {} refused: {code}: {message}",
+                    height.0
+                ));
                 warn!(chain = %ctx.label, height = height.0, status, code = %code, message = %message,
                     "header refused");
                 return Outcome::Done;

@@ -38,6 +38,17 @@ impl PlotDir {
     pub fn skipped_count(&self) -> usize {
         lock(&self.skipped).len()
     }
+
+    /// Files of this directory skipped as of the last scan, with the reason, by path.
+    #[must_use]
+    pub fn skipped(&self) -> Vec<(PathBuf, String)> {
+        let mut v: Vec<_> = lock(&self.skipped)
+            .iter()
+            .map(|(p, (_, why))| (p.clone(), why.clone()))
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 /// The current list of plots, shared by all rounds that started after it was made.

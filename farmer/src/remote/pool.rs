@@ -94,7 +94,7 @@ impl HarvesterStats {
 }
 
 /// What the status shows of one harvester.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HarvesterView {
     /// Its peer id.
     pub id: String,

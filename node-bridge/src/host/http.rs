@@ -186,6 +186,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(routes::ANCHORS, get(anchors))
         .route(routes::ANCHOR_PROOF, get(anchor_proof))
         .route(routes::METRICS, get(metrics))
+        .merge(super::status::routes())
         .with_state(shared)
 }
 

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod peer;
+pub mod status;
 
 use crate::anchor::{BatchState, Item, ItemKind, Outbox};
 use crate::error::{EvidenceRefusal, HostError};
