@@ -1,11 +1,12 @@
 //! `masspoc bench farm --plots N --chains M [--json]`: challenge-to-best-proof latency (p50, p99)
 //! across N plots for M chains at once, beside the same-run bound of what a lookup cannot avoid
 //! (one probe hash per plot; per passing plot its reads and the window's quality hashes), and
-//! their ratio. Measuring logic: `masspoc_farmer::bench`.
+//! their ratio. Measuring logic: `masspoc_farmer::bench`. With `--harvesters N`, the same plots
+//! across N harvester processes beside local rounds (`farm_harvesters`).
 
 use crate::output::print_json;
 use anyhow::Context;
-use masspoc_farmer::bench::{run_farm_bench, FarmBenchOptions, FarmBenchReport};
+use masspoc_farmer::bench::{run_farm_bench, BenchPlots, FarmBenchOptions, FarmBenchReport};
 use masspoc_plotter::{plot, NoProgress, PlotRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,10 @@ pub struct Args {
     interval_ms: u64,
     #[command(flatten)]
     bits: crate::bits_arg::ChallengeBits,
+    /// Split the plots over this many `masspoc harvester` processes on loopback and measure
+    /// rounds across them beside rounds over the same plots read locally, in one run (one chain).
+    #[arg(long, default_value_t = 0)]
+    harvesters: usize,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -65,12 +70,30 @@ impl Args {
         let make_plot = |dir: &std::path::Path, pk, k, seed| {
             Ok(plot(&PlotRequest::new(pk, k, seed, dir), &NoProgress)?.path)
         };
-        let report = run_farm_bench(&opts, &make_plot, &|done, total| {
+        let progress = |done: usize, total: usize| {
             if !quiet && (done == total || done % 10 == 0) {
                 eprintln!("plots ready: {done}/{total} in {}", dir.display());
             }
-        })
-        .with_context(|| {
+        };
+        if self.harvesters > 0 {
+            let plots = BenchPlots::open(&dir, self.k, self.plots, &make_plot, &progress)
+                .with_context(|| format!("the benchmark plots in {}", dir.display()))?;
+            let report = super::farm_harvesters::run(
+                &plots,
+                &dir,
+                self.harvesters,
+                self.rounds,
+                self.bits.filter_bits,
+                self.bits.probe_bits,
+            )?;
+            if self.json {
+                print_json(&report)?;
+            } else {
+                super::farm_harvesters::print_table(&report);
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let report = run_farm_bench(&opts, &make_plot, &progress).with_context(|| {
             format!(
                 "farm benchmark over {} plots in {}",
                 self.plots,

@@ -1,6 +1,7 @@
 //! `masspoc bench ...`: one file per benchmark, each printing a table or `--json`.
 
 mod farm;
+mod farm_harvesters;
 mod forge;
 mod plot;
 mod pow;
