@@ -71,7 +71,7 @@ impl Args {
             Ok(plot(&PlotRequest::new(pk, k, seed, dir), &NoProgress)?.path)
         };
         let progress = |done: usize, total: usize| {
-            if !quiet && (done == total || done % 10 == 0) {
+            if !quiet && (done == total || done.is_multiple_of(10)) {
                 eprintln!("plots ready: {done}/{total} in {}", dir.display());
             }
         };
