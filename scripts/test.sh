@@ -12,6 +12,14 @@ if need_litecoind; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq litecoind >/dev/null
 fi
 
+# cli/tests/status_page.rs drives the status pages in Debian's chromium (headless).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium (Debian package) =="
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== cargo fmt --check =="
 cargo fmt --all -- --check
 echo "== cargo clippy =="
