@@ -125,12 +125,23 @@ pub fn round_peak(k: K, rounds_log2: u32) -> u64 {
         + index_bytes(k, rounds_log2)
 }
 
+/// The fewest rounds (log2) of a plan that keeps everything in memory: 1 up to k = 25, 2 for
+/// k = 26–27, 4 from k = 28. More rounds compute P again each round but reuse their buffers, so
+/// fewer fresh pages are faulted in. Measured with `masspoc bench plot --k K --memory M --json`
+/// on a quiet 2-vCPU VM (docs/plot-format.md): k = 28 took 8.2–9.6 s in 1 round (system time
+/// 44–64% of user), 7.9–8.1 s in 2, 7.2–7.8 s in 4 (18–20%), 9.5–9.7 s in 8; k = 26 took
+/// 1.9–2.0 s in 1, 1.8–1.9 s in 2, 2.4–2.5 s in 4.
+#[must_use]
+pub fn in_memory_rounds_log2(k: K) -> u32 {
+    (u32::from(k.get()).saturating_sub(24) / 2).min(2)
+}
+
 /// Chooses the plan for `k` under a memory bound of `memory` bytes.
 #[must_use]
 pub fn plan(k: K, memory: u64) -> Plan {
     let budget = memory.saturating_sub(OVERHEAD);
     let max_log2 = (u32::from(k.get()) - 2).min(max_rounds_log2(k));
-    for r in 0..=3.min(max_log2) {
+    for r in in_memory_rounds_log2(k).min(max_log2)..=3.min(max_log2) {
         if records_bytes(k) + round_peak(k, r) <= budget {
             return Plan {
                 rounds_log2: r,
@@ -180,6 +191,15 @@ mod tests {
         // Peak: one round plus the held outputs stays within the bound.
         let held = u64::from(p.memory_rounds - 1) * (records_bytes(k(28)) >> 3);
         assert!(OVERHEAD + round_peak(k(28), 3) + held <= 1 << 30);
+    }
+
+    #[test]
+    fn large_plots_in_memory_take_a_few_rounds() {
+        let p = plan(k(28), 16 << 30);
+        assert_eq!((p.rounds(), p.runs_on_disk, p.memory_rounds), (4, false, 4));
+        assert_eq!(plan(k(26), 16 << 30).rounds(), 2);
+        assert_eq!(plan(k(25), 16 << 30).rounds(), 1);
+        assert_eq!(plan(k(32), 64 << 30).rounds(), 4);
     }
 
     #[test]
