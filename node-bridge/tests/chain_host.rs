@@ -12,28 +12,12 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Beacon, Body, ChainParams, ChainSpec, ChainState, Header};
+use masspoc_verifier::{Body, ChainSpec, ChainState, Header};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn spec(beacon: &str) -> ChainSpec {
-    ChainSpec::new(ChainParams {
-        name: "alpha".into(),
-        beacon: Beacon::from_hex(beacon).unwrap(),
-        genesis_time_ms: 1_700_000_000_000,
-        target_interval_ms: 2_000,
-        slot_ms: 12_000,
-        filter_bits: masspoc_proof::FilterBits::NONE,
-        min_k: 16,
-        initial_difficulty: 2_000,
-        retarget_window: 16,
-        max_future_drift_ms: 15_000,
-        probe_bits: masspoc_proof::ProbeBits::NONE,
-        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
-    })
-    .unwrap()
+    common::spec::weak_spec("alpha", beacon)
 }
 
 use common::host_server::HostServer as Server;

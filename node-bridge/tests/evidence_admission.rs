@@ -3,35 +3,19 @@
 //! evidence against a key that already has evidence kept is answered from memory; real evidence
 //! is stored, queued and handed to farmers in `Work` once.
 
+mod common;
+
 use masspoc_api::codes;
 use masspoc_node_bridge::anchor::Outbox;
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::{EvidenceRefusal, HostError};
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{
-    Beacon, Body, ChainParams, ChainSpec, ChainState, Evidence, Header, PayloadRoot,
-};
+use masspoc_verifier::{Body, ChainSpec, ChainState, Evidence, Header, PayloadRoot};
 use std::sync::Arc;
 
 fn spec(name: &str) -> ChainSpec {
-    ChainSpec::new(ChainParams {
-        name: name.into(),
-        beacon: Beacon::from_hex(&"5b".repeat(32)).unwrap(),
-        genesis_time_ms: 1_700_000_000_000,
-        target_interval_ms: 2_000,
-        slot_ms: 12_000,
-        filter_bits: masspoc_proof::FilterBits::NONE,
-        min_k: 16,
-        initial_difficulty: 2_000,
-        retarget_window: 16,
-        max_future_drift_ms: 15_000,
-        probe_bits: masspoc_proof::ProbeBits::NONE,
-        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
-    })
-    .unwrap()
+    common::spec::weak_spec(name, &"5b".repeat(32))
 }
 
 /// Evidence of `farmer` signing two headers at height 1 of `spec`'s chain (it need not have a

@@ -6,6 +6,7 @@
 pub mod host_server;
 pub mod http;
 mod quick;
+pub mod spec;
 
 #[allow(unused_imports)]
 pub use quick::quick;
