@@ -321,18 +321,7 @@ fn status_pages_summary_and_alerts_of_a_running_farmer_and_chain_node() {
         Duration::from_secs(30),
         "status page URL in the log",
         &farmer_log,
-        || {
-            let log = std::fs::read_to_string(&farmer_log).ok()?;
-            let at =
-                log.find("serving the status page url=")? + "serving the status page url=".len();
-            Some(
-                log[at..]
-                    .split_whitespace()
-                    .next()?
-                    .trim_end_matches('/')
-                    .to_string(),
-            )
-        },
+        || common::status_url_in_log(&farmer_log),
     );
 
     // The farmer's status follows the chain: blocks accepted, height from the node.

@@ -1,6 +1,8 @@
 //! `masspoc farm --config farmer.toml`: farm every configured chain from the configured plots
-//! until SIGINT or SIGTERM; `masspoc farm summary` asks a running farmer how it does.
+//! until SIGINT or SIGTERM; `masspoc farm summary` and `masspoc farm status` ask a running farmer how it does.
 
+mod source;
+mod status;
 mod summary;
 
 use anyhow::Context;
@@ -17,7 +19,8 @@ use std::time::Duration;
 #[derive(Subcommand)]
 pub enum Command {
     /// Farm chain instances from plots (see plots.example/farmer.toml); stops on Ctrl-C/SIGTERM.
-    /// `masspoc farm summary` shows a running farmer's plots, chains and alerts.
+    /// `masspoc farm summary` shows a running farmer's plots, chains and alerts, `masspoc farm
+    /// status` its harvesters.
     #[command(args_conflicts_with_subcommands = true)]
     Farm {
         /// The farmer configuration file.
@@ -36,6 +39,9 @@ pub enum FarmAction {
     /// the chain's space, expected time to win, proofs / signed / accepted in the last 24 h,
     /// lookups over budget, last error; then active alerts. Reads the farmer's /status.json.
     Summary(summary::SummaryArgs),
+    /// Each harvester: connected, plots, space, lookups, latency p50/p99, errors, invalid
+    /// answers and timeouts. Reads the farmer's /status.json.
+    Status(status::StatusArgs),
 }
 
 impl Command {
@@ -47,11 +53,15 @@ impl Command {
                 ..
             } => a.run(),
             Command::Farm {
+                action: Some(FarmAction::Status(a)),
+                ..
+            } => a.run(),
+            Command::Farm {
                 config: Some(config),
                 ..
             } => farm(&config),
             Command::Farm { config: None, .. } => {
-                anyhow::bail!("masspoc farm needs --config FILE (or a subcommand: summary)")
+                anyhow::bail!("masspoc farm needs --config FILE (or a subcommand: summary, status)")
             }
         }
     }

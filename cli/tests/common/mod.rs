@@ -138,3 +138,18 @@ pub fn node_args(node: &RegtestNode) -> Vec<String> {
         WALLET.into(),
     ]
 }
+
+/// The status page URL (without the trailing `/`) a `masspoc farm` with `status_listen` logged
+/// in `log`, once it has: its "serving the status page url=…" line.
+pub fn status_url_in_log(log: &std::path::Path) -> Option<String> {
+    const LINE: &str = "serving the status page url=";
+    let text = std::fs::read_to_string(log).ok()?;
+    let at = text.find(LINE)? + LINE.len();
+    Some(
+        text[at..]
+            .split_whitespace()
+            .next()?
+            .trim_end_matches('/')
+            .to_string(),
+    )
+}

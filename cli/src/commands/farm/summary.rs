@@ -1,26 +1,16 @@
 //! `masspoc farm summary [--json] [--status URL | --config FILE]`: a running farmer's status
 //! (its `GET /status.json`, `docs/farming.md` "Status page") as a table, or as the JSON itself.
 
-use anyhow::Context;
-use masspoc_farmer::config::FarmerConfig;
+use super::source::{bytes, latency, table, StatusSource};
 use masspoc_farmer::status::model::FarmStatus;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-
-/// Where the status comes from when neither `--status` nor `--config` says.
-pub const DEFAULT_STATUS_URL: &str = "http://127.0.0.1:8750";
 
 /// `masspoc farm summary`.
 #[derive(clap::Args)]
 pub struct SummaryArgs {
-    /// The farmer's status address (its `status_listen`), e.g. http://127.0.0.1:8750.
-    #[arg(long, value_name = "URL", conflicts_with = "config")]
-    status: Option<String>,
-    /// Read the status address (`status_listen`) from this farmer config.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    source: StatusSource,
     /// Print the farmer's status JSON as it answered it.
     #[arg(long)]
     json: bool,
@@ -29,68 +19,13 @@ pub struct SummaryArgs {
 impl SummaryArgs {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let base = match (&self.status, &self.config) {
-            (Some(url), _) => url.trim_end_matches('/').to_string(),
-            (None, Some(path)) => {
-                let c = FarmerConfig::load(path)?;
-                let addr = c.status_listen.with_context(|| {
-                    format!(
-                        "{} sets no status_listen: the farmer serves no status",
-                        path.display()
-                    )
-                })?;
-                format!("http://{addr}")
-            }
-            (None, None) => DEFAULT_STATUS_URL.to_string(),
-        };
-        let url = format!("{base}/status.json");
-        let text = fetch(&url)?;
-        let status: FarmStatus = serde_json::from_str(&text)
-            .with_context(|| format!("{url} did not answer a farmer's status JSON"))?;
+        let status = self.source.read()?;
         if self.json {
             crate::output::print_json(&status)?;
         } else {
             print!("{}", render(&status));
         }
         Ok(ExitCode::SUCCESS)
-    }
-}
-
-fn fetch(url: &str) -> anyhow::Result<String> {
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build(),
-    );
-    let mut resp = agent
-        .get(url)
-        .call()
-        .with_context(|| format!("cannot reach the farmer's status at {url} (is `status_listen` set and the farmer running?)"))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_string()
-        .with_context(|| format!("reading {url}"))?;
-    anyhow::ensure!(status == 200, "GET {url}: HTTP {status}");
-    Ok(text)
-}
-
-/// Bytes in binary units.
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < UNITS.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[i])
     }
 }
 
@@ -161,10 +96,8 @@ fn render(s: &FarmStatus) -> String {
             },
             h.plots,
             bytes(h.bytes),
-            h.p50_us
-                .map_or("-".into(), |v| format!("{:.2} ms", v as f64 / 1000.0)),
-            h.p99_us
-                .map_or("-".into(), |v| format!("{:.2} ms", v as f64 / 1000.0)),
+            latency(h.p50_us),
+            latency(h.p99_us),
             h.errors
         );
     }
@@ -205,17 +138,7 @@ fn render(s: &FarmStatus) -> String {
                 .map_or("-".into(), |e| e.message.clone()),
         ]);
     }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        let _ = writeln!(o, "  {}", line.join("  ").trim_end());
-    }
+    o.push_str(&table(&rows));
     if s.alerts.is_empty() {
         let _ = writeln!(o, "\nAlerts: none");
     } else {
