@@ -47,6 +47,20 @@ fn devnet_farms_two_chains_and_anchors_everything() {
     assert_ne!(ids[0], ids[1], "two distinct chain instances");
     assert!(v["slashing"]["evidence"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(v["slashing"]["anchored"], v["slashing"]["evidence"], "{v}");
+    // The status pages it served while running: the farmer's, as its log says, and both nodes'.
+    let pages = &v["status_pages"];
+    let served = common::status_url_in_log(&dir.path().join("devnet/logs/farmer.log"))
+        .expect("the farmer served its status page");
+    assert_eq!(pages["farmer"], format!("{served}/"), "{v}");
+    let nodes = pages["nodes"].as_array().expect("node pages");
+    assert_eq!(nodes.len(), 2, "{v}");
+    assert_ne!(nodes[0], nodes[1], "{v}");
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n.as_str().unwrap().starts_with("http://127.0.0.1:")),
+        "{v}"
+    );
     // Nothing left running: the devnet's litecoind datadir was a temp dir it removed.
     let leftover = Command::new("pgrep")
         .args(["-f", &dir.path().display().to_string()])

@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use summary::{ChainSummary, SlashingSummary, Summary};
+use summary::{ChainSummary, SlashingSummary, StatusPages, Summary};
 
 /// Confirmations an anchor needs in the devnet (regtest has no attacker).
 const DEVNET_CONFIRMATIONS: u64 = 2;
@@ -166,13 +166,25 @@ impl DevnetArgs {
         let chains = bridge.chains()?;
 
         let metrics_port = setup::free_port()?;
+        let ports = setup::FarmerPorts {
+            metrics: metrics_port,
+            status: setup::free_port()?,
+        };
+        let status_pages = StatusPages {
+            farmer: format!("http://127.0.0.1:{}/", ports.status),
+            nodes: nodes
+                .bridges
+                .iter()
+                .map(|b| format!("{}/", b.base().trim_end_matches('/')))
+                .collect(),
+        };
         let names: Vec<String> = chains.iter().map(|c| c.name.clone()).collect();
         let addrs: Vec<String> = dev_harvesters.iter().map(|h| h.addr.clone()).collect();
         let farmer_config = setup::write_farmer_config(
             &layout,
             &names,
             &url,
-            metrics_port,
+            ports,
             &addrs,
             &harvesters::farmer_link_dir(&layout),
         )?;
@@ -189,6 +201,14 @@ impl DevnetArgs {
             ],
             &layout.log("farmer"),
         )?;
+        say(
+            json,
+            &format!(
+                "status pages while the devnet runs: farmer {}, chain node(s) {}",
+                status_pages.farmer,
+                status_pages.nodes.join(" ")
+            ),
+        );
         let (first_child, _) = nodes.children.split_first_mut().expect("at least one node");
         let mut watched: Vec<&mut Child> = vec![first_child, &mut farmer_child];
         watched.extend(dev_harvesters.iter_mut().map(|h| &mut h.child));
@@ -311,6 +331,7 @@ impl DevnetArgs {
             dir: layout.root.display().to_string(),
             chains: summaries,
             harvesters: harvester_summaries,
+            status_pages,
         };
         node.stop(Duration::from_secs(30));
         let all_good = summary.chains.iter().all(|c| {

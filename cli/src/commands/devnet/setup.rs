@@ -203,6 +203,15 @@ pub fn write_chain_files(layout: &Layout, params: &[ChainParams]) -> anyhow::Res
     Ok(path)
 }
 
+/// The farmer's loopback ports: Prometheus metrics and the status page.
+#[derive(Debug, Clone, Copy)]
+pub struct FarmerPorts {
+    /// `metrics_listen`.
+    pub metrics: u16,
+    /// `status_listen`.
+    pub status: u16,
+}
+
 /// Writes the farmer's configuration for the hosted chains.
 ///
 /// With `harvesters` (their `/p2p/` addresses) the farmer has no plot directory of its own: it
@@ -211,10 +220,14 @@ pub fn write_farmer_config(
     layout: &Layout,
     chain_names: &[String],
     bridge_url: &str,
-    metrics_port: u16,
+    ports: FarmerPorts,
     harvesters: &[String],
     link_dir: &Path,
 ) -> anyhow::Result<PathBuf> {
+    let FarmerPorts {
+        metrics: metrics_port,
+        status: status_port,
+    } = ports;
     let plot_dirs = if harvesters.is_empty() {
         format!("[{:?}]", layout.plots().display().to_string())
     } else {
@@ -222,7 +235,8 @@ pub fn write_farmer_config(
     };
     let mut text = format!(
         "# Written by masspoc devnet.\nkey_file = {:?}\nsigning_history = {:?}\nplot_dirs = {plot_dirs}\n\
-         rescan_interval_secs = 5\nlookup_budget_ms = 2000\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n",
+         rescan_interval_secs = 5\nlookup_budget_ms = 2000\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
+         status_listen = \"127.0.0.1:{status_port}\"\n",
         layout.key().display().to_string(),
         layout.history().display().to_string(),
     );

@@ -38,6 +38,15 @@ pub struct SlashingSummary {
     pub anchored: usize,
 }
 
+/// The status pages the devnet served while it ran (`docs/farming.md`, "Status page").
+#[derive(Debug, Serialize)]
+pub struct StatusPages {
+    /// The farmer's (`status_listen`).
+    pub farmer: String,
+    /// Each chain node's, node 0 (the farmer's) first.
+    pub nodes: Vec<String>,
+}
+
 /// The whole report.
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -51,6 +60,8 @@ pub struct Summary {
     pub dir: String,
     /// The harvester processes (`--harvesters N`; empty without).
     pub harvesters: Vec<super::harvesters::HarvesterSummary>,
+    /// The status pages' URLs (up while the devnet ran).
+    pub status_pages: StatusPages,
 }
 
 impl Summary {
@@ -83,6 +94,11 @@ impl Summary {
                 h.id, h.plots, h.proofs
             );
         }
+        println!(
+            "status pages (up while the devnet ran): farmer {}; chain node(s) {}",
+            self.status_pages.farmer,
+            self.status_pages.nodes.join(" ")
+        );
         println!(
             "slashing: {} evidence item(s) caught, {} anchored; PoW height {}; files in {}",
             self.slashing.evidence, self.slashing.anchored, self.pow_height, self.dir
