@@ -7,9 +7,11 @@
 //!   and restarts;
 //! - [`anchor`]: batches 32-byte items into merkle roots, anchors them in OP_RETURN outputs
 //!   through a durable outbox, and proves inclusion;
+//! - [`alerts`]: the node's alerts (anchoring stalled, wallet low, fee budget exhausted);
 //! - [`confirmations`]: how deep an anchor must be for a given attacker share;
 //! - [`regtest`]: a real `litecoind -regtest` for tests.
 
+pub mod alerts;
 pub mod anchor;
 pub mod confirmations;
 pub mod error;

@@ -2,6 +2,7 @@
 //! until Ctrl-C. Every step is committed to its store before the next, so the process may be
 //! killed at any moment and started again.
 
+use crate::alerts::{NodeAlerts, PassState};
 use crate::anchor::{AnchorConfig, Anchorer, Outbox};
 pub use crate::error::ServiceError;
 use crate::error::{AnchorError, FollowError};
@@ -47,6 +48,8 @@ pub struct ServiceConfig {
     pub api: crate::host::limits::ApiLimits,
     /// The chain network (with chains): listen addresses and bootstrap peers.
     pub p2p: Option<P2pSettings>,
+    /// The node's alerts (`[alerts]` of the chains file).
+    pub alerts: crate::alerts::NodeAlertsConfig,
 }
 
 /// Where a chain node listens for peers and whom it dials (`docs/network.md`).
@@ -156,9 +159,23 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
         let stop2 = stop.clone();
         let shared2 = shared.clone();
         let (poll, once) = (config.poll, config.once);
+        let mut alerts = (!once).then(|| {
+            let node = config
+                .listen
+                .map_or_else(|| "bridge".to_string(), |a| format!("http://{a}"));
+            NodeAlerts::new(config.alerts.clone(), node, config.wallet.clone())
+        });
+        let wallet = config.rpc.with_wallet(&config.wallet);
         let mut work = tokio::task::spawn_blocking(move || -> Result<(), ServiceError> {
             loop {
-                pass(&mut follower, &mut anchorer, shared2.as_deref(), once)?;
+                let anchor_error = pass(&mut follower, &mut anchorer, shared2.as_deref(), once)?;
+                if let Some(alerts) = alerts.as_mut() {
+                    let state = PassState {
+                        anchor: anchorer.status().clone(),
+                        anchor_error,
+                    };
+                    alerts.after_pass(crate::host::http::now_ms(), &state, &wallet);
+                }
                 if once {
                     return Ok(());
                 }
@@ -213,12 +230,14 @@ pub fn run(config: ServiceConfig) -> Result<(), ServiceError> {
     outcome
 }
 
+/// One pass: follow, anchor, finality. Returns the anchoring error of the pass (retried at the
+/// next), for the alerts.
 fn pass(
     follower: &mut Follower,
     anchorer: &mut Anchorer,
     shared: Option<&Shared>,
     once: bool,
-) -> Result<(), ServiceError> {
+) -> Result<Option<String>, ServiceError> {
     // A refused node stops the bridge: its headers cannot be trusted.
     let report = match follower.sync(10_000) {
         Ok(r) => r,
@@ -265,8 +284,8 @@ fn pass(
             *st = Some(anchorer.status().clone());
         }
     }
-    match ticked {
-        Ok(_) => {}
+    let anchor_error = match ticked {
+        Ok(_) => None,
         Err(e) => {
             if let Some(s) = shared {
                 add(&s.metrics.anchor_errors, 1);
@@ -275,8 +294,9 @@ fn pass(
                 return Err(e.into());
             }
             tracing::warn!(error = %masspoc_report::Report(&e), "anchoring pass failed; retrying");
+            Some(masspoc_report::Report(&e).to_string())
         }
-    }
+    };
     // Finality: this node's anchors on its own verified PoW chain (docs/protocol.md §14).
     if let (Some(s), Some((tip, _))) = (shared, report.tip) {
         if let Ok(mut host) = s.host.lock() {
@@ -292,5 +312,5 @@ fn pass(
             }
         }
     }
-    Ok(())
+    Ok(anchor_error)
 }

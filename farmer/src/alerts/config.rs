@@ -44,24 +44,27 @@ impl Default for AlertsConfig {
 impl AlertsConfig {
     /// Checks the values; the message says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(w) = &self.webhook {
-            if !w.starts_with("http://") {
-                return Err(format!("alerts.webhook must be an http:// URL, got {w:?}"));
-            }
-        }
-        if self.command.as_ref().is_some_and(Vec::is_empty) {
-            return Err("alerts.command must name a program".into());
-        }
+        self.delivery().validate("alerts")?;
         if self.missed_wins == 0 {
             return Err("alerts.missed_wins must be at least 1".into());
         }
         Ok(())
     }
 
+    /// Where alerts go besides the log line.
+    #[must_use]
+    pub fn delivery(&self) -> masspoc_alert::Delivery {
+        masspoc_alert::Delivery {
+            webhook: self.webhook.clone(),
+            command: self.command.clone(),
+            command_timeout: masspoc_alert::COMMAND_TIMEOUT,
+        }
+    }
+
     /// Whether anything besides the log line gets alerts.
     #[must_use]
     pub fn delivers(&self) -> bool {
-        self.webhook.is_some() || self.command.is_some()
+        self.delivery().delivers()
     }
 
     /// The rate limit per kind, ms.

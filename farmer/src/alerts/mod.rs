@@ -3,23 +3,17 @@
 //! key), raised once per episode.
 //!
 //! The status sampler ([`crate::status::Status::sample`]) hands [`Alerts::observe`] every
-//! condition it sees at each sample, keyed by kind and subject. A key that was not there at the
-//! previous sample starts an episode: a `warn` line is logged (always), and the alert goes to the
-//! configured webhook (a JSON POST) and command (the JSON on its standard input), at most once per
-//! kind per `min_interval_secs`. A key that is no longer there ends its episode (logged at
-//! `info`); it raises again if it comes back. `docs/farming.md` ("Alerts") lists the kinds.
+//! condition it sees at each sample; episodes, the rate limit and delivery (webhook, command)
+//! are `masspoc_alert`'s, shared with the chain node. `docs/farming.md` ("Alerts") lists the
+//! kinds.
 
 mod config;
-mod deliver;
 
 pub use config::AlertsConfig;
-pub use deliver::AlertMessage;
+pub use masspoc_alert::AlertMessage;
 
-use crate::status::lock;
 use crate::status::model::ActiveAlert;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
-use tracing::{info, warn};
+use masspoc_alert::Episodes;
 
 /// The kinds of alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -44,6 +38,12 @@ pub enum AlertKind {
     OwnEvidence,
 }
 
+impl masspoc_alert::Kind for AlertKind {
+    fn name(self) -> &'static str {
+        AlertKind::name(self)
+    }
+}
+
 impl AlertKind {
     /// Its name in JSON and logs.
     #[must_use]
@@ -62,29 +62,13 @@ impl AlertKind {
 }
 
 /// A condition seen at one sample.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition {
-    /// Its kind.
-    pub kind: AlertKind,
-    /// Where: a plot path, a directory, a chain label, a harvester id.
-    pub subject: String,
-    /// What happened.
-    pub what: String,
-    /// What to do about it.
-    pub todo: String,
-}
-
-struct Episode {
-    condition: Condition,
-    since_ms: u64,
-}
+pub type Condition = masspoc_alert::Condition<AlertKind>;
 
 /// The alert state of one farmer.
 pub struct Alerts {
     config: AlertsConfig,
     farmer_pk: String,
-    open: Mutex<BTreeMap<(AlertKind, String), Episode>>,
-    last_sent: Mutex<HashMap<AlertKind, u64>>,
+    episodes: Episodes<AlertKind>,
 }
 
 impl Alerts {
@@ -92,10 +76,9 @@ impl Alerts {
     #[must_use]
     pub fn new(config: AlertsConfig, farmer_pk: String) -> Self {
         Alerts {
+            episodes: Episodes::new(config.min_interval_ms()),
             config,
             farmer_pk,
-            open: Mutex::new(BTreeMap::new()),
-            last_sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -109,59 +92,26 @@ impl Alerts {
     /// delivery within the rate limit), ends the episodes of those no longer seen. Returns the
     /// messages delivered (to the webhook and command), for tests and logs.
     pub async fn observe(&self, now_ms: u64, conditions: Vec<Condition>) -> Vec<AlertMessage> {
-        let mut fresh = Vec::new();
-        {
-            let mut open = lock(&self.open);
-            let mut seen: BTreeMap<(AlertKind, String), Condition> = BTreeMap::new();
-            for c in conditions {
-                seen.entry((c.kind, c.subject.clone())).or_insert(c);
+        let delivery = self.config.delivery();
+        let fresh = self
+            .episodes
+            .observe(now_ms, conditions, delivery.delivers());
+        let out: Vec<AlertMessage> = fresh
+            .iter()
+            .map(|c| AlertMessage {
+                farmer_pk: Some(self.farmer_pk.clone()),
+                ..AlertMessage::new("masspoc-farmer-alert", c, now_ms)
+            })
+            .collect();
+        for msg in &out {
+            let (to, msg) = (delivery.clone(), msg.clone());
+            // Webhook and command block (bounded in time): on the blocking pool, awaited so
+            // that deliveries keep their order.
+            if let Err(e) =
+                tokio::task::spawn_blocking(move || masspoc_alert::deliver(&to, &msg)).await
+            {
+                tracing::warn!(error = %e, "alert delivery task failed");
             }
-            open.retain(|key, _| {
-                let still = seen.contains_key(key);
-                if !still {
-                    info!(kind = key.0.name(), subject = %key.1, "alert cleared");
-                }
-                still
-            });
-            for (key, c) in seen {
-                if open.contains_key(&key) {
-                    continue;
-                }
-                warn!(kind = c.kind.name(), subject = %c.subject, what = %c.what, todo = %c.todo, "alert");
-                open.insert(
-                    key,
-                    Episode {
-                        condition: c.clone(),
-                        since_ms: now_ms,
-                    },
-                );
-                fresh.push(c);
-            }
-        }
-        let mut out = Vec::new();
-        for c in fresh {
-            if !self.config.delivers() {
-                continue;
-            }
-            let allowed = {
-                let mut last = lock(&self.last_sent);
-                let min = self.config.min_interval_ms();
-                match last.get(&c.kind) {
-                    Some(&t) if now_ms.saturating_sub(t) < min => false,
-                    _ => {
-                        last.insert(c.kind, now_ms);
-                        true
-                    }
-                }
-            };
-            if !allowed {
-                info!(kind = c.kind.name(), subject = %c.subject,
-                    min_interval_secs = self.config.min_interval_secs, "alert not sent again so soon (rate limit)");
-                continue;
-            }
-            let msg = AlertMessage::new(&c, now_ms, &self.farmer_pk);
-            deliver::deliver(&self.config, &msg).await;
-            out.push(msg);
         }
         out
     }
@@ -169,13 +119,14 @@ impl Alerts {
     /// The alerts whose condition holds now.
     #[must_use]
     pub fn active(&self) -> Vec<ActiveAlert> {
-        lock(&self.open)
-            .values()
+        self.episodes
+            .active()
+            .into_iter()
             .map(|e| ActiveAlert {
                 kind: e.condition.kind.name().to_string(),
-                subject: e.condition.subject.clone(),
-                what: e.condition.what.clone(),
-                todo: e.condition.todo.clone(),
+                subject: e.condition.subject,
+                what: e.condition.what,
+                todo: e.condition.todo,
                 since_ms: e.since_ms,
             })
             .collect()

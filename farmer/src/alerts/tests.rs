@@ -2,51 +2,9 @@
 //! rate limit per kind, the JSON both get.
 
 use super::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use masspoc_alert::receiver::Receiver;
 use std::net::TcpListener;
-use std::sync::mpsc;
 use std::time::Duration;
-
-/// A webhook receiver on loopback: every POST body goes to the channel, answered 200.
-fn receiver() -> (String, mpsc::Receiver<String>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", l.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for sock in l.incoming() {
-            let Ok(mut sock) = sock else { return };
-            let mut r = BufReader::new(sock.try_clone().unwrap());
-            let mut len = 0usize;
-            let mut line = String::new();
-            let mut first = true;
-            loop {
-                line.clear();
-                if r.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if first {
-                    assert!(line.starts_with("POST /hook "), "{line}");
-                    first = false;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).unwrap();
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            if tx.send(String::from_utf8(body).unwrap()).is_err() {
-                return;
-            }
-        }
-    });
-    (url, rx)
-}
 
 fn cond(kind: AlertKind, subject: &str) -> Condition {
     Condition {
@@ -75,17 +33,14 @@ fn config(url: &str, file: Option<&std::path::Path>, min_interval_secs: u64) -> 
     }
 }
 
-fn got(rx: &mpsc::Receiver<String>) -> Vec<AlertMessage> {
-    let mut out = Vec::new();
-    while let Ok(b) = rx.recv_timeout(Duration::from_millis(300)) {
-        out.push(serde_json::from_str(&b).unwrap());
-    }
-    out
+fn got(r: &Receiver) -> Vec<AlertMessage> {
+    r.drain(Duration::from_millis(300))
 }
 
 #[tokio::test]
 async fn each_condition_is_sent_once_per_episode_to_the_webhook_and_the_command() {
-    let (url, rx) = receiver();
+    let r = Receiver::start();
+    let url = r.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("alerts.txt");
     let a = Alerts::new(config(&url, Some(&file), 0), "ab".repeat(32));
@@ -104,7 +59,7 @@ async fn each_condition_is_sent_once_per_episode_to_the_webhook_and_the_command(
     for t in [1000, 2000, 3000] {
         a.observe(t, all.clone()).await;
     }
-    let sent = got(&rx);
+    let sent = got(&r);
     assert_eq!(sent.len(), kinds.len(), "{sent:?}");
     for (k, m) in kinds.iter().zip(&sent) {
         assert_eq!(m.kind, k.name());
@@ -112,7 +67,7 @@ async fn each_condition_is_sent_once_per_episode_to_the_webhook_and_the_command(
         assert_eq!(m.what, format!("{} happened", k.name()));
         assert_eq!(m.todo, "do something");
         assert_eq!(m.at_ms, 1000);
-        assert_eq!(m.farmer_pk, "ab".repeat(32));
+        assert_eq!(m.farmer_pk, Some("ab".repeat(32)));
         assert_eq!(m.source, "masspoc-farmer-alert");
     }
     assert_eq!(a.active().len(), kinds.len());
@@ -124,7 +79,7 @@ async fn each_condition_is_sent_once_per_episode_to_the_webhook_and_the_command(
     assert!(a.active().is_empty());
     a.observe(5000, vec![cond(AlertKind::PlotMissing, "plot_missing")])
         .await;
-    let again = got(&rx);
+    let again = got(&r);
     assert_eq!(again.len(), 1);
     assert_eq!(
         (again[0].kind.as_str(), again[0].at_ms),
@@ -134,7 +89,8 @@ async fn each_condition_is_sent_once_per_episode_to_the_webhook_and_the_command(
 
 #[tokio::test]
 async fn the_rate_limit_holds_per_kind() {
-    let (url, rx) = receiver();
+    let r = Receiver::start();
+    let url = r.url.clone();
     let a = Alerts::new(config(&url, None, 60), "cd".repeat(32));
     // Two plots go missing one after the other, within the minute: one message.
     a.observe(1_000, vec![cond(AlertKind::PlotMissing, "a.plot")])
@@ -144,13 +100,13 @@ async fn the_rate_limit_holds_per_kind() {
     // Another kind is not held back by it.
     a.observe(3_000, vec![cond(AlertKind::NodeUnreachable, "alpha")])
         .await;
-    let sent = got(&rx);
+    let sent = got(&r);
     let subjects: Vec<&str> = sent.iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(subjects, ["a.plot", "alpha"]);
     // Past the minute, the kind is sent again.
     a.observe(61_500, vec![cond(AlertKind::PlotMissing, "c.plot")])
         .await;
-    let later = got(&rx);
+    let later = got(&r);
     assert_eq!(later.len(), 1);
     assert_eq!(later[0].subject, "c.plot");
 }

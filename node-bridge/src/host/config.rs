@@ -27,6 +27,18 @@
 //! bump_after_blocks = 6
 //! ```
 //!
+//! An optional `[alerts]` table sends the node's alerts to a webhook and/or a command
+//! (`docs/bridge.md`, "Alerts"):
+//!
+//! ```toml
+//! [alerts]
+//! webhook = "http://127.0.0.1:9000/masspoc"
+//! command = ["/usr/local/bin/page-me"]
+//! min_interval_secs = 300
+//! stalled_secs = 600
+//! wallet_low_litoshi = 1000000
+//! ```
+//!
 //! An optional `[network]` table sets the chain network (`docs/network.md`), as
 //! `--p2p-listen` and `--peer` do on the command line:
 //!
@@ -52,6 +64,19 @@ struct ChainsFile {
     network: NetworkTable,
     #[serde(default)]
     anchoring: AnchoringTable,
+    #[serde(default)]
+    alerts: AlertsTable,
+}
+
+/// `[alerts]`: where the node's alerts go and when they fire (`docs/bridge.md`, "Alerts").
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AlertsTable {
+    webhook: Option<String>,
+    command: Option<Vec<String>>,
+    min_interval_secs: Option<u64>,
+    stalled_secs: Option<u64>,
+    wallet_low_litoshi: Option<u64>,
 }
 
 /// `[anchoring]`: when anchors go out and what they may cost (`docs/anchoring.md`). Every key
@@ -99,6 +124,21 @@ pub fn load_network(path: &Path) -> Result<crate::service::P2pSettings, HostErro
         listen: parse(&file.network.listen)?,
         peers: parse(&file.network.peers)?,
     })
+}
+
+/// Reads the chains file's `[alerts]` table (the defaults without one).
+pub fn load_alerts(path: &Path) -> Result<crate::alerts::NodeAlertsConfig, HostError> {
+    let t = read_file(path)?.alerts;
+    let mut c = crate::alerts::NodeAlertsConfig::default();
+    c.delivery.webhook = t.webhook;
+    c.delivery.command = t.command;
+    c.min_interval_secs = t.min_interval_secs.unwrap_or(c.min_interval_secs);
+    c.stalled_secs = t.stalled_secs.unwrap_or(c.stalled_secs);
+    c.wallet_low_litoshi = t.wallet_low_litoshi.unwrap_or(c.wallet_low_litoshi);
+    c.delivery
+        .validate("[alerts]")
+        .map_err(|e| HostError::Config(format!("{}: {e}", path.display())))?;
+    Ok(c)
 }
 
 /// Reads the chains file's `[anchoring]` table over `base` (the network's defaults).

@@ -6,8 +6,11 @@ use super::{DataArgs, NodeArgs};
 use anyhow::Context;
 use clap::Subcommand;
 use masspoc_net::Multiaddr;
+use masspoc_node_bridge::alerts::NodeAlertsConfig;
 use masspoc_node_bridge::anchor::AnchorConfig;
-use masspoc_node_bridge::host::config::{check_beacons, load_anchoring, load_chains, load_network};
+use masspoc_node_bridge::host::config::{
+    check_beacons, load_alerts, load_anchoring, load_chains, load_network,
+};
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::rpc::{RpcClient, RpcConfig};
@@ -107,11 +110,13 @@ impl Command {
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
         let mut anchor = AnchorConfig::for_network(&network);
+        let mut alerts = NodeAlertsConfig::default();
         let chains = match &chains {
             Some(path) => {
                 let specs = load_chains(path)?;
                 refuse_weak(&specs, allow_weak_params)?;
                 anchor = load_anchoring(path, anchor)?;
+                alerts = load_alerts(path)?;
                 Some((specs, load_network(path)?))
             }
             None => None,
@@ -149,6 +154,7 @@ impl Command {
                 ..ApiLimits::default()
             },
             p2p: (!p2p.listen.is_empty()).then_some(p2p),
+            alerts,
         };
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)
