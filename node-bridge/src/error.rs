@@ -299,6 +299,9 @@ pub enum HostError {
     /// A test stopped the host at a crash point (`fault-injection` feature).
     #[error("stopped at crash point {0:?}")]
     Fault(crate::fault::FaultPoint),
+    /// A chain's in-memory state was left poisoned by an earlier panic.
+    #[error("the host state is poisoned by an earlier panic")]
+    Poisoned,
 }
 
 impl HostError {
@@ -311,7 +314,10 @@ impl HostError {
             HostError::Evidence(_) => "bad_evidence",
             HostError::EvidenceRefused(r) => r.code(),
             HostError::Detector(masspoc_verifier::DetectorError::Rejected(e)) => e.code(),
-            HostError::Detector(_) | HostError::Store(_) | HostError::Fault(_) => "internal",
+            HostError::Detector(_)
+            | HostError::Store(_)
+            | HostError::Fault(_)
+            | HostError::Poisoned => "internal",
             HostError::Config(_) => "configuration",
         }
     }

@@ -272,11 +272,7 @@ fn pass(
     // Anchoring failures (node down, wallet empty) are retried on the next pass. Only what is
     // worth it goes out: a hosted chain's side-branch headers wait (`host::anchor_pick`).
     let ticked = match shared {
-        Some(s) => anchorer.tick_with(&|item| {
-            s.host
-                .lock()
-                .map_or(crate::anchor::Pick::Anchor, |h| h.anchor_pick(item))
-        }),
+        Some(s) => anchorer.tick_with(&|item| s.host.anchor_pick(item)),
         None => anchorer.tick(),
     };
     if let Some(s) = shared {
@@ -299,7 +295,8 @@ fn pass(
     };
     // Finality: this node's anchors on its own verified PoW chain (docs/protocol.md §14).
     if let (Some(s), Some((tip, _))) = (shared, report.tip) {
-        if let Ok(mut host) = s.host.lock() {
+        {
+            let host = &s.host;
             let id_at = |h| {
                 follower
                     .header_at(h)

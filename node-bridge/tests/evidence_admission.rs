@@ -126,7 +126,7 @@ fn junk_evidence_is_refused_before_anything_is_stored_or_queued() {
     drop(host);
     drop(store);
     let store = Store::open_data_dir(dir.path()).unwrap();
-    let mut host = ChainHost::open(&store, vec![hosted.clone()], true).unwrap();
+    let host = ChainHost::open(&store, vec![hosted.clone()], true).unwrap();
     let reply = host.submit_evidence(&again.encode()).unwrap();
     assert_eq!((reply.new, reply.hash), (false, real.id()));
     let (_, e) = pair(&hosted, &stranger);

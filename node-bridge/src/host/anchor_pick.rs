@@ -16,7 +16,10 @@ impl ChainHost {
             return Pick::Anchor;
         }
         let hash = HeaderHash(item.hash);
-        for hosted in self.chains.values() {
+        for slot in self.chains.values() {
+            let Ok(hosted) = slot.read() else {
+                continue;
+            };
             if let Some(node) = hosted.state.node(&hash) {
                 return if hosted.state.main_at(node.height) == Some(hash) {
                     Pick::Anchor

@@ -18,20 +18,22 @@ impl ChainHost {
     /// verified header at height `h`. Re-feeding is idempotent (an anchor counts at its lowest
     /// PoW height). Returns how many PoW heights carry anchors of this node.
     pub fn feed_finality(
-        &mut self,
+        &self,
         pow_tip: u64,
         id_at: impl Fn(u64) -> Option<String>,
     ) -> Result<usize, HostError> {
-        let changed = self
-            .finality_fed
+        let mut fed = self.finality_fed.lock().map_err(|_| HostError::Poisoned)?;
+        let changed = fed
             .iter()
             .find(|(h, id)| **h > pow_tip || id_at(**h).as_deref() != Some(id.as_str()))
             .map(|(h, _)| *h);
         if let Some(first) = changed {
-            for hosted in self.chains.values_mut() {
-                hosted.state.forget_anchors_above(first.saturating_sub(1));
+            for slot in self.chains.values() {
+                slot.write()?
+                    .state
+                    .forget_anchors_above(first.saturating_sub(1));
             }
-            self.finality_fed.split_off(&first);
+            fed.split_off(&first);
         }
         let mut by_height: BTreeMap<u64, Vec<HeaderHash>> = BTreeMap::new();
         if let Some(outbox) = self.outbox() {
@@ -49,10 +51,11 @@ impl ChainHost {
                         .filter(|i| i.kind == ItemKind::Header)
                         .map(|i| HeaderHash(i.hash)),
                 );
-                self.finality_fed.insert(block.height, block.hash.clone());
+                fed.insert(block.height, block.hash.clone());
             }
         }
-        for hosted in self.chains.values_mut() {
+        for slot in self.chains.values() {
+            let mut hosted = slot.write()?;
             for (h, items) in &by_height {
                 let known: Vec<HeaderHash> = items
                     .iter()
@@ -64,6 +67,7 @@ impl ChainHost {
                 }
             }
             hosted.state.set_pow_tip(pow_tip);
+            slot.publish(&hosted);
         }
         Ok(by_height.len())
     }

@@ -1,5 +1,8 @@
-//! The chain host over HTTP/JSON (axum on tokio), as `docs/bridge-api.md` specifies. Rule checks
-//! run on the blocking pool; `challenge?wait_ms=` long-polls until the tip changes.
+//! The chain host over HTTP/JSON (axum on tokio), as `docs/bridge-api.md` specifies. Everything
+//! that takes a chain's lock or touches the store (rule checks, commits, work, header pages,
+//! bodies, evidence) runs on the blocking pool, so a slow write holds up no async worker; the
+//! chain list, health and `challenge?wait_ms=` (long-polls until the tip changes) read each
+//! chain's published view and wait for no lock (`docs/operations.md`, "Per-chain state").
 
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
@@ -27,8 +30,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// What the handlers share.
 #[derive(Debug)]
 pub struct Shared {
-    /// The host.
-    pub host: Mutex<ChainHost>,
+    /// The host (each chain has its own lock inside).
+    pub host: ChainHost,
     /// The followed PoW tip (height, display hash), set by the bridge loop.
     pub pow_tip: Mutex<Option<(u64, String)>>,
     /// Woken when a best tip changes.
@@ -51,7 +54,7 @@ impl Shared {
     /// Wraps a host.
     pub fn new(host: ChainHost) -> Arc<Self> {
         Arc::new(Shared {
-            host: Mutex::new(host),
+            host,
             pow_tip: Mutex::new(None),
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
@@ -66,7 +69,7 @@ impl Shared {
     /// Wraps a host whose accepted items go to `outbox` (its batches show in `/metrics`).
     pub fn with_outbox(host: ChainHost, outbox: Arc<Outbox>) -> Arc<Self> {
         Arc::new(Shared {
-            host: Mutex::new(host),
+            host,
             pow_tip: Mutex::new(None),
             tips: tokio::sync::Notify::new(),
             metrics: BridgeMetrics::default(),
@@ -91,12 +94,17 @@ impl Shared {
             net.announce(what);
         }
     }
+}
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, ChainHost>, ApiError> {
-        self.host
-            .lock()
-            .map_err(|_| ApiError::internal("the host state is poisoned by an earlier panic"))
-    }
+/// Runs `f` on the host on the blocking pool (it may wait for a chain's lock or the store).
+async fn blocking<T: Send + 'static>(
+    s: &Arc<Shared>,
+    f: impl FnOnce(&ChainHost) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let shared = s.clone();
+    tokio::task::spawn_blocking(move || f(&shared.host))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 /// An API error: its status and [`ErrorBody`].
@@ -213,7 +221,7 @@ async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {
         .map_err(|_| ApiError::internal("poisoned"))?
         .clone()
         .unwrap_or((0, String::new()));
-    let chains = s.lock()?.chain_ids().len() as u64;
+    let chains = s.host.chain_ids().len() as u64;
     let mut health = Health::ok(pow_height, pow_best, chains);
     if let Some(st) = s
         .anchor_status
@@ -227,7 +235,7 @@ async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {
 }
 
 async fn chains(State(s): State<Arc<Shared>>) -> ApiResult<ChainList> {
-    Ok(Json(ChainList::new(s.lock()?.chains())))
+    Ok(Json(ChainList::new(s.host.chains())))
 }
 
 async fn challenge(
@@ -237,11 +245,11 @@ async fn challenge(
 ) -> ApiResult<Work> {
     let chain = chain_id(&id)?;
     let wait_ms = query(q)?.wait_ms.min(MAX_WAIT_MS);
-    let start_version = s.lock()?.tip_version(&chain)?;
+    let start_version = s.host.tip_version(&chain)?;
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
         let notified = s.tips.notified();
-        if s.lock()?.tip_version(&chain)? != start_version
+        if s.host.tip_version(&chain)? != start_version
             || s.stopping.load(std::sync::atomic::Ordering::SeqCst)
         {
             break;
@@ -251,7 +259,9 @@ async fn challenge(
             break;
         }
     }
-    Ok(Json(s.lock()?.work(&chain, now_ms())?))
+    Ok(Json(
+        blocking(&s, move |h| Ok(h.work(&chain, now_ms())?)).await?,
+    ))
 }
 
 async fn get_headers(
@@ -261,7 +271,9 @@ async fn get_headers(
 ) -> ApiResult<HeaderList> {
     let chain = chain_id(&id)?;
     let q = query(q)?;
-    Ok(Json(s.lock()?.headers(&chain, q.from, q.limit)?))
+    Ok(Json(
+        blocking(&s, move |h| Ok(h.headers(&chain, q.from, q.limit)?)).await?,
+    ))
 }
 
 async fn get_body(
@@ -273,7 +285,7 @@ async fn get_body(
     hex::decode_to_slice(&hash, &mut b)
         .map_err(|_| ApiError::bad_request(format!("block hash {hash:?} is not 64 hex digits")))?;
     let hash = HeaderHash(b);
-    match s.lock()?.body(&chain, &hash)? {
+    match blocking(&s, move |h| Ok(h.body(&chain, &hash)?)).await? {
         Some(body) => Ok(Json(BodyReply::new(hash, &body))),
         None => Err(ApiError {
             status: 404,
@@ -292,19 +304,16 @@ async fn post_header(
 ) -> ApiResult<SubmitReply> {
     let chain = chain_id(&id)?;
     let submitted: SubmitHeader = body(&raw, r#"{"header": hex, "body": hex}"#)?;
-    let shared = s.clone();
     // The block announced is the one the node holds (for a known header, its stored body).
-    let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let reply = blocking(&s, move |host| {
         let mut block = submitted.decode_block().map_err(HostError::Rejected)?;
-        let mut host = shared.lock()?;
         let reply = host.submit_block(&chain, &block, now_ms())?;
         if let Some(body) = host.body(&chain, &reply.hash)? {
             block.body = body;
         }
         Ok((reply, block))
     })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    .await;
     let (reply, block) = match reply {
         Ok(r) => {
             add(&s.metrics.submissions_accepted, 1);
@@ -323,20 +332,18 @@ async fn post_header(
 }
 
 async fn get_evidence(State(s): State<Arc<Shared>>) -> ApiResult<EvidenceList> {
-    Ok(Json(EvidenceList::new(s.lock()?.evidence()?)))
+    Ok(Json(EvidenceList::new(
+        blocking(&s, |h| Ok(h.evidence()?)).await?,
+    )))
 }
 
 async fn post_evidence(State(s): State<Arc<Shared>>, raw: Bytes) -> ApiResult<EvidenceReply> {
     let submitted: SubmitEvidence = body(&raw, r#"{"evidence": hex}"#)?;
     let evidence = masspoc_verifier::Evidence::decode(submitted.evidence.as_slice()).ok();
-    let shared = s.clone();
-    let reply = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        Ok(shared
-            .lock()?
-            .submit_evidence(submitted.evidence.as_slice())?)
+    let reply = blocking(&s, move |h| {
+        Ok(h.submit_evidence(submitted.evidence.as_slice())?)
     })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    .await?;
     add(&s.metrics.evidence_submitted, 1);
     s.tips.notify_waiters();
     if let (Some(e), true) = (evidence, reply.new) {
@@ -419,15 +426,14 @@ async fn anchor_proof(
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {
-    let host = s.lock()?;
     let mut out = String::from("# TYPE masspoc_chain_height gauge\n");
-    for c in host.chains() {
+    for c in s.host.chains() {
         out.push_str(&format!(
             "masspoc_chain_height{{chain=\"{}\"}} {}\n",
             c.name, c.height
         ));
     }
-    let evidence = host.evidence()?.len();
+    let evidence = blocking(&s, |h| Ok(h.evidence()?.len())).await?;
     out.push_str(&format!(
         "# TYPE masspoc_evidence_total gauge\nmasspoc_evidence_total {evidence}\n"
     ));
@@ -436,7 +442,6 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Result<String, ApiError> {
             "# TYPE masspoc_pow_height gauge\nmasspoc_pow_height {h}\n"
         ));
     }
-    drop(host);
     s.metrics.render(&mut out);
     if let Some(outbox) = &s.outbox {
         let mut by_state = std::collections::BTreeMap::new();

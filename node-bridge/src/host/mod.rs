@@ -33,7 +33,7 @@ use masspoc_verifier::{
     HEADER_LEN,
 };
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// One hosted chain.
 #[derive(Debug)]
@@ -61,21 +61,72 @@ impl Hosted {
     }
 }
 
-/// The chain host (synchronous core; the HTTP layer wraps it in a mutex).
+/// What readers of one chain take without its lock: republished after every change.
+#[derive(Debug, Clone)]
+struct TipView {
+    /// [`Hosted::version`].
+    version: u64,
+    /// The chain's summary.
+    info: ChainInfo,
+}
+
+/// One hosted chain behind its own lock, with the view published after every change, so that a
+/// write (and its fsync) on one chain never holds up another chain's readers or writers'
+/// in-memory work (`docs/operations.md`, "Per-chain state").
+#[derive(Debug)]
+struct Slot {
+    hosted: RwLock<Hosted>,
+    view: tokio::sync::watch::Sender<TipView>,
+}
+
+impl Slot {
+    fn new(spec: ChainSpec) -> Self {
+        let hosted = Hosted::new(spec);
+        let view = tokio::sync::watch::Sender::new(TipView {
+            version: hosted.version,
+            info: ChainInfo::of(&hosted.state),
+        });
+        Slot {
+            hosted: RwLock::new(hosted),
+            view,
+        }
+    }
+
+    /// Republishes the view of `hosted` (this slot's chain, its lock held by the caller).
+    fn publish(&self, hosted: &Hosted) {
+        self.view.send_replace(TipView {
+            version: hosted.version,
+            info: ChainInfo::of(&hosted.state),
+        });
+    }
+
+    fn read(&self) -> Result<RwLockReadGuard<'_, Hosted>, HostError> {
+        self.hosted.read().map_err(|_| HostError::Poisoned)
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, Hosted>, HostError> {
+        self.hosted.write().map_err(|_| HostError::Poisoned)
+    }
+}
+
+/// The chain host (synchronous core, shared by reference: each chain has its own lock, see
+/// [`Slot`]). Its methods block (rule checks, store commits): async callers run them on the
+/// blocking pool.
 ///
 /// Its log, bodies and detector tables live in the bridge's one database beside the
 /// anchoring outbox: every write of one submission commits in one transaction
-/// (`docs/bridge.md`, "One database").
+/// (`docs/bridge.md`, "One database"); the database has one writer at a time, so commits of
+/// different chains still take turns.
 #[derive(Debug)]
 pub struct ChainHost {
-    chains: BTreeMap<ChainId, Hosted>,
+    chains: BTreeMap<ChainId, Slot>,
     store: Arc<Store>,
     log: HostLog,
     outbox: Option<Arc<Outbox>>,
     check_clock: bool,
-    faults: Faults,
+    faults: Mutex<Faults>,
     /// PoW heights whose anchors were fed to finality ([`ChainHost::feed_finality`]).
-    finality_fed: finality::Fed,
+    finality_fed: Mutex<finality::Fed>,
 }
 
 fn chain_hex(c: &ChainId) -> String {
@@ -104,23 +155,23 @@ impl ChainHost {
         let mut chains = BTreeMap::new();
         for spec in specs {
             let id = spec.chain_id;
-            if chains.insert(id, Hosted::new(spec)).is_some() {
+            if chains.insert(id, Slot::new(spec)).is_some() {
                 return Err(HostError::Config(format!(
                     "chain {} configured twice",
                     chain_hex(&id)
                 )));
             }
         }
-        let mut host = ChainHost {
+        let host = ChainHost {
             chains,
             store: store.clone(),
             log,
             outbox,
             check_clock: true,
-            faults: Faults::default(),
-            finality_fed: finality::Fed::new(),
+            faults: Mutex::default(),
+            finality_fed: Mutex::default(),
         };
-        host.replay()?;
+        host.replay_all()?;
         Ok(host)
     }
 
@@ -131,8 +182,35 @@ impl ChainHost {
 
     /// Arms a crash point for the next write sequence that reaches it (tests).
     #[cfg(feature = "fault-injection")]
-    pub fn arm_fault(&mut self, point: Option<FaultPoint>) {
-        self.faults.arm(point);
+    pub fn arm_fault(&self, point: Option<FaultPoint>) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.arm(point);
+        }
+    }
+
+    /// Makes the next block write hold its chain's lock and the database's write transaction
+    /// for `hold` before committing, as a slow disk would (tests).
+    #[cfg(feature = "fault-injection")]
+    pub fn stall_next_commit(&self, hold: std::time::Duration) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.stall(hold);
+        }
+    }
+
+    /// Stops here if a test armed `point`.
+    fn fault(&self, point: FaultPoint) -> Result<(), HostError> {
+        self.faults
+            .lock()
+            .map_err(|_| HostError::Poisoned)?
+            .hit(point)
+    }
+
+    /// Sleeps out a stall a test armed ([`ChainHost::stall_next_commit`]).
+    fn stall_point(&self) {
+        let hold = self.faults.lock().ok().and_then(|mut f| f.take_stall());
+        if let Some(hold) = hold {
+            std::thread::sleep(hold);
+        }
     }
 
     /// Skips the future-drift rule (tests and replays of old chains).
@@ -140,23 +218,32 @@ impl ChainHost {
         self.check_clock = on;
     }
 
-    /// Forgets the in-memory chains and rebuilds them from the log: after a write sequence
-    /// failed, memory may hold a header the store does not.
-    fn reload(&mut self) -> Result<(), HostError> {
-        for hosted in self.chains.values_mut() {
-            let version = hosted.version + 1;
-            *hosted = Hosted::new(hosted.state.spec().clone());
-            hosted.version = version;
-        }
-        self.replay()
+    /// Forgets one chain's memory and rebuilds it from the log: after a write sequence failed,
+    /// memory may hold a header the store does not. The caller holds the chain's lock.
+    fn reload(&self, chain: &ChainId, hosted: &mut Hosted) -> Result<(), HostError> {
+        let version = hosted.version + 1;
+        *hosted = Hosted::new(hosted.state.spec().clone());
+        hosted.version = version;
+        self.replay(BTreeMap::from([(*chain, hosted)]))
     }
 
-    fn replay(&mut self) -> Result<(), HostError> {
+    /// Rebuilds every chain from the log (at open).
+    fn replay_all(&self) -> Result<(), HostError> {
+        let mut guards = Vec::new();
+        for (id, slot) in &self.chains {
+            guards.push((*id, slot.write()?));
+        }
+        self.replay(guards.iter_mut().map(|(id, g)| (*id, &mut **g)).collect())
+    }
+
+    /// Rebuilds the chains in `targets` (emptied, their locks held) from the log, then
+    /// publishes their views.
+    fn replay(&self, mut targets: BTreeMap<ChainId, &mut Hosted>) -> Result<(), HostError> {
         let mut replayed = 0usize;
         // Legacy node-local ban entries are skipped by `blocks()`: bans come only from evidence
         // included in blocks (`docs/protocol.md`, "Evidence in blocks and bans").
         for logged in self.log.blocks()? {
-            let Some(hosted) = self.chains.get_mut(&logged.chain) else {
+            let Some(hosted) = targets.get_mut(&logged.chain) else {
                 continue;
             };
             match hosted.state.accept_block(&logged.block, None) {
@@ -172,18 +259,29 @@ impl ChainHost {
         for evidence in
             detector::evidence_in(&self.store.begin_read()?).map_err(HostError::Detector)?
         {
-            if let Some(hosted) = self.chains.get_mut(&evidence.chain_id()) {
+            if let Some(hosted) = targets.get_mut(&evidence.chain_id()) {
                 hosted.pool.entry(evidence.farmer()).or_insert(evidence);
             }
         }
-        tracing::info!(replayed, chains = self.chains.len(), "chain host ready");
+        for (id, hosted) in &targets {
+            if let Some(slot) = self.chains.get(id) {
+                slot.publish(hosted);
+            }
+        }
+        tracing::info!(replayed, chains = targets.len(), "chain host ready");
         Ok(())
     }
 
-    fn hosted(&self, chain: &ChainId) -> Result<&Hosted, HostError> {
+    fn slot(&self, chain: &ChainId) -> Result<&Slot, HostError> {
         self.chains
             .get(chain)
             .ok_or_else(|| HostError::UnknownChain(chain_hex(chain)))
+    }
+
+    /// Runs `f` on a chain's state under its read lock (`None` for a chain not hosted).
+    pub fn with_state<T>(&self, chain: &ChainId, f: impl FnOnce(&ChainState) -> T) -> Option<T> {
+        let hosted = self.chains.get(chain)?.read().ok()?;
+        Some(f(&hosted.state))
     }
 
     /// The hosted chains' ids.
@@ -191,24 +289,26 @@ impl ChainHost {
         self.chains.keys().copied().collect()
     }
 
-    /// A chain's tip version (changes whenever its best tip does).
+    /// A chain's tip version (changes whenever its best tip does), from its published view:
+    /// never waits for the chain's lock.
     pub fn tip_version(&self, chain: &ChainId) -> Result<u64, HostError> {
-        Ok(self.hosted(chain)?.version)
+        Ok(self.slot(chain)?.view.borrow().version)
     }
 
-    /// Every hosted chain's summary.
+    /// Every hosted chain's summary, from the published views: never waits for a chain's lock.
     pub fn chains(&self) -> Vec<ChainInfo> {
         self.chains
             .values()
-            .map(|h| ChainInfo::of(&h.state))
+            .map(|s| s.view.borrow().info.clone())
             .collect()
     }
 
     /// Work for extending the chain's best tip, stamped with the bridge's clock `now_ms`, with
     /// the pool's evidence a child of the tip may include.
     pub fn work(&self, chain: &ChainId, now_ms: u64) -> Result<Work, HostError> {
-        let state = &self.hosted(chain)?.state;
-        let evidence = self.includable_evidence(chain, &state.best().hash)?;
+        let hosted = self.slot(chain)?.read()?;
+        let state = &hosted.state;
+        let evidence = includable(&hosted, &state.best().hash);
         Ok(Work::at_best(state, WORK_SLOTS, now_ms).with_evidence(&evidence))
     }
 
@@ -220,7 +320,8 @@ impl ChainHost {
         from: Height,
         limit: u64,
     ) -> Result<HeaderList, HostError> {
-        let state = &self.hosted(chain)?.state;
+        let hosted = self.slot(chain)?.read()?;
+        let state = &hosted.state;
         let limit = limit.min(MAX_HEADERS_LIMIT);
         Ok(HeaderList::of_blocks(&masspoc_api::main_blocks(
             state, from, limit,
@@ -230,12 +331,12 @@ impl ChainHost {
     /// Verifies and accepts a header (its binary encoding) with the empty body
     /// ([`ChainHost::submit_block`]).
     pub fn submit_header(
-        &mut self,
+        &self,
         chain: &ChainId,
         bytes: &[u8],
         now_ms: u64,
     ) -> Result<SubmitReply, HostError> {
-        self.hosted(chain)?;
+        self.slot(chain)?;
         let header = Header::decode(bytes).map_err(HostError::Rejected)?;
         self.submit_block(chain, &Block::empty(header), now_ms)
     }
@@ -245,12 +346,12 @@ impl ChainHost {
     /// farmer at the same chain and height is evidence, kept, queued for anchoring and handed to
     /// farmers in [`Work`] until a block on the best branch includes it.
     pub fn submit_block(
-        &mut self,
+        &self,
         chain: &ChainId,
         block: &Block,
         now_ms: u64,
     ) -> Result<SubmitReply, HostError> {
-        self.hosted(chain)?;
+        let slot = self.slot(chain)?;
         let header = &block.header;
         if header.chain_id != *chain {
             return Err(HostError::Rejected(
@@ -263,10 +364,8 @@ impl ChainHost {
         // Rules first: only blocks that pass them reach the detector's store, so signed junk
         // cannot fill it. A second valid header of one farmer at one height is evidence.
         let clock = self.check_clock.then_some(now_ms);
-        let hosted = self
-            .chains
-            .get_mut(chain)
-            .ok_or_else(|| HostError::UnknownChain(chain_hex(chain)))?;
+        // This chain's lock only: other chains' readers and writers go on meanwhile.
+        let mut hosted = slot.write()?;
         let accepted = hosted
             .state
             .accept_block(block, clock)
@@ -276,12 +375,8 @@ impl ChainHost {
         if accepted.duplicate {
             return Ok(SubmitReply::accepted(accepted.hash, accepted.best));
         }
-        match self.write_block(chain, block, accepted.hash) {
+        match self.write_block(chain, &hosted, block, accepted.hash) {
             Ok(taken) => {
-                let hosted = self
-                    .chains
-                    .get_mut(chain)
-                    .ok_or_else(|| HostError::UnknownChain(chain_hex(chain)))?;
                 if accepted.best {
                     hosted.version += 1;
                 }
@@ -289,11 +384,12 @@ impl ChainHost {
                 if let Some(evidence) = taken {
                     hosted.pool.entry(evidence.farmer()).or_insert(evidence);
                 }
-                self.faults.hit(FaultPoint::AfterCommit)?;
+                slot.publish(&hosted);
+                self.fault(FaultPoint::AfterCommit)?;
             }
             Err(e) => {
                 // Memory holds the block, the store does not: rebuild from the store.
-                self.reload()?;
+                self.reload(chain, &mut hosted)?;
                 return Err(e);
             }
         }
@@ -304,15 +400,16 @@ impl ChainHost {
     /// anchoring item, the detector's record and, for a first equivocation of its farmer, the
     /// evidence and its anchoring item. Returns the evidence taken into the pool.
     fn write_block(
-        &mut self,
+        &self,
         chain: &ChainId,
+        hosted: &Hosted,
         block: &Block,
         hash: masspoc_verifier::HeaderHash,
     ) -> Result<Option<Evidence>, HostError> {
         let header = &block.header;
         let tx = self.store.begin_write()?;
         self.log.append_block_in(&tx, chain, block)?;
-        self.faults.hit(FaultPoint::AfterHeaderLogged)?;
+        self.fault(FaultPoint::AfterHeaderLogged)?;
         if let Some(outbox) = &self.outbox {
             outbox.enqueue_in(
                 &tx,
@@ -322,23 +419,21 @@ impl ChainHost {
                 }],
             )?;
         }
-        self.faults.hit(FaultPoint::AfterHeaderQueued)?;
+        self.fault(FaultPoint::AfterHeaderQueued)?;
         let observed = detector::observe_in(&tx, header).map_err(HostError::Detector)?;
-        self.faults.hit(FaultPoint::AfterDetector)?;
+        self.fault(FaultPoint::AfterDetector)?;
         let mut taken = None;
         if let Observation::Equivocation { evidence, new } = observed {
             tracing::warn!(chain = %chain_hex(chain), height = header.height.0, "equivocation detected");
             // One piece of evidence per (chain, farmer): a further pair is kept by the detector,
             // not queued.
-            let known = self
-                .chains
-                .get(chain)
-                .is_some_and(|h| h.pool.contains_key(&header.farmer()));
+            let known = hosted.pool.contains_key(&header.farmer());
             if new && !known {
                 self.queue_evidence_in(&tx, &evidence)?;
                 taken = Some(*evidence);
             }
         }
+        self.stall_point();
         self.store.commit(tx)?;
         Ok(taken)
     }
@@ -346,7 +441,7 @@ impl ChainHost {
     /// Queues new evidence for anchoring (a record in the PoW chain; the ban comes from the block
     /// that includes it), inside `tx`.
     fn queue_evidence_in(
-        &mut self,
+        &self,
         tx: &redb::WriteTransaction,
         evidence: &Evidence,
     ) -> Result<(), HostError> {
@@ -358,7 +453,7 @@ impl ChainHost {
                     hash: evidence.id().0,
                 }],
             )?;
-            self.faults.hit(FaultPoint::AfterEvidenceQueued)?;
+            self.fault(FaultPoint::AfterEvidenceQueued)?;
         }
         Ok(())
     }
@@ -369,18 +464,20 @@ impl ChainHost {
     /// with that evidence's id (`new: false`) from memory. Only then are the signatures checked
     /// and the evidence stored and queued for anchoring, in one transaction; it then goes into the
     /// pool handed to farmers.
-    pub fn submit_evidence(&mut self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
+    pub fn submit_evidence(&self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
         let accused = Header::decode(bytes.get(..HEADER_LEN).unwrap_or(bytes)).map_err(|e| {
             HostError::Evidence(masspoc_verifier::EvidenceError::BadEncoding(format!(
                 "header a: {e}"
             )))
         })?;
         let (chain, farmer) = (accused.chain_id, accused.farmer());
-        let hosted = self.chains.get(&chain).ok_or_else(|| {
+        let slot = self.chains.get(&chain).ok_or_else(|| {
             HostError::EvidenceRefused(EvidenceRefusal::ChainNotHosted {
                 chain: chain_hex(&chain),
             })
         })?;
+        // Held to the end: the pool is checked and filled under one lock of this chain.
+        let mut hosted = slot.write()?;
         if let Some(kept) = hosted.pool.get(&farmer) {
             return Ok(EvidenceReply::accepted(kept.id(), false));
         }
@@ -396,17 +493,16 @@ impl ChainHost {
         let new = (|| {
             let tx = self.store.begin_write()?;
             let new = detector::add_evidence_in(&tx, &evidence).map_err(HostError::Detector)?;
-            self.faults.hit(FaultPoint::AfterEvidenceStored)?;
+            self.fault(FaultPoint::AfterEvidenceStored)?;
             if new {
                 self.queue_evidence_in(&tx, &evidence)?;
             }
             self.store.commit(tx)?;
             Ok::<_, HostError>(new)
         })()?;
-        if let Some(hosted) = self.chains.get_mut(&chain) {
-            hosted.pool.entry(farmer).or_insert(evidence);
-        }
-        self.faults.hit(FaultPoint::AfterCommit)?;
+        hosted.pool.entry(farmer).or_insert(evidence);
+        drop(hosted);
+        self.fault(FaultPoint::AfterCommit)?;
         Ok(EvidenceReply::accepted(evidence.id(), new))
     }
 
@@ -418,20 +514,15 @@ impl ChainHost {
         chain: &ChainId,
         parent: &HeaderHash,
     ) -> Result<Vec<Evidence>, HostError> {
-        let hosted = self.hosted(chain)?;
-        Ok(hosted
-            .pool
-            .values()
-            .filter(|e| hosted.state.includable(parent, e).is_ok())
-            .take(MAX_BODY_EVIDENCE)
-            .copied()
-            .collect())
+        let hosted = self.slot(chain)?.read()?;
+        Ok(includable(&hosted, parent))
     }
 
     /// A known block's body (`None` for an unknown hash or genesis).
     pub fn body(&self, chain: &ChainId, hash: &HeaderHash) -> Result<Option<Body>, HostError> {
-        let state = &self.hosted(chain)?.state;
-        Ok(state
+        let hosted = self.slot(chain)?.read()?;
+        Ok(hosted
+            .state
             .node(hash)
             .filter(|n| n.header.is_some())
             .map(|n| n.body().clone()))
@@ -460,4 +551,15 @@ impl ChainHost {
             _ => false,
         })
     }
+}
+
+/// [`ChainHost::includable_evidence`] on one chain (its lock held).
+fn includable(hosted: &Hosted, parent: &HeaderHash) -> Vec<Evidence> {
+    hosted
+        .pool
+        .values()
+        .filter(|e| hosted.state.includable(parent, e).is_ok())
+        .take(MAX_BODY_EVIDENCE)
+        .copied()
+        .collect()
 }

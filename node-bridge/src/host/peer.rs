@@ -5,18 +5,10 @@
 //! What the host accepts from farmers is published by the HTTP layer ([`Shared::announce`]).
 
 use super::http::Shared;
-use super::ChainHost;
 use crate::error::HostError;
 use masspoc_net::{ChainSink, Verdict};
 use masspoc_verifier::{Block, ChainId, ChainState, DetectorError, Evidence, HeaderHash, Height};
 use std::sync::Arc;
-
-impl ChainHost {
-    /// A hosted chain's block tree.
-    pub fn chain_state(&self, chain: &ChainId) -> Option<&ChainState> {
-        self.chains.get(chain).map(|h| &h.state)
-    }
-}
 
 /// The verdict of a host refusal: rule refusals map as the rules say, store failures are not
 /// the peer's fault.
@@ -38,18 +30,13 @@ pub struct PeerSeam(pub Arc<Shared>);
 
 impl PeerSeam {
     fn read<T>(&self, chain: &ChainId, f: impl FnOnce(&ChainState) -> T) -> Option<T> {
-        let host = self.0.host.lock().ok()?;
-        host.chain_state(chain).map(f)
+        self.0.host.with_state(chain, f)
     }
 }
 
 impl ChainSink for PeerSeam {
     fn chain_ids(&self) -> Vec<ChainId> {
-        self.0
-            .host
-            .lock()
-            .map(|h| h.chain_ids())
-            .unwrap_or_default()
+        self.0.host.chain_ids()
     }
 
     fn best(&self, chain: &ChainId) -> Option<(Height, HeaderHash, u128)> {
@@ -79,17 +66,14 @@ impl ChainSink for PeerSeam {
     }
 
     fn accept_block(&self, chain: &ChainId, block: &Block) -> Verdict {
-        let Ok(mut host) = self.0.host.lock() else {
-            return Verdict::Later("the host state is poisoned".into());
-        };
+        let host = &self.0.host;
         if host
-            .chain_state(chain)
-            .is_some_and(|s| s.node(&block.hash()).is_some())
+            .with_state(chain, |s| s.node(&block.hash()).is_some())
+            .unwrap_or(false)
         {
             return Verdict::Known;
         }
         let result = host.submit_block(chain, block, super::http::now_ms());
-        drop(host);
         match result {
             Ok(reply) => {
                 if reply.best {
@@ -102,12 +86,8 @@ impl ChainSink for PeerSeam {
     }
 
     fn accept_evidence(&self, evidence: &Evidence) -> Verdict {
-        let Ok(mut host) = self.0.host.lock() else {
-            return Verdict::Later("the host state is poisoned".into());
-        };
-        match host.submit_evidence(&evidence.encode()) {
+        match self.0.host.submit_evidence(&evidence.encode()) {
             Ok(reply) if reply.new => {
-                drop(host);
                 self.0.tips.notify_waiters();
                 Verdict::New { best: false }
             }

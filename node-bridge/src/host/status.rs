@@ -126,10 +126,12 @@ pub(crate) async fn build(s: &Arc<Shared>) -> Result<NodeStatus, String> {
         Ok(Some((h, b))) => (Some(h), Some(b)),
         _ => (None, None),
     };
-    let (chains, rows) = {
-        let host = s.host.lock().map_err(|_| "the host state is poisoned")?;
-        (host.chains(), host.evidence().map_err(|e| e.to_string())?)
-    };
+    let chains = s.host.chains();
+    let shared = s.clone();
+    let rows = tokio::task::spawn_blocking(move || shared.host.evidence())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     let name_of = |id: &masspoc_verifier::ChainId| {
         chains
             .iter()
