@@ -417,4 +417,22 @@ fn only_the_best_chain_and_evidence_are_sealed_and_a_side_branch_waits_queued() 
     assert_eq!(outbox.pending_len().unwrap(), 1);
     assert_eq!(outbox.pending_items().unwrap(), vec![header(&side)]);
     assert_eq!(outbox.last_seal_ms().unwrap(), Some(1));
+    // Dropped as the anchorer drops a side header at or below finality (`Pick::Drop`): gone
+    // from the queue and the index, once; the sealed items are untouched.
+    let leaf = header(&side).leaf_data().to_vec();
+    let sealed = header(&f.chain[0]).leaf_data().to_vec();
+    let both = std::collections::HashSet::from([leaf.clone(), sealed]);
+    assert_eq!(outbox.drop_pending(&both).unwrap(), 1);
+    assert_eq!(outbox.pending_len().unwrap(), 0);
+    assert_eq!(outbox.batch_of(&header(&side)).unwrap(), None);
+    assert_eq!(
+        outbox.batch_of(&header(&f.chain[0])).unwrap(),
+        Some(Some(batch.seq))
+    );
+    assert_eq!(
+        outbox
+            .drop_pending(&std::collections::HashSet::from([leaf]))
+            .unwrap(),
+        0
+    );
 }

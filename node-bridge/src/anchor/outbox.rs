@@ -8,6 +8,7 @@ use crate::error::StoreError;
 use crate::store::Store;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -62,6 +63,9 @@ pub enum Pick {
     Anchor,
     /// Not now (a header on a side branch): it stays queued, in its place.
     Wait,
+    /// Never (a header on a side branch at or below its chain's final block, which can never
+    /// become best): the anchorer removes it from the queue ([`Outbox::drop_pending`]).
+    Drop,
 }
 
 /// The block holding an anchor.
@@ -221,6 +225,36 @@ impl Outbox {
             );
         }
         Ok(out)
+    }
+
+    /// Removes the queued items whose leaf data is in `leaves` from the queue and the index, in
+    /// one commit (they will never be anchored); items already in a batch are left alone.
+    /// Returns how many were removed.
+    pub fn drop_pending(&self, leaves: &HashSet<Vec<u8>>) -> Result<usize, StoreError> {
+        if leaves.is_empty() {
+            return Ok(0);
+        }
+        let s = &self.store;
+        let tx = self.store.begin_write()?;
+        let mut dropped = 0;
+        {
+            let mut pending = tx.open_table(PENDING).map_err(|e| s.err(e))?;
+            let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
+            let mut keys = Vec::new();
+            for row in pending.iter().map_err(|e| s.err(e))? {
+                let (k, v) = row.map_err(|e| s.err(e))?;
+                if leaves.contains(v.value()) {
+                    keys.push((k.value(), v.value().to_vec()));
+                }
+            }
+            for (k, data) in &keys {
+                pending.remove(k).map_err(|e| s.err(e))?;
+                index.remove(data.as_slice()).map_err(|e| s.err(e))?;
+                dropped += 1;
+            }
+        }
+        self.store.commit(tx)?;
+        Ok(dropped)
     }
 
     /// Moves up to `max_items` pending items into a new sealed batch (committed before it
