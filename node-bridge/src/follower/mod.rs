@@ -12,7 +12,7 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 use store::{HeaderStore, StoredHeader};
-use validate::{validate_run_after, Fetched, Parent};
+use validate::{validate_run_with, Fetched, Parent};
 
 /// Follower settings.
 #[derive(Debug, Clone)]
@@ -166,8 +166,15 @@ impl Follower {
                 bits: t.header.bits,
             });
             let history = self.times_up_to(tip.map(|t| t.height))?;
-            let headers =
-                validate_run_after(&self.config.params, parent, history.as_deref(), &run)?;
+            // The period start of a retarget in this run, from the store (`None`: not stored).
+            let time_at = |h: u64| self.store.get(h).ok().flatten().map(|s| s.header.time);
+            let headers = validate_run_with(
+                &self.config.params,
+                parent,
+                history.as_deref(),
+                &time_at,
+                &run,
+            )?;
             let stored: Vec<StoredHeader> = headers
                 .into_iter()
                 .zip(&run)

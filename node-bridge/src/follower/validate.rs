@@ -48,6 +48,20 @@ pub fn validate_run_after(
     history: Option<&[u32]>,
     run: &[Fetched],
 ) -> Result<Vec<BlockHeader>, FollowError> {
+    validate_run_with(params, parent, history, &|_| None, run)
+}
+
+/// [`validate_run_after`], and at every retarget height the exact `bits`
+/// ([`PowParams::check_retarget`]) when the parent's time (the last of `history`, or the run's)
+/// and the period's first block time are known: `time_at(h)` gives a stored block's time below
+/// the run (`None`: not stored, the exact check is skipped and the 4× bound stays).
+pub fn validate_run_with(
+    params: &PowParams,
+    parent: Option<Parent>,
+    history: Option<&[u32]>,
+    time_at: &dyn Fn(u64) -> Option<u32>,
+    run: &[Fetched],
+) -> Result<Vec<BlockHeader>, FollowError> {
     let invalid = |height: u64, reason: PowError| FollowError::InvalidHeader { height, reason };
     let decoded: Vec<BlockHeader> = run
         .iter()
@@ -73,6 +87,14 @@ pub fn validate_run_after(
     // Sequential: links, difficulty rules and median time past.
     let mut prev = parent;
     let mut times: Option<Vec<u32>> = history.map(<[u32]>::to_vec);
+    let mut prev_time: Option<u32> = history.and_then(|t| t.last().copied());
+    let run_start = run.first().map_or(0, |f| f.height);
+    let time_of = |height: u64| -> Option<u32> {
+        match height.checked_sub(run_start) {
+            Some(i) => decoded.get(usize::try_from(i).ok()?).map(|h| h.time),
+            None => time_at(height),
+        }
+    };
     for (h, f) in decoded.iter().zip(run) {
         if let Some(median) = times.as_deref().and_then(median_time_past) {
             if h.time <= median {
@@ -101,9 +123,24 @@ pub fn validate_run_after(
                 ));
             }
         }
-        params
-            .check_bits(h, f.height, prev.map(|p| p.bits))
-            .map_err(|e| invalid(f.height, e))?;
+        // At a retarget height with the period's first time known: the exact value (capped at
+        // the limit), which replaces the 4× bound (that bound is computed on the unrounded
+        // target and can refuse the compact-rounded exact quarter). Elsewhere: the bits rules.
+        let exact = match (prev, prev_time) {
+            (Some(p), Some(pt)) => params
+                .retarget_first_height(f.height)
+                .and_then(time_of)
+                .map(|first_time| (p.bits, pt, first_time)),
+            _ => None,
+        };
+        match exact {
+            Some((bits, pt, first_time)) => {
+                params.check_retarget(h, f.height, bits, pt, first_time)
+            }
+            None => params.check_bits(h, f.height, prev.map(|p| p.bits)),
+        }
+        .map_err(|e| invalid(f.height, e))?;
+        prev_time = Some(h.time);
         prev = Some(Parent {
             height: f.height,
             id: f.reported,
@@ -247,6 +284,101 @@ mod tests {
         validate_run_after(&params, Some(genesis()), Some(&history), &grind(1006)).unwrap();
         // Without a complete history nothing is checked.
         validate_run_after(&params, Some(genesis()), None, &grind(1005)).unwrap();
+    }
+
+    /// A network like regtest (limit 7fffff…) that retargets every 4 blocks.
+    fn fast_retarget() -> PowParams {
+        PowParams {
+            retarget_interval: 4,
+            no_retargeting: false,
+            allow_min_difficulty: false,
+            ..PowParams::regtest()
+        }
+    }
+
+    /// Grinds one header at `height` on `prev` with `bits` and `time`.
+    fn one(prev: Hash256, height: u64, bits: u32, time: u32) -> Fetched {
+        let mut h = BlockHeader {
+            version: 0x2000_0000,
+            prev,
+            merkle_root: Hash256([height as u8; 32]),
+            time,
+            bits,
+            nonce: 0,
+        };
+        while check_pow(&h).verdict.is_err() {
+            h.nonce += 1;
+        }
+        Fetched {
+            height,
+            reported: h.id(),
+            raw: h.encode().to_vec(),
+        }
+    }
+
+    #[test]
+    fn checks_the_exact_retarget_value_at_each_boundary() {
+        let params = fast_retarget();
+        // Retargets measure from block 0 (the first), then from 2016 − 2016 − 1 back: here 3.
+        assert_eq!(params.retarget_first_height(4), Some(0));
+        assert_eq!(params.retarget_first_height(8), Some(3));
+        assert_eq!(params.retarget_first_height(5), None);
+        assert_eq!(PowParams::regtest().retarget_first_height(2016), None);
+        assert_eq!(PowParams::mainnet().retarget_first_height(4032), Some(2015));
+        // Blocks 1..=3 a second apart after genesis at 1000: the period took 3 s (clamped to a
+        // quarter of 3.5 days). On this limit the product wraps as in Litecoin Core's
+        // arith_uint256 (its one-bit shift guards only the mainnet limit; regtest never
+        // retargets), so the exact value is taken from `next_work_required`, whose results are
+        // pinned by Core's pow_tests (tests/pow_known_answers.rs).
+        let exact = crate::pow::retarget::next_work_required(
+            0x207fffff,
+            1003,
+            1000,
+            &params.pow_limit,
+            false,
+        )
+        .unwrap();
+        assert_ne!(exact, 0x207fffff);
+        let mut run = Vec::new();
+        let mut prev = genesis().id;
+        for height in 1..=3u64 {
+            let f = one(prev, height, 0x207fffff, 1000 + height as u32);
+            prev = f.reported;
+            run.push(f);
+        }
+        let history = [1000u32];
+        let time_at = |h: u64| (h == 0).then_some(1000u32);
+        let unchanged = [run.clone(), vec![one(prev, 4, 0x207fffff, 1004)]].concat();
+        let e = validate_run_with(
+            &params,
+            Some(genesis()),
+            Some(&history),
+            &time_at,
+            &unchanged,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                FollowError::InvalidHeader {
+                    height: 4,
+                    reason: PowError::BadBits {
+                        got: 0x207fffff,
+                        ..
+                    }
+                }
+            ),
+            "{e}"
+        );
+        // Within the 4× bound but not the exact value: refused too.
+        let near = [run.clone(), vec![one(prev, 4, 0x203fffff, 1004)]].concat();
+        assert!(
+            validate_run_with(&params, Some(genesis()), Some(&history), &time_at, &near).is_err()
+        );
+        let right = [run.clone(), vec![one(prev, 4, exact, 1004)]].concat();
+        validate_run_with(&params, Some(genesis()), Some(&history), &time_at, &right).unwrap();
+        // Without the period's first time (not stored) only the 4× bound is checked.
+        validate_run_with(&params, Some(genesis()), Some(&history), &|_| None, &near).unwrap();
     }
 
     #[test]

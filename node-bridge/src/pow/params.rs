@@ -108,6 +108,60 @@ impl PowParams {
     }
 }
 
+impl PowParams {
+    /// The height whose block time starts the period a retarget at `height` measures
+    /// (`GetNextWorkRequired`: back 2015 blocks from the last one for the first retarget,
+    /// 2016 for every later one — Litecoin's time-warp fix); `None` when `height` is no
+    /// retarget height or the network never retargets.
+    pub fn retarget_first_height(&self, height: u64) -> Option<u64> {
+        let i = self.retarget_interval;
+        if self.no_retargeting || i == 0 || height == 0 || !height.is_multiple_of(i) {
+            return None;
+        }
+        Some(if height == i { 0 } else { height - i - 1 })
+    }
+
+    /// At a retarget height: `header`'s `bits` must be exactly what
+    /// [`super::retarget::next_work_required`] gives from its parent's `bits` and time and the
+    /// time of the block at [`PowParams::retarget_first_height`] (testnet too: its
+    /// minimum-difficulty exemption does not apply at retarget heights). Elsewhere: `Ok`.
+    pub fn check_retarget(
+        &self,
+        header: &BlockHeader,
+        height: u64,
+        parent_bits: u32,
+        parent_time: u32,
+        first_time: u32,
+    ) -> Result<(), PowError> {
+        let Some(first) = self.retarget_first_height(height) else {
+            return Ok(());
+        };
+        let expected = super::retarget::next_work_required(
+            parent_bits,
+            i64::from(parent_time),
+            i64::from(first_time),
+            &self.pow_limit,
+            false,
+        )
+        .ok_or(PowError::BadBits {
+            height,
+            got: header.bits,
+            expected: format!("a retarget from the invalid bits {parent_bits:#010x}"),
+        })?;
+        if header.bits != expected {
+            return Err(PowError::BadBits {
+                height,
+                got: header.bits,
+                expected: format!(
+                    "{expected:#010x} (the retarget over blocks {first}..{})",
+                    height - 1
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// True when `new` is within `[old / 4 − 1, old · 4 + 1]` (compact rounding is tolerated).
 fn within_factor_four(old: &Target, new: &Target) -> bool {
     let mul4 = |t: &Target| -> Option<[u64; 4]> {
