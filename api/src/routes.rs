@@ -47,6 +47,11 @@ pub struct WorkQuery {
     /// answers at once.
     #[serde(default)]
     pub wait_ms: u64,
+    /// The tip hash the client already has work for: a long-poll answers at once while the best
+    /// tip is another (it changed before the request arrived). Without it the wait ends at the
+    /// first change after the request arrived, so a change in between is missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tip: Option<HeaderHash>,
 }
 
 /// The query of `GET /v1/anchors/proof`.
@@ -94,13 +99,15 @@ impl Default for HeadersQuery {
     }
 }
 
-/// `/v1/chains/{id}/challenge?wait_ms=W` (W capped at [`MAX_WAIT_MS`]).
+/// `/v1/chains/{id}/challenge?wait_ms=W[&tip=HASH]` (W capped at [`MAX_WAIT_MS`]; `tip` the
+/// tip the client has work for, see [`WorkQuery::tip`]).
 #[must_use]
-pub fn work(chain: &ChainId, wait_ms: u64) -> String {
-    format!(
-        "/v1/chains/{chain}/challenge?wait_ms={}",
-        wait_ms.min(MAX_WAIT_MS)
-    )
+pub fn work(chain: &ChainId, wait_ms: u64, tip: Option<&HeaderHash>) -> String {
+    let wait_ms = wait_ms.min(MAX_WAIT_MS);
+    match tip {
+        Some(t) => format!("/v1/chains/{chain}/challenge?wait_ms={wait_ms}&tip={t}"),
+        None => format!("/v1/chains/{chain}/challenge?wait_ms={wait_ms}"),
+    }
 }
 
 /// `/v1/chains/{id}/headers` (for `POST`).
@@ -133,8 +140,12 @@ mod tests {
         let id = ChainId([0xab; 32]);
         let hex = "ab".repeat(32);
         assert_eq!(
-            work(&id, 99_999),
+            work(&id, 99_999, None),
             WORK_ROUTE.replace("{chain_id}", &hex) + "?wait_ms=30000"
+        );
+        assert_eq!(
+            work(&id, 5, Some(&HeaderHash([0xcd; 32]))),
+            WORK_ROUTE.replace("{chain_id}", &hex) + "?wait_ms=5&tip=" + &"cd".repeat(32)
         );
         assert_eq!(headers(&id), HEADERS_ROUTE.replace("{chain_id}", &hex));
         let hash = HeaderHash([0xcd; 32]);

@@ -297,6 +297,13 @@ fn queries() {
     let q: WorkQuery = serde_json::from_str(r#"{"wait_ms": 20000}"#).unwrap();
     assert_eq!(q.wait_ms, 20_000);
     assert_eq!(serde_json::from_str::<WorkQuery>("{}").unwrap().wait_ms, 0);
+    assert_eq!(serde_json::from_str::<WorkQuery>("{}").unwrap().tip, None);
+    let q: WorkQuery = serde_json::from_str(&format!(
+        r#"{{"wait_ms": 1, "tip": "{}"}}"#,
+        "ab".repeat(32)
+    ))
+    .unwrap();
+    assert_eq!(q.tip, Some(HeaderHash([0xab; 32])));
     let q: HeadersQuery = serde_json::from_str(r#"{"from": 5}"#).unwrap();
     assert_eq!((q.from, q.limit), (Height(5), DEFAULT_HEADERS_LIMIT));
     assert_eq!(HeadersQuery::default().limit, DEFAULT_HEADERS_LIMIT);

@@ -106,6 +106,9 @@ fn farmer_config_from_example(port: u16) -> String {
 struct Setup {
     bridge_args: Vec<String>,
     bridge_log: PathBuf,
+    /// The working directory of the bridge and the farmer: with `--data` and `--config` given,
+    /// neither may leave anything there (no pid file, no store, no log).
+    cwd: PathBuf,
 }
 
 impl Setup {
@@ -117,6 +120,7 @@ impl Setup {
             .unwrap();
         masspoc()
             .args(&self.bridge_args)
+            .current_dir(&self.cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -215,7 +219,9 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
     let setup = Setup {
         bridge_args,
         bridge_log: dir.path().join("bridge.log"),
+        cwd: dir.path().join("cwd"),
     };
+    std::fs::create_dir(&setup.cwd).unwrap();
     std::fs::write(d("farmer.toml"), farmer_config_from_example(port)).unwrap();
 
     let mut bridge = setup.start_bridge();
@@ -228,6 +234,7 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
             "--config",
             &d("farmer.toml"),
         ])
+        .current_dir(&setup.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&farmer_log).unwrap())
@@ -380,6 +387,14 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
         unknown.stderr
     );
 
-    signal(&bridge, libc::SIGKILL);
-    let _ = bridge.wait();
+    signal(&bridge, libc::SIGINT);
+    wait_exit(&mut bridge, Duration::from_secs(20));
+    let left: Vec<_> = std::fs::read_dir(&setup.cwd)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the bridge or the farmer wrote into its working directory: {left:?}"
+    );
 }

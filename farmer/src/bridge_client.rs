@@ -12,7 +12,7 @@
 
 use masspoc_api::routes;
 use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
-use masspoc_verifier::{Block, ChainId};
+use masspoc_verifier::{Block, ChainId, HeaderHash};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -127,10 +127,16 @@ impl BridgeClient {
         Ok(e.evidence)
     }
 
-    /// `GET /v1/chains/{id}/challenge`, long-polling up to `wait` for a new tip.
-    pub async fn work(&self, chain_id: &ChainId, wait: Duration) -> Result<Work, BridgeError> {
+    /// `GET /v1/chains/{id}/challenge`, long-polling up to `wait` for a tip other than `known`
+    /// (the tip of the work in hand: the bridge answers at once if it changed meanwhile).
+    pub async fn work(
+        &self,
+        chain_id: &ChainId,
+        wait: Duration,
+        known: Option<&HeaderHash>,
+    ) -> Result<Work, BridgeError> {
         let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-        let path = routes::work(chain_id, wait_ms);
+        let path = routes::work(chain_id, wait_ms, known);
         self.call("GET", path, None, self.timeout + wait).await
     }
 

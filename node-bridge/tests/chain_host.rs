@@ -124,6 +124,27 @@ fn chain_host_end_to_end() {
     let (work, waited) = poller.join().unwrap();
     assert_eq!(work["height"], 7);
     assert!(waited < Duration::from_secs(10), "{waited:?}");
+    // A long-poll naming a tip that is no longer the tip (the change came before the request)
+    // answers at once; naming the tip it is, it waits.
+    let stale = format!(
+        "{base}/v1/chains/{chain}/challenge?wait_ms=20000&tip={}",
+        headers[4].hash().to_hex()
+    );
+    let t = Instant::now();
+    let (status, work) = call("GET", &stale, None);
+    assert_eq!((status, &work["height"]), (200, &json!(7)), "{work}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let current = format!(
+        "{base}/v1/chains/{chain}/challenge?wait_ms=600&tip={}",
+        headers[5].hash().to_hex()
+    );
+    let t = Instant::now();
+    assert_eq!(call("GET", &current, None).1["height"], 7);
+    assert!(
+        t.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        t.elapsed()
+    );
 
     // Refusals carry the rule's code.
     let mut bad = headers[5];

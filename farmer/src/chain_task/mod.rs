@@ -127,8 +127,12 @@ async fn poll_work(
         } else {
             Duration::ZERO
         };
+        // The long-poll names the tip in hand: a header landing between the last reply and this
+        // request reaching the bridge (this farmer's own, on a loaded machine) ends the wait at
+        // once instead of after LONG_POLL.
+        let known = last.map(|(_, tip)| tip);
         let reply = tokio::select! {
-            r = ctx.client.work(&ctx.chain_id, wait) => r,
+            r = ctx.client.work(&ctx.chain_id, wait, known.as_ref()) => r,
             _ = stop.changed() => return,
         };
         match reply {

@@ -7,7 +7,9 @@ use masspoc_api::routes::WORK_SLOTS;
 use masspoc_api::{ChainInfo, ChainList, ErrorBody, SubmitHeader, SubmitReply, Work};
 use masspoc_proof::{weight, K};
 use masspoc_verifier::state::ChainState;
-use masspoc_verifier::{difficulty_for_weight, Beacon, ChainId, ChainParams, ChainSpec, Header};
+use masspoc_verifier::{
+    difficulty_for_weight, Beacon, ChainId, ChainParams, ChainSpec, Header, HeaderHash,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,9 @@ pub struct MockBridge {
     pub submissions: Mutex<Vec<(Header, Option<String>)>>,
     /// While set, header submissions are answered 503 (a bridge failing after the farmer signed).
     pub refuse_posts: std::sync::atomic::AtomicBool,
+    /// A long-poll is read this many ms late (a loaded bridge or machine): a header landing
+    /// meanwhile is only seen by a client that names the tip it has (`tip=`).
+    pub late_polls_ms: std::sync::atomic::AtomicU64,
     tip_changed: Notify,
 }
 
@@ -75,6 +80,7 @@ impl MockBridge {
             chains: Mutex::new(chains),
             submissions: Mutex::new(Vec::new()),
             refuse_posts: std::sync::atomic::AtomicBool::new(false),
+            late_polls_ms: std::sync::atomic::AtomicU64::new(0),
             tip_changed: Notify::new(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -144,15 +150,24 @@ impl MockBridge {
                 let Ok(id) = ChainId::from_hex(id) else {
                     return err("400 Bad Request", "bad_request");
                 };
-                let wait_ms: u64 = query
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("wait_ms="))
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
+                let param = |name: &str| {
+                    query
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                };
+                let wait_ms: u64 = param("wait_ms").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let late = self.late_polls_ms.load(std::sync::atomic::Ordering::SeqCst);
+                if wait_ms > 0 && late > 0 {
+                    tokio::time::sleep(Duration::from_millis(late)).await;
+                }
                 let tip = |s: &Self| s.chains.lock().unwrap().get(&id).map(|c| c.best().hash);
-                let Some(start_tip) = tip(self) else {
+                let Some(mut start_tip) = tip(self) else {
                     return err("404 Not Found", "unknown_chain");
                 };
+                // The tip the client has, when it names one, is what a change is measured from.
+                if let Some(known) = param("tip").and_then(|t| HeaderHash::from_hex(t).ok()) {
+                    start_tip = known;
+                }
                 if wait_ms > 0 {
                     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
                     loop {

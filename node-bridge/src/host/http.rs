@@ -1,7 +1,7 @@
 //! The chain host over HTTP/JSON (axum on tokio), as `docs/bridge-api.md` specifies. Everything
 //! that takes a chain's lock or touches the store (rule checks, commits, work, header pages,
 //! bodies, evidence) runs on the blocking pool, so a slow write holds up no async worker; the
-//! chain list, health and `challenge?wait_ms=` (long-polls until the tip changes) read each
+//! chain list, health and `challenge?wait_ms=[&tip=]` (long-polls until the tip changes, or is not the client's `tip`) read each
 //! chain's published view and wait for no lock (`docs/operations.md`, "Per-chain state").
 
 use super::metrics::{add, render_batches, BridgeMetrics};
@@ -244,14 +244,17 @@ async fn challenge(
     q: Result<Query<WorkQuery>, QueryRejection>,
 ) -> ApiResult<Work> {
     let chain = chain_id(&id)?;
-    let wait_ms = query(q)?.wait_ms.min(MAX_WAIT_MS);
+    let q = query(q)?;
+    let wait_ms = q.wait_ms.min(MAX_WAIT_MS);
     let start_version = s.host.tip_version(&chain)?;
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
         let notified = s.tips.notified();
-        if s.host.tip_version(&chain)? != start_version
-            || s.stopping.load(std::sync::atomic::Ordering::SeqCst)
-        {
+        // A client naming the tip it has is answered at once once that is not the tip, even
+        // when the change came before its request did.
+        let changed = s.host.tip_version(&chain)? != start_version
+            || q.tip.is_some() && Some(s.host.tip_hash(&chain)?) != q.tip;
+        if changed || s.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
         let left = deadline.saturating_duration_since(Instant::now());

@@ -295,6 +295,11 @@ impl ChainHost {
         Ok(self.slot(chain)?.view.borrow().version)
     }
 
+    /// The hash of a chain's best tip, from its published view: never waits for the chain's lock.
+    pub fn tip_hash(&self, chain: &ChainId) -> Result<HeaderHash, HostError> {
+        Ok(self.slot(chain)?.view.borrow().info.tip_hash)
+    }
+
     /// Every hosted chain's summary, from the published views: never waits for a chain's lock.
     pub fn chains(&self) -> Vec<ChainInfo> {
         self.chains
