@@ -5,6 +5,7 @@
 //! async server calls them from `spawn_blocking`. `ureq` is small, has no TLS here (the node is on
 //! loopback) and reports connect/read failures and timeouts as distinct errors.
 
+use super::outage::{OutageLog, Retry};
 use super::reply::{excerpt, parse_batch, parse_single};
 use crate::error::RpcError;
 use base64::Engine;
@@ -70,6 +71,7 @@ pub struct RpcClient {
     auth: RpcAuth,
     config: RpcConfig,
     ids: Arc<AtomicU64>,
+    outage: Arc<OutageLog>,
 }
 
 impl std::fmt::Debug for RpcClient {
@@ -96,6 +98,7 @@ impl RpcClient {
             auth,
             config,
             ids: Arc::new(AtomicU64::new(0)),
+            outage: Arc::new(OutageLog::default()),
         }
     }
 
@@ -185,9 +188,19 @@ impl RpcClient {
         loop {
             attempts += 1;
             match attempt() {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    self.outage.answered(method, || self.url());
+                    return Ok(v);
+                }
                 Err(e) if e.is_transient() && start.elapsed() + backoff < self.config.retry_for => {
-                    tracing::debug!(method, attempts, error = %masspoc_report::Report(&e), "transient rpc failure, retrying");
+                    let retry = Retry {
+                        url: &self.url(),
+                        method,
+                        attempt: attempts,
+                        next_in: backoff,
+                        gives_up_in: self.config.retry_for.saturating_sub(start.elapsed()),
+                    };
+                    self.outage.retrying(&retry, &e);
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(self.config.max_backoff);
                 }
@@ -197,7 +210,13 @@ impl RpcClient {
                         last: Box::new(e),
                     })
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    if matches!(e, RpcError::Node { .. }) {
+                        // An error answer is an answer: the node is back.
+                        self.outage.answered(method, || self.url());
+                    }
+                    return Err(e);
+                }
             }
         }
     }
