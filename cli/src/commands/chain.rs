@@ -1,6 +1,7 @@
 //! Chain rules, slashing and simulation: `verify-header`, `verify-chain`, `slashing verify`,
 //! `simulate` (`docs/protocol.md`).
 
+mod finality;
 mod input;
 mod simulate;
 mod slashing;

@@ -139,13 +139,17 @@ pub struct ChainArgs {
     /// Skip the future-drift rule.
     #[arg(long)]
     no_clock: bool,
+    /// The PoW node to derive finality with (bridge URL sources only).
+    #[command(flatten)]
+    pow: super::finality::PowArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
 }
 
 impl ChainArgs {
-    /// Runs the check; exit 0 when every header is valid, 1 otherwise.
+    /// Runs the check; exit 0 when every header is valid (and, with --pow-rpc, the derived final
+    /// block is the bridge's), 1 otherwise.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let spec = input::spec(&self.params, self.chain.as_deref())?;
         let blocks = input::blocks(&self.source, &spec)?;
@@ -163,10 +167,24 @@ impl ChainArgs {
                 }
             }
         }
+        let finality = match &self.pow.pow_rpc {
+            Some(_) if !self.source.starts_with("http") => {
+                anyhow::bail!(
+                    "--pow-rpc needs a bridge URL as the source (it serves anchor proofs)"
+                )
+            }
+            Some(_) => Some(super::finality::derive(
+                &self.source,
+                &self.pow,
+                &mut state,
+                &blocks,
+            )?),
+            None => None,
+        };
         let secs = start.elapsed().as_secs_f64();
         let best = state.best();
         let rate = blocks.len() as f64 / secs.max(1e-9);
-        let valid = rejected.is_empty();
+        let valid = rejected.is_empty() && finality.as_ref().is_none_or(|f| f.agrees);
         if self.json {
             let rej: Vec<_> = rejected
                 .iter()
@@ -185,6 +203,7 @@ impl ChainArgs {
                 "reorgs": state.reorg_count(),
                 "elapsed_s": secs,
                 "headers_per_s": rate,
+                "finality": finality,
             }))?;
         } else {
             println!(
@@ -195,6 +214,20 @@ impl ChainArgs {
                 best.height,
                 rate
             );
+            if let Some(f) = &finality {
+                println!(
+                    "final block {} at height {} (derived from {} anchored headers, PoW tip {}); \
+                     the bridge claims {} at height {}{}",
+                    f.final_hash,
+                    f.final_height,
+                    f.anchored,
+                    f.pow_tip,
+                    f.node_final_hash
+                        .map_or("nothing".into(), |h| h.to_string()),
+                    f.node_final_height,
+                    if f.agrees { "" } else { ": MISMATCH" }
+                );
+            }
             for (i, h, e) in rejected.iter().take(20) {
                 println!(
                     "  #{i} height {} {}: [{}] {e}",

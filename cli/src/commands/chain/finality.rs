@@ -1,0 +1,158 @@
+//! `verify-chain URL --pow-rpc URL`: the final block derived from the node's anchor proofs, each
+//! checked against the PoW node itself (`docs/protocol.md` §14, "What a light verifier checks").
+
+use crate::bridge_http::{Bridge, BridgeRefused};
+use anyhow::{bail, Context};
+use clap::Args;
+use masspoc_api::codes;
+use masspoc_node_bridge::anchor::proof::verify_proof;
+use masspoc_node_bridge::anchor::ItemKind;
+use masspoc_node_bridge::rpc::{RpcAuth, RpcClient, RpcConfig};
+use masspoc_verifier::{Block, ChainState, HeaderHash};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The PoW node a `verify-chain` checks anchor proofs against (the flags of `bridge run`'s node,
+/// prefixed `pow-`).
+#[derive(Args, Debug, Clone)]
+pub struct PowArgs {
+    /// The PoW node's JSON-RPC URL (litecoind); with a bridge URL as source, derive the final
+    /// block from the bridge's anchor proofs and check it against the bridge's own claim.
+    #[arg(long, value_name = "URL")]
+    pub pow_rpc: Option<String>,
+    /// The PoW node's cookie file; wins over user/password.
+    #[arg(long, value_name = "FILE")]
+    pub pow_rpc_cookie: Option<PathBuf>,
+    /// The PoW node's RPC user name.
+    #[arg(long)]
+    pub pow_rpc_user: Option<String>,
+    /// The PoW node's RPC password.
+    #[arg(long)]
+    pub pow_rpc_password: Option<String>,
+}
+
+impl PowArgs {
+    fn client(&self, url: &str) -> anyhow::Result<RpcClient> {
+        let auth = match (
+            &self.pow_rpc_cookie,
+            &self.pow_rpc_user,
+            &self.pow_rpc_password,
+        ) {
+            (Some(c), _, _) => RpcAuth::Cookie(c.clone()),
+            (None, Some(u), Some(p)) => RpcAuth::UserPass {
+                user: u.clone(),
+                password: p.clone(),
+            },
+            (None, None, None) => RpcAuth::None,
+            _ => bail!("give both --pow-rpc-user and --pow-rpc-password, or --pow-rpc-cookie"),
+        };
+        let config = RpcConfig {
+            retry_for: Duration::from_secs(3),
+            ..RpcConfig::default()
+        };
+        Ok(RpcClient::new(url, auth, config))
+    }
+}
+
+/// What the derivation found (the `finality` object of `verify-chain --json`).
+#[derive(Debug, Serialize)]
+pub struct FinalityReport {
+    /// The PoW node's tip height the derivation used.
+    pub pow_tip: u64,
+    /// Headers with an anchor proof that checked out.
+    pub anchored: usize,
+    /// The derived final block's height.
+    pub final_height: u64,
+    /// Its hash.
+    pub final_hash: HeaderHash,
+    /// What the node claims (`GET /v1/chains`), height.
+    pub node_final_height: u64,
+    /// What the node claims, hash.
+    pub node_final_hash: Option<HeaderHash>,
+    /// Derived and claimed final blocks are the same.
+    pub agrees: bool,
+}
+
+/// Fetches each accepted block's header anchor proof from the bridge, checks it against the PoW
+/// node (batch path, transaction, merkle path, the header's own scrypt proof of work, on the
+/// PoW node's best chain), records the anchors at the PoW height the PoW node gives, sets the PoW
+/// tip and reads the final block. A proof that does not check out is an error naming the header.
+pub fn derive(
+    bridge_url: &str,
+    pow: &PowArgs,
+    state: &mut ChainState,
+    blocks: &[Block],
+) -> anyhow::Result<FinalityReport> {
+    let Some(pow_url) = &pow.pow_rpc else {
+        bail!("--pow-rpc is needed to derive finality");
+    };
+    let rpc = pow.client(pow_url)?;
+    let bridge = Bridge::new(bridge_url);
+    let pow_tip = rpc
+        .block_count()
+        .with_context(|| format!("asking the PoW node at {pow_url} for its tip"))?;
+    let mut by_height: BTreeMap<u64, Vec<HeaderHash>> = BTreeMap::new();
+    for block in blocks {
+        let hash = block.header.hash();
+        if state.node(&hash).is_none() {
+            continue;
+        }
+        let hex = hash.to_string();
+        let proof = match bridge.anchor_proof(&hex, Some("header")) {
+            Ok(p) => p,
+            Err(e) if not_anchored(&e) => continue,
+            Err(e) => return Err(e.context(format!("anchor proof of header {hex}"))),
+        };
+        if proof.item != hex || proof.kind != ItemKind::Header {
+            bail!(
+                "the bridge answered the anchor proof of header {hex} with a proof of {:?} item {}",
+                proof.kind,
+                proof.item
+            );
+        }
+        let check = verify_proof(&rpc, &proof).with_context(|| {
+            format!(
+                "anchor proof of header {hex} (PoW block {} at {pow_url})",
+                proof.block_hash
+            )
+        })?;
+        if !check.valid {
+            bail!(
+                "anchor proof of header {hex}: PoW block {} is not on the best chain of {pow_url}",
+                proof.block_hash
+            );
+        }
+        by_height.entry(check.block_height).or_default().push(hash);
+    }
+    let anchored = by_height.values().map(Vec::len).sum();
+    for (h, hashes) in &by_height {
+        state.record_anchors(*h, hashes);
+    }
+    state.set_pow_tip(pow_tip);
+    let fin = state.final_block();
+    let claim = bridge
+        .chains()?
+        .into_iter()
+        .find(|c| c.chain_id == state.spec().chain_id)
+        .context("the bridge no longer lists the chain")?;
+    let agrees = claim.final_height == fin.height && claim.final_hash == Some(fin.hash);
+    Ok(FinalityReport {
+        pow_tip,
+        anchored,
+        final_height: fin.height.0,
+        final_hash: fin.hash,
+        node_final_height: claim.final_height.0,
+        node_final_hash: claim.final_hash,
+        agrees,
+    })
+}
+
+fn not_anchored(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<BridgeRefused>().is_some_and(|r| {
+        r.code == codes::UNKNOWN_ITEM
+            || r.code == codes::NOT_PROVABLE
+            || r.code == codes::NOT_ANCHORING
+    })
+}
