@@ -38,7 +38,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
 
     // The cheat farms height 1, then signs a second header there: evidence in the pool.
     let cheat = TestFarmer::new([9; 32], &[16]);
-    let state = host.chain_state(&chain).unwrap().clone();
+    let state = host.with_state(&chain, Clone::clone).unwrap();
     let info = state.parent_info(&spec.genesis.hash).unwrap();
     let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
     let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
@@ -72,7 +72,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     let (identity, _guard) = open_identity(&config).unwrap();
     let height = {
         let shared = Arc::clone(&shared);
-        move || shared.host.lock().unwrap().chains()[0].height.0
+        move || shared.host.chains()[0].height.0
     };
     let h = height.clone();
     let started = Instant::now();
@@ -84,7 +84,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     run_farm(&config, identity, done).await.unwrap();
     assert!(height() >= 3, "height {}", height());
 
-    let host = shared.host.lock().unwrap();
+    let host = &shared.host;
     // The farmer's block at height 2 includes the evidence, under its payload root.
     let page = host.headers(&chain, Height(1), 10).unwrap();
     let blocks = page.decode_blocks().unwrap();
@@ -97,20 +97,14 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     assert!(blocks[2..].iter().all(|b| b.body.is_empty()));
     assert!(host.work(&chain, 0).unwrap().evidence.is_empty());
     // The cheat is banned on this branch from height 2: its block on the tip is refused.
-    let state = host.chain_state(&chain).unwrap().clone();
+    let state = host.with_state(&chain, Clone::clone).unwrap();
     assert_eq!(state.banned_from(&cheat.farmer_pk()), Some(Height(2)));
     let tip = state.best().hash;
     let info = state.parent_info(&tip).unwrap();
     let difficulty = state.next_difficulty(&tip).unwrap();
     let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
     let late = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
-    drop(host);
-    let e = shared
-        .host
-        .lock()
-        .unwrap()
-        .submit_header(&chain, &late.encode(), 0)
-        .unwrap_err();
+    let e = host.submit_header(&chain, &late.encode(), 0).unwrap_err();
     assert_eq!(e.code(), "banned_key", "{e}");
 
     let _ = stop_tx.send(());

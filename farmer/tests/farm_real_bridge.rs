@@ -58,16 +58,7 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
     let target = 3;
     let heights = {
         let shared = Arc::clone(&shared);
-        move || -> Vec<u64> {
-            shared
-                .host
-                .lock()
-                .unwrap()
-                .chains()
-                .iter()
-                .map(|c| c.height.0)
-                .collect()
-        }
+        move || -> Vec<u64> { shared.host.chains().iter().map(|c| c.height.0).collect() }
     };
     let h2 = heights.clone();
     let started = Instant::now();
