@@ -95,19 +95,19 @@ fn a_slow_write_on_one_chain_holds_up_no_other_chain() {
     let poller = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(200));
         let t = Instant::now();
-        let (status, work) = request(addr, "GET", &routes::work(&ida, 20_000), "");
+        let (status, work) = request(addr, "GET", &routes::work(&ida, 20_000, None), "");
         (status, work, t.elapsed())
     });
     std::thread::sleep(Duration::from_millis(400));
     assert!(!done.load(Ordering::SeqCst), "chain A's write is not held");
 
     let reads = [
-        routes::work(&idb, 0).to_string(),
+        routes::work(&idb, 0, None).to_string(),
         routes::headers_page(&idb, Height(1), 10),
         routes::body(&idb, &b[1].hash()),
         routes::CHAINS.to_string(),
         routes::HEALTH.to_string(),
-        routes::work(&idb, 0).to_string(),
+        routes::work(&idb, 0, None).to_string(),
     ];
     let mut slowest = Duration::ZERO;
     for path in &reads {
