@@ -60,9 +60,15 @@ async fn paired_farmer_is_answered_and_unpaired_is_refused() {
 
     let bad = connect(stranger, std::slice::from_ref(&addr)).unwrap();
     assert!(!until_connected(&bad, &hid, Duration::from_secs(2)).await);
-    assert_eq!(
-        bad.request(hid, HarvestRequest::Status).await,
-        Err(HarvestRequestError::NotConnected)
+    // Refused either before the request (never connected) or while it is sent (the harvester
+    // closes the stranger's connection at once): never answered.
+    let refused = bad.request(hid, HarvestRequest::Status).await;
+    assert!(
+        matches!(
+            refused,
+            Err(HarvestRequestError::NotConnected | HarvestRequestError::Failed(_))
+        ),
+        "{refused:?}"
     );
     assert!(
         server.refused() >= 1,
