@@ -2,16 +2,24 @@
 //! `masspoc bridge run` hosting one chain (anchoring on, finality `conf = 1, R = 1, c = 2`) and a
 //! lone `masspoc farm`. Once the node reports a final block, verify-chain derives the same one
 //! from the node's anchor proofs checked against litecoind; an unreachable PoW node is a clear
-//! error, not a report.
+//! error, not a report. Attacks: a bridge that lies (a tampering proxy in front of the real one
+//! alters one anchor proof, or its claimed final height) and a PoW node that never saw the
+//! anchors (a second regtest litecoind) are each a non-zero exit naming what failed and where.
 
 mod common;
+// The fault-injecting HTTP server and forwarder of the node-bridge tests (one copy, used here).
+#[path = "../../node-bridge/tests/common/http.rs"]
+mod http;
 
-use common::{masspoc, node_args, Run};
+use common::{masspoc, node_args, Ran, Run};
+use http::{forward, response, TestServer};
 use masspoc_api::ChainList;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_proof::{weight, FilterBits, ProbeBits, K};
 use masspoc_verifier::difficulty_for_weight;
+use serde_json::Value;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const TARGET_MS: u64 = 300;
@@ -26,6 +34,73 @@ fn now_ms() -> u64 {
 fn chains(base: &str) -> Option<ChainList> {
     let mut resp = ureq::get(&format!("{base}/v1/chains")).call().ok()?;
     serde_json::from_str(&resp.body_mut().read_to_string().ok()?).ok()
+}
+
+/// What a lying bridge changes in the honest bridge's replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lie {
+    /// One byte of the merkle path of the first anchor proof served (its batch path, or its
+    /// transaction path when the batch path is empty).
+    MerklePath,
+    /// The PoW height the first anchor proof served claims for its block, one higher.
+    ProofHeight,
+    /// The final height `GET /v1/chains` claims, one higher.
+    FinalHeight,
+}
+
+/// Flips the first hex digit of `s` to another digit.
+fn flip(s: &mut Value) {
+    let text = s.as_str().unwrap().to_string();
+    let first = if text.starts_with('0') { "1" } else { "0" };
+    *s = Value::from(format!("{first}{}", &text[1..]));
+}
+
+/// A proxy in front of the bridge at `upstream` (host:port) that tells `lie` once; the item of
+/// the altered anchor proof is left in the returned cell.
+fn lying_bridge(upstream: String, lie: Lie) -> (TestServer, Arc<Mutex<Option<String>>>) {
+    let altered = Arc::new(Mutex::new(None::<String>));
+    let cell = altered.clone();
+    let server = TestServer::start(move |head, body| {
+        let (status, reply) = forward(&upstream, head, body)?;
+        let path = head.split_whitespace().nth(1).unwrap_or("");
+        let mut v: Value = match serde_json::from_slice(&reply) {
+            Ok(v) if status.starts_with("200") => v,
+            _ => return Some(response(&status, &reply)),
+        };
+        let mut done = cell.lock().unwrap();
+        match lie {
+            Lie::MerklePath | Lie::ProofHeight
+                if path.starts_with("/v1/anchors/proof") && done.is_none() =>
+            {
+                if lie == Lie::ProofHeight {
+                    v["block_height"] = Value::from(v["block_height"].as_u64()? + 1);
+                } else if v["batch_path"].as_array()?.is_empty() {
+                    flip(&mut v["tx_path"][0]);
+                } else {
+                    flip(&mut v["batch_path"][0]);
+                }
+                *done = Some(v["item"].as_str()?.to_string());
+            }
+            Lie::FinalHeight if path == "/v1/chains" => {
+                for c in v["chains"].as_array_mut()? {
+                    c["final_height"] = Value::from(c["final_height"].as_u64()? + 1);
+                }
+                *done = Some("final_height".into());
+            }
+            _ => {}
+        }
+        Some(response(&status, v.to_string().as_bytes()))
+    });
+    (server, altered)
+}
+
+/// `verify-chain URL --params chains.toml --json --pow-rpc …` of `pow`.
+fn verify_chain(url: &str, params: &str, pow: &RegtestNode) -> Ran {
+    masspoc()
+        .args(["verify-chain", url, "--params", params, "--json"])
+        .args(["--pow-rpc", &pow.url(), "--pow-rpc-cookie"])
+        .arg(pow.cookie_path())
+        .run()
 }
 
 #[test]
@@ -163,6 +238,73 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     assert!(
         f["anchored"].as_u64().unwrap() >= claim.final_height.0,
         "{out}"
+    );
+
+    // A bridge that lies about one anchor proof's merkle path, or about the PoW height of its
+    // block: an error naming the header and the failed link, no report.
+    let upstream = base.trim_start_matches("http://").to_string();
+    for (lie, why) in [
+        (Lie::MerklePath, "path does not lead"),
+        (Lie::ProofHeight, "has it at height"),
+    ] {
+        let (proxy, altered) = lying_bridge(upstream.clone(), lie);
+        let ran = verify_chain(&proxy.url, &d("chains.toml"), &node);
+        let item = altered
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a proof was altered");
+        assert_ne!(ran.code(), 0, "{lie:?}: {}", ran.both());
+        assert!(
+            ran.json_or_null().is_null(),
+            "{lie:?}: no report: {}",
+            ran.both()
+        );
+        assert!(
+            ran.stderr
+                .contains(&format!("anchor proof of header {item}")),
+            "{lie:?} names the header {item}: {}",
+            ran.both()
+        );
+        assert!(ran.stderr.contains(why), "{lie:?}: {}", ran.both());
+    }
+    // A bridge whose proofs are honest but whose claimed final block is one higher: reported,
+    // not agreed, exit 1, the mismatch said in words.
+    let (proxy, altered) = lying_bridge(upstream, Lie::FinalHeight);
+    let ran = verify_chain(&proxy.url, &d("chains.toml"), &node);
+    assert!(altered.lock().unwrap().is_some());
+    let out = ran.json_or_null();
+    assert_eq!(ran.code(), 1, "{}", ran.both());
+    assert_eq!(out["finality"]["agrees"], false, "{out}");
+    assert_eq!(
+        out["finality"]["node_final_height"].as_u64(),
+        Some(claim.final_height.0 + 1),
+        "{out}"
+    );
+    assert_eq!(
+        out["finality"]["final_height"].as_u64(),
+        Some(claim.final_height.0),
+        "{out}"
+    );
+    let said = format!("at height {} final", claim.final_height.0);
+    assert!(
+        ran.stderr.contains("MISMATCH") && ran.stderr.contains(&said),
+        "{}",
+        ran.both()
+    );
+    drop(proxy);
+
+    // A PoW node that never saw the anchors (another regtest litecoind, its own blocks): the
+    // bridge's final block is not derived; the error names the header and that PoW node.
+    let mut stranger = RegtestNode::start().expect("a second litecoind starts");
+    stranger.mine(5).unwrap();
+    let ran = verify_chain(&base, &d("chains.toml"), &stranger);
+    assert_ne!(ran.code(), 0, "{}", ran.both());
+    assert!(ran.json_or_null().is_null(), "{}", ran.both());
+    assert!(
+        ran.stderr.contains("anchor proof of header") && ran.stderr.contains(&stranger.url()),
+        "{}",
+        ran.both()
     );
 
     // A PoW node that does not answer: an error naming it, no report.

@@ -73,6 +73,8 @@ pub struct FinalityReport {
     pub node_final_hash: Option<HeaderHash>,
     /// Derived and claimed final blocks are the same.
     pub agrees: bool,
+    /// When they are not: what the bridge claims and what was derived, in a sentence.
+    pub mismatch: Option<String>,
 }
 
 /// Fetches each accepted block's header anchor proof from the bridge, checks it against the PoW
@@ -124,6 +126,17 @@ pub fn derive(
                 proof.block_hash
             );
         }
+        // The height counted is the PoW node's; a proof claiming another one is a lie (a block's
+        // height never changes), refused rather than silently corrected.
+        if proof.block_height != check.block_height {
+            bail!(
+                "anchor proof of header {hex}: the bridge says PoW block {} is at height {}, \
+                 {pow_url} has it at height {}",
+                proof.block_hash,
+                proof.block_height,
+                check.block_height
+            );
+        }
         by_height.entry(check.block_height).or_default().push(hash);
     }
     let anchored = by_height.values().map(Vec::len).sum();
@@ -138,6 +151,19 @@ pub fn derive(
         .find(|c| c.chain_id == state.spec().chain_id)
         .context("the bridge no longer lists the chain")?;
     let agrees = claim.final_height == fin.height && claim.final_hash == Some(fin.hash);
+    let mismatch = (!agrees).then(|| {
+        format!(
+            "the bridge claims final block {} at height {}, but its anchor proofs checked \
+             against {pow_url} (PoW tip {pow_tip}, {anchored} anchored headers) make {} at \
+             height {} final",
+            claim
+                .final_hash
+                .map_or_else(|| "(none)".to_string(), |h| h.to_string()),
+            claim.final_height,
+            fin.hash,
+            fin.height
+        )
+    });
     Ok(FinalityReport {
         pow_tip,
         anchored,
@@ -146,6 +172,7 @@ pub fn derive(
         node_final_height: claim.final_height.0,
         node_final_hash: claim.final_hash,
         agrees,
+        mismatch,
     })
 }
 

@@ -237,6 +237,9 @@ impl ChainArgs {
                 );
             }
         }
+        if let Some(why) = finality.as_ref().and_then(|f| f.mismatch.as_deref()) {
+            eprintln!("verify-chain: MISMATCH: {why}");
+        }
         Ok(if valid {
             ExitCode::SUCCESS
         } else {
