@@ -65,7 +65,11 @@ pub async fn run_farm(
             .await
             .map_err(|source| FarmError::Metrics { addr, source })?;
         info!(%addr, "serving metrics at /metrics");
-        background.spawn(metrics::serve(listener, Arc::clone(&metrics)));
+        background.spawn(serve_http(
+            "metrics",
+            listener,
+            metrics::router(Arc::clone(&metrics)),
+        ));
     }
     let opener = Arc::new(ReaderOpener {
         farmer_pk: Some(identity.farmer_pk),
@@ -163,7 +167,11 @@ pub async fn run_farm(
     if let Some((addr, listener)) = status_listener {
         let addr = listener.local_addr().unwrap_or(addr);
         info!(url = %format!("http://{addr}/"), "serving the status page");
-        background.spawn(status_http::serve(listener, Arc::clone(&status)));
+        background.spawn(serve_http(
+            "status page",
+            listener,
+            status_http::router(Arc::clone(&status)),
+        ));
     }
     shutdown.await;
     info!("stopping: letting chain tasks finish");
@@ -268,5 +276,15 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => info!("SIGINT received"),
         _ = term => info!("SIGTERM received"),
+    }
+}
+
+/// Serves `app` on `listener` until the farm stops (its task is aborted); a server that fails
+/// says so in a warn line.
+async fn serve_http(name: &'static str, listener: tokio::net::TcpListener, app: axum::Router) {
+    let limits = masspoc_httpd::ServerLimits::local();
+    if let Err(e) = masspoc_httpd::serve(name, listener, app, limits, std::future::pending()).await
+    {
+        warn!(server = name, error = %masspoc_report::Report(&e), "HTTP server stopped");
     }
 }

@@ -1,16 +1,19 @@
-//! Prometheus text metrics of the farmer, and a tiny HTTP endpoint serving them.
+//! Prometheus text metrics of the farmer, and the router of `GET /metrics`.
 //!
-//! Hand-written on purpose: a dozen counters, one histogram and `GET /metrics` need atomics and
-//! forty lines of text formatting, not a metrics framework and its dependency tree.
+//! The text is written by hand on purpose: a dozen counters and one histogram need atomics and
+//! forty lines of formatting, not a metrics framework and its dependency tree. The HTTP is
+//! axum's, served by [`masspoc_httpd::serve`].
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::routing::get;
+use axum::Router;
 use tokio::net::TcpListener;
-use tracing::{debug, warn};
 
 /// Upper bounds (seconds) of the round-lookup latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 12] = [
@@ -248,42 +251,23 @@ fn escape(label: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Serves `GET /metrics` on `listener` until the task is dropped or aborted.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
-    loop {
-        let (mut sock, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                warn!(error = %masspoc_report::Report(&e), "metrics listener accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let metrics = Arc::clone(&metrics);
-        tokio::spawn(async move {
-            let mut buf = [0u8; 2048];
-            let read = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut buf)).await;
-            let Ok(Ok(n)) = read else { return };
-            let head = String::from_utf8_lossy(&buf[..n]);
-            let (status, body) =
-                if head.starts_with("GET /metrics ") || head.starts_with("GET /metrics?") {
-                    ("200 OK", metrics.render())
-                } else {
-                    ("404 Not Found", "not found\n".to_string())
-                };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            if let Err(e) = sock.write_all(reply.as_bytes()).await {
-                debug!(%peer, error = %masspoc_report::Report(&e), "metrics reply failed");
-            }
-            let _ = sock.shutdown().await;
-        });
-    }
+/// The router of `GET /metrics` (Prometheus text format 0.0.4), for [`masspoc_httpd::serve`].
+pub fn router(metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(m): State<Arc<Metrics>>| async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    m.render(),
+                )
+            }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .with_state(metrics)
 }
 
-/// Binds `addr` for [`serve`].
+/// Binds `addr` for [`masspoc_httpd::serve`].
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
@@ -291,6 +275,7 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn renders_counters_per_chain_and_a_cumulative_histogram() {
@@ -316,10 +301,16 @@ mod tests {
         m.plots.store(7, Ordering::Relaxed);
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, Arc::clone(&m)));
+        let server = tokio::spawn(masspoc_httpd::serve(
+            "metrics",
+            listener,
+            router(Arc::clone(&m)),
+            masspoc_httpd::ServerLimits::local(),
+            std::future::pending(),
+        ));
         let get = |path: &'static str| async move {
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
                 .await
                 .unwrap();
             let mut out = String::new();

@@ -1,131 +1,86 @@
-//! The status server on `status_listen`: `GET /` (the page), `GET /status.json`,
+//! The status server's routes on `status_listen`: `GET /` (the page), `GET /status.json`,
 //! `GET /history.json[?after=MS]` and `GET /assets/NAME` (the embedded scripts, styles and
-//! uPlot, [`masspoc_api::assets`]). Hand-written like `/metrics`: GETs only, one request per
-//! connection, a 5 s limit to send the request head, the Content-Security-Policy on every answer.
+//! uPlot, [`masspoc_api::assets`]). Served by [`masspoc_httpd::serve`]; every answer carries the
+//! Content-Security-Policy, `nosniff` and `no-store`.
 
 use super::Status;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use masspoc_api::assets::{self, Asset};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tracing::{debug, warn};
 
-/// Serves the status on `listener` until the task is dropped or aborted.
-pub async fn serve(listener: TcpListener, status: Arc<Status>) {
-    loop {
-        let (mut sock, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                warn!(error = %masspoc_report::Report(&e), "status listener accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let status = Arc::clone(&status);
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            let mut n = 0;
-            // Read until the end of the request head (or the buffer is full).
-            let head = tokio::time::timeout(Duration::from_secs(5), async {
-                while n < buf.len() {
-                    let got = sock.read(&mut buf[n..]).await.ok()?;
-                    if got == 0 {
-                        break;
-                    }
-                    n += got;
-                    if buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
-                }
-                Some(())
-            })
-            .await;
-            if !matches!(head, Ok(Some(()))) || n == 0 {
-                return;
-            }
-            let line = String::from_utf8_lossy(&buf[..n]);
-            let target = line
-                .strip_prefix("GET ")
-                .and_then(|rest| rest.split(' ').next())
-                .map(str::to_string);
-            let reply = match target {
-                Some(t) => answer(&status, &t),
-                None => Reply::text("405 Method Not Allowed", "only GET\n"),
-            };
-            let head = format!(
-                "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-                reply.status,
-                reply.content_type,
-                reply.body.len(),
-                assets::CSP
-            );
-            let mut out = head.into_bytes();
-            out.extend_from_slice(&reply.body);
-            if let Err(e) = sock.write_all(&out).await {
-                debug!(%peer, error = %masspoc_report::Report(&e), "status reply failed");
-            }
-            let _ = sock.shutdown().await;
-        });
+/// The status page's router.
+pub fn router(status: Arc<Status>) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/index.html", get(page))
+        .route("/status.json", get(snapshot))
+        .route("/history.json", get(history))
+        .route("/assets/{name}", get(asset))
+        .fallback(|| async { text(StatusCode::NOT_FOUND, "not found\n") })
+        .layer(axum::middleware::map_response(secure))
+        .with_state(status)
+}
+
+/// The headers every answer of the page carries.
+async fn secure(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(assets::CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn serve_asset(a: Asset) -> Response {
+    ([(header::CONTENT_TYPE, a.content_type)], a.body).into_response()
+}
+
+async fn page() -> Response {
+    serve_asset(assets::FARM_PAGE)
+}
+
+async fn snapshot(State(status): State<Arc<Status>>) -> Response {
+    Json(status.snapshot()).into_response()
+}
+
+async fn history(State(status): State<Arc<Status>>, RawQuery(query): RawQuery) -> Response {
+    let after = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("after="))
+        .map(str::parse::<u64>);
+    match after {
+        Some(Err(_)) => text(
+            StatusCode::BAD_REQUEST,
+            "after must be ms since the Unix epoch\n",
+        ),
+        Some(Ok(t)) => Json(status.history(t)).into_response(),
+        None => Json(status.history(0)).into_response(),
     }
 }
 
-struct Reply {
-    status: &'static str,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(status: &'static str, body: &str) -> Self {
-        Reply {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn asset(a: Asset) -> Self {
-        Reply {
-            status: "200 OK",
-            content_type: a.content_type,
-            body: a.body.to_vec(),
-        }
-    }
-
-    fn json<T: serde::Serialize>(v: &T) -> Self {
-        match serde_json::to_vec(v) {
-            Ok(body) => Reply {
-                status: "200 OK",
-                content_type: "application/json",
-                body,
-            },
-            Err(_) => Reply::text("500 Internal Server Error", "cannot encode\n"),
-        }
-    }
-}
-
-fn answer(status: &Status, target: &str) -> Reply {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    match path {
-        "/" | "/index.html" => Reply::asset(assets::FARM_PAGE),
-        "/status.json" => Reply::json(&status.snapshot()),
-        "/history.json" => {
-            let after = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("after="))
-                .map(str::parse::<u64>);
-            match after {
-                Some(Err(_)) => {
-                    Reply::text("400 Bad Request", "after must be ms since the Unix epoch\n")
-                }
-                Some(Ok(t)) => Reply::json(&status.history(t)),
-                None => Reply::json(&status.history(0)),
-            }
-        }
-        _ => match path.strip_prefix("/assets/").and_then(assets::asset) {
-            Some(a) => Reply::asset(a),
-            None => Reply::text("404 Not Found", "not found\n"),
-        },
+async fn asset(Path(name): Path<String>) -> Response {
+    match assets::asset(&name) {
+        Some(a) => serve_asset(a),
+        None => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }

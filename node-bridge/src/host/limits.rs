@@ -1,27 +1,24 @@
 //! What the chain host's HTTP server allows a client (docs/operations.md, "Limits"): a connection
 //! cap, header/body/request time limits, a body limit, `Content-Type: application/json` on every
 //! `POST`, a per-client `POST` rate, a bound on concurrent submissions and an optional bearer
-//! token for submissions. The server itself is hyper's (`serve_with`, below), the middleware
+//! token for submissions. The server itself is hyper's ([`masspoc_httpd::serve`], called by `serve_with` below), the middleware
 //! axum's and tower-http's, the rate limiter `governor`'s.
 
 use super::http::{router, Shared};
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use masspoc_api::{codes, routes, ErrorBody};
+use masspoc_httpd::ServerLimits;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use tower::ServiceExt;
 
 /// The bridge's limits on its HTTP clients.
 #[derive(Clone)]
@@ -97,8 +94,7 @@ impl ApiToken {
 }
 
 /// The address of the client of a request, put in its extensions by [`serve_with`].
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub IpAddr);
+pub use masspoc_httpd::ClientAddr;
 
 /// What the limit middleware keeps between requests.
 struct Gate {
@@ -192,8 +188,8 @@ async fn prune_rates(State(g): State<Arc<Gate>>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
-/// Serves `router` on `listener` under `limits` until `shutdown` completes; then gives the
-/// connections still open up to two seconds to finish and closes the rest.
+/// Serves the limited router on `listener` under `limits` until `shutdown` completes; then gives
+/// the connections still open up to two seconds to finish and closes the rest.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
@@ -201,55 +197,10 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = limited_router(shared, &limits);
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
-    tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    // Out of descriptors and the like: wait instead of spinning.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let ip = peer.ip();
-        let svc = app
-            .clone()
-            .map_request(move |mut req: Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ClientAddr(ip));
-                req.map(Body::new)
-            });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc))
-            .into_owned();
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            }
-            drop(permit);
-        });
-    }
-    tracing::info!("chain host: no longer accepting; waiting up to 2 s for open requests");
-    if tokio::time::timeout(Duration::from_secs(2), graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::info!("chain host: closed the connections still open after 2 s");
-    }
-    Ok(())
+    let server = ServerLimits {
+        max_connections: limits.max_connections,
+        header_timeout: limits.header_timeout,
+        drain: Duration::from_secs(2),
+    };
+    masspoc_httpd::serve("chain host", listener, app, server, shutdown).await
 }
