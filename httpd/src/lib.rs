@@ -107,7 +107,10 @@ pub async fn serve(
         .await
         .is_err()
     {
-        tracing::info!(server = name, "closed the connections still open after the drain");
+        tracing::info!(
+            server = name,
+            "closed the connections still open after the drain"
+        );
     }
     Ok(())
 }

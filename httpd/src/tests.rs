@@ -52,7 +52,10 @@ async fn a_half_sent_request_is_dropped_after_the_head_timeout() {
     .await
     .unwrap();
     assert!(waited < Duration::from_secs(5), "dropped after {waited:?}");
-    assert!(waited >= Duration::from_millis(250), "dropped after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(250),
+        "dropped after {waited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
