@@ -1,5 +1,6 @@
 //! `GET /v1/health`.
 
+use masspoc_verifier::{ChainId, HeaderHash, Height};
 use serde::{Deserialize, Serialize};
 
 /// The bridge's health: `{"status": "ok", "pow_height", "pow_best", "chains"}`, and with an
@@ -19,6 +20,38 @@ pub struct Health {
     /// The anchorer after its last pass (absent before it and on bridges that do not anchor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchoring: Option<AnchoringHealth>,
+    /// Each hosted chain's final block (`docs/protocol.md` §14), by ascending chain id (empty
+    /// from a bridge that predates finality).
+    #[serde(default)]
+    pub finality: Vec<ChainFinality>,
+}
+
+/// One hosted chain's final block, as `GET /v1/health` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChainFinality {
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// Its name.
+    pub name: String,
+    /// Height of the final block; `null` while nothing above genesis is final.
+    pub final_height: Option<Height>,
+    /// Hash of the final block; `null` while nothing above genesis is final.
+    pub final_hash: Option<HeaderHash>,
+}
+
+impl ChainFinality {
+    /// The final block of a chain summary (`null`s while only genesis is final).
+    #[must_use]
+    pub fn of(info: &crate::ChainInfo) -> Self {
+        let some = info.final_height.0 > 0;
+        ChainFinality {
+            chain_id: info.chain_id,
+            name: info.name.clone(),
+            final_height: some.then_some(info.final_height),
+            final_hash: info.final_hash.filter(|_| some),
+        }
+    }
 }
 
 /// What the anchorer is doing (`docs/anchoring.md`, "When anchors go out").
@@ -86,7 +119,15 @@ impl Health {
             pow_best,
             chains,
             anchoring: None,
+            finality: Vec::new(),
         }
+    }
+
+    /// With the hosted chains' final blocks.
+    #[must_use]
+    pub fn with_finality(mut self, finality: Vec<ChainFinality>) -> Self {
+        self.finality = finality;
+        self
     }
 
     /// With the anchorer's state.

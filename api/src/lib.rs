@@ -41,6 +41,6 @@ pub use chain::{ChainInfo, ChainList};
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use evidence::{EvidenceList, EvidenceReply, EvidenceRow, SubmitEvidence};
 pub use header::{main_blocks, BodyReply, HeaderList, SubmitHeader, SubmitReply};
-pub use health::{AnchoringHealth, Health};
+pub use health::{AnchoringHealth, ChainFinality, Health};
 pub use hex_bytes::HexBytes;
 pub use work::{SlotChallenge, Work};

@@ -1,7 +1,7 @@
 //! The chain host over HTTP on loopback, with anchoring on a real regtest node: headers made by
 //! the verifier's test farmers are accepted, bad ones refused with the rule's code, an
 //! equivocation becomes evidence that is anchored and then bans the farmer; long-poll wakes on a
-//! new tip; a restarted host rebuilds the same chain from its log.
+//! new tip and on evidence admitted; a restarted host rebuilds the same chain from its log.
 
 mod common;
 
@@ -12,7 +12,7 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Body, ChainSpec, ChainState, Header};
+use masspoc_verifier::{Body, ChainSpec, ChainState, Evidence, Header};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -206,6 +206,34 @@ fn chain_host_end_to_end() {
     twin.timestamp_ms += 1;
     cheat.sign(&mut twin);
     assert_ne!(twin.hash(), headers[5].hash());
+    // A long-poll held open at the tip it names answers soon after evidence is admitted (the
+    // tip does not move), with the evidence to include.
+    let poll_url = format!(
+        "{base}/v1/chains/{chain}/challenge?wait_ms=20000&tip={}",
+        headers[5].hash().to_hex()
+    );
+    let poller = std::thread::spawn(move || call("GET", &poll_url, None).1);
+    std::thread::sleep(Duration::from_millis(500));
+    let evidence = Evidence::new(headers[5], twin).unwrap();
+    let t = Instant::now();
+    let (status, v) = call(
+        "POST",
+        &format!("{base}/v1/evidence"),
+        Some(json!({"evidence": hex::encode(evidence.encode())})),
+    );
+    assert_eq!((status, v["new"].as_bool()), (200, Some(true)), "{v}");
+    let work = poller.join().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "the long-poll answered {:?} after the evidence",
+        t.elapsed()
+    );
+    assert_eq!(work["height"], 7, "{work}");
+    assert_eq!(
+        work["evidence"],
+        json!([hex::encode(evidence.encode())]),
+        "{work}"
+    );
     let (status, v) = submit(&base, &chain, &twin);
     assert_eq!(
         status, 200,
@@ -250,7 +278,7 @@ fn chain_host_end_to_end() {
     for line in [
         "masspoc_bridge_submissions_rejected_total{reason=\"bad_signature\"} 1",
         "masspoc_bridge_submissions_rejected_total{reason=\"unknown_chain\"} 1",
-        "masspoc_bridge_evidence_submitted_total 1",
+        "masspoc_bridge_evidence_submitted_total 2",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),

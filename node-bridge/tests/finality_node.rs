@@ -3,10 +3,13 @@
 //! its own anchors on its follower's verified PoW header chain, the host finalises them (the rule's
 //! exact height); a heavier branch built afterwards from below the final block, by a farmer with
 //! three times the space, is refused with `conflicts_with_final`; a PoW reorganisation that drops
-//! the anchoring blocks does not move the final block back.
+//! the anchoring blocks does not move the final block back. `GET /v1/health` shows the final
+//! block (`null` before anything is final).
 
-#[path = "common/quick.rs"]
-mod quick;
+mod common;
+
+use common::host_server::HostServer;
+use common::quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
 use masspoc_node_bridge::follower::{Follower, FollowerConfig};
 use masspoc_node_bridge::host::ChainHost;
@@ -16,7 +19,7 @@ use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Height};
-use quick::quick;
+use serde_json::Value;
 
 fn spec(beacon: &str) -> ChainSpec {
     ChainSpec::new(ChainParams {
@@ -38,7 +41,7 @@ fn spec(beacon: &str) -> ChainSpec {
     .unwrap()
 }
 
-fn feed(host: &mut ChainHost, follower: &mut Follower) -> u64 {
+fn feed(host: &ChainHost, follower: &mut Follower) -> u64 {
     let tip = follower.sync(10_000).unwrap().tip.unwrap().0;
     let id_at = |h| {
         follower
@@ -49,6 +52,17 @@ fn feed(host: &mut ChainHost, follower: &mut Follower) -> u64 {
     };
     host.feed_finality(tip, id_at).unwrap();
     tip
+}
+
+/// `GET /v1/health` of the served host.
+fn health(base: &str) -> Value {
+    let text = ureq::get(&format!("{base}/v1/health"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 #[test]
@@ -62,6 +76,9 @@ fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
     let store = Store::open_data_dir(dir.path()).unwrap();
     let mut host = ChainHost::open(&store, vec![spec.clone()], true).unwrap();
     host.set_check_clock(false);
+    // Served, so that `GET /v1/health` shows the final block as the operator sees it.
+    let server = HostServer::start(host);
+    let host = &server.shared.host;
     // Passes back to back: no interval between rounds (`common::quick`).
     let config = AnchorConfig {
         confirmations: 2,
@@ -96,16 +113,26 @@ fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
         node.mine(1).unwrap();
         anchorer.tick().unwrap();
     }
-    // Nothing fed yet: genesis is final.
+    // Nothing fed yet: genesis is final; health says nothing is.
     assert_eq!(host.chains()[0].final_height, Height(0));
+    let fin = &health(&server.url)["finality"][0];
+    assert_eq!(fin["name"], "final", "{fin}");
+    assert!(
+        fin["final_height"].is_null() && fin["final_hash"].is_null(),
+        "{fin}"
+    );
     node.mine(3).unwrap();
     anchorer.tick().unwrap();
-    feed(&mut host, &mut follower);
+    feed(host, &mut follower);
     // conf = 1, R = 1, c = 2: at p2, C = 8 and M = 4 → 4; one PoW block later M = 8 → min(8, 6).
     let info = &host.chains()[0];
     assert_eq!(info.final_height, Height(6), "{info:?}");
     assert_eq!(info.final_hash, Some(headers[5].hash()));
     assert_eq!(info.height, Height(8));
+    let fin = &health(&server.url)["finality"][0];
+    assert_eq!(fin["chain_id"], spec.chain_id.to_string(), "{fin}");
+    assert_eq!(fin["final_height"], 6, "{fin}");
+    assert_eq!(fin["final_hash"], headers[5].hash().to_hex(), "{fin}");
 
     // A rewrite from genesis by three times the space, heavier than the honest chain.
     let attacker = [TestFarmer::new([40; 32], &[16; 12])];
@@ -145,7 +172,7 @@ fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
     let report = follower.sync(10_000).unwrap();
     assert!(report.removed > 0, "{report:?}");
     anchorer.tick().unwrap();
-    feed(&mut host, &mut follower);
+    feed(host, &mut follower);
     let info = &host.chains()[0];
     assert!(info.final_height >= Height(6), "{info:?}");
     assert_eq!(info.tip_hash, headers[7].hash());

@@ -44,6 +44,8 @@ pub(crate) async fn farm_height(
     stop: &mut watch::Receiver<bool>,
 ) -> Outcome {
     let w = &r.work;
+    // The latest work at this tip: newer evidence replaces the old in the block to be signed.
+    let mut latest = r.clone();
     let (chain_id, height, beta, difficulty) =
         (w.chain_id, w.height, w.parent_vrf_output, w.difficulty);
     for c in &w.challenges {
@@ -98,7 +100,7 @@ pub(crate) async fn farm_height(
         // restart) then picks the same candidate it would have picked live.
         if let Some(c) = &best {
             if now >= c.earliest_ms {
-                return submit_candidate(ctx, r, c, difficulty, work_rx, stop).await;
+                return submit_candidate(ctx, &latest, c, difficulty, work_rx, stop).await;
             }
         }
         let wake_at = match (&best, can_improve) {
@@ -110,7 +112,13 @@ pub(crate) async fn farm_height(
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             changed = work_rx.changed() => {
-                return if changed.is_ok() { Outcome::NewWork } else { Outcome::Stopped };
+                if changed.is_err() {
+                    return Outcome::Stopped;
+                }
+                match work_rx.borrow_and_update().as_ref() {
+                    Some(n) if n.work.tip() == w.tip() => latest = n.clone(),
+                    _ => return Outcome::NewWork,
+                }
             }
             _ = stop.changed() => return Outcome::Stopped,
         }

@@ -57,6 +57,10 @@ pub(crate) struct Received {
     pub work: Work,
     /// `bridge_now - local_now` in ms.
     pub clock_offset_ms: i64,
+    /// Published only because the evidence to include changed at the tip in hand: a height in
+    /// progress takes it into the block it is about to sign, a finished height is not farmed
+    /// again for it.
+    pub evidence_only: bool,
 }
 
 impl Received {
@@ -89,15 +93,25 @@ pub async fn run_chain(ctx: Arc<ChainContext>, mut stop: watch::Receiver<bool>) 
             None => height::Outcome::Done,
         };
         if outcome == height::Outcome::Done {
-            // Nothing more to do at this tip: wait for the next one.
-            tokio::select! {
-                r = work_rx.changed() => if r.is_err() { break },
-                _ = stop.changed() => {}
+            // Nothing more to do at this tip: wait for the next one (new evidence at this tip
+            // comes too late for this height).
+            loop {
+                tokio::select! {
+                    r = work_rx.changed() => if r.is_err() { return stop_poller(poller, &ctx).await },
+                    _ = stop.changed() => break,
+                }
+                if work_rx.borrow().as_ref().is_none_or(|r| !r.evidence_only) {
+                    break;
+                }
             }
         }
     }
+    stop_poller(poller, &ctx).await;
+}
+
+/// Stops the poller and waits until it is really gone: it holds the context (and so the signer).
+async fn stop_poller(poller: tokio::task::JoinHandle<()>, ctx: &ChainContext) {
     poller.abort();
-    // Wait until the poller is really gone: it holds the context (and so the signer).
     let _ = poller.await;
     info!(chain = %ctx.label, "chain stopped");
 }
@@ -119,6 +133,7 @@ async fn poll_work(
 ) {
     let mut backoff = Duration::from_millis(250);
     let mut last: Option<(Height, HeaderHash)> = None;
+    let mut last_evidence = Vec::new();
     let mut failed = false;
     let mut down_since_logged = false;
     loop {
@@ -150,13 +165,18 @@ async fn poll_work(
                     continue;
                 }
                 let key = work.tip();
-                if last != Some(key) || failed {
+                let new_tip = last != Some(key) || failed;
+                // The node answers a long-poll when evidence becomes includable too: the block
+                // this farmer is about to sign at this tip should carry it.
+                if new_tip || work.evidence != last_evidence {
                     last = Some(key);
+                    last_evidence.clone_from(&work.evidence);
                     let offset = i128::from(work.now_ms) - i128::from(local_ms());
                     let clock_offset_ms = i64::try_from(offset).unwrap_or(0);
                     let _ = tx.send(Some(Received {
                         work,
                         clock_offset_ms,
+                        evidence_only: !new_tip,
                     }));
                 }
                 failed = false;

@@ -56,6 +56,7 @@ impl ChainHost {
         }
         for slot in self.chains.values() {
             let mut hosted = slot.write()?;
+            let before = (hosted.state.final_block().hash, hosted.state.best().hash);
             for (h, items) in &by_height {
                 let known: Vec<HeaderHash> = items
                     .iter()
@@ -67,7 +68,15 @@ impl ChainHost {
                 }
             }
             hosted.state.set_pow_tip(pow_tip);
-            slot.publish(&hosted);
+            // Republished (waking long-polls) only when the final block or, through it, the best
+            // tip moved: a pass that changes nothing wakes nobody.
+            let (final_block, best) = (hosted.state.final_block().hash, hosted.state.best().hash);
+            if best != before.1 {
+                hosted.version += 1;
+            }
+            if (final_block, best) != before {
+                slot.publish(&hosted);
+            }
         }
         Ok(by_height.len())
     }

@@ -1,8 +1,9 @@
 //! The chain host over HTTP/JSON (axum on tokio), as `docs/bridge-api.md` specifies. Everything
 //! that takes a chain's lock or touches the store (rule checks, commits, work, header pages,
 //! bodies, evidence) runs on the blocking pool, so a slow write holds up no async worker; the
-//! chain list, health and `challenge?wait_ms=[&tip=]` (long-polls until the tip changes, or is not the client's `tip`) read each
-//! chain's published view and wait for no lock (`docs/operations.md`, "Per-chain state").
+//! chain list, health and `challenge?wait_ms=[&tip=]` (long-polls until the tip, the final block
+//! or the includable evidence changes, or the tip is not the client's `tip`) read each chain's
+//! published view and wait for no lock (`docs/operations.md`, "Per-chain state").
 
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
@@ -19,8 +20,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use masspoc_api::routes::{self, AnchorProofQuery, HeadersQuery, WorkQuery, MAX_WAIT_MS};
 use masspoc_api::{
-    codes, AnchorList, BodyReply, ChainList, ErrorBody, EvidenceList, EvidenceReply, HeaderList,
-    Health, SubmitEvidence, SubmitHeader, SubmitReply, Work,
+    codes, AnchorList, BodyReply, ChainFinality, ChainList, ErrorBody, EvidenceList, EvidenceReply,
+    HeaderList, Health, SubmitEvidence, SubmitHeader, SubmitReply, Work,
 };
 use masspoc_verifier::{ChainId, HeaderHash};
 use serde::de::DeserializeOwned;
@@ -221,8 +222,9 @@ async fn health(State(s): State<Arc<Shared>>) -> ApiResult<Health> {
         .map_err(|_| ApiError::internal("poisoned"))?
         .clone()
         .unwrap_or((0, String::new()));
-    let chains = s.host.chain_ids().len() as u64;
-    let mut health = Health::ok(pow_height, pow_best, chains);
+    let infos = s.host.chains();
+    let finality = infos.iter().map(ChainFinality::of).collect();
+    let mut health = Health::ok(pow_height, pow_best, infos.len() as u64).with_finality(finality);
     if let Some(st) = s
         .anchor_status
         .lock()
@@ -246,20 +248,28 @@ async fn challenge(
     let chain = chain_id(&id)?;
     let q = query(q)?;
     let wait_ms = q.wait_ms.min(MAX_WAIT_MS);
-    let start_version = s.host.tip_version(&chain)?;
+    // Subscribed before the mark is read: no change between the two is missed.
+    let mut changes = s.host.work_changes(&chain)?;
+    let start = s.host.work_mark(&chain)?;
     let deadline = Instant::now() + Duration::from_millis(wait_ms);
     loop {
         let notified = s.tips.notified();
-        // A client naming the tip it has is answered at once once that is not the tip, even
-        // when the change came before its request did.
-        let changed = s.host.tip_version(&chain)? != start_version
+        // Anything the work depends on (the best tip, the final block, the evidence to include)
+        // ends the wait; a client naming the tip it has is answered at once once that is not
+        // the tip, even when the change came before its request did.
+        let changed = s.host.work_mark(&chain)? != start
             || q.tip.is_some() && Some(s.host.tip_hash(&chain)?) != q.tip;
         if changed || s.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
+        if left.is_zero() {
             break;
+        }
+        tokio::select! {
+            _ = notified => {}
+            open = changes.changed() => if !open { break },
+            _ = tokio::time::sleep(left) => break,
         }
     }
     Ok(Json(

@@ -68,6 +68,40 @@ struct TipView {
     version: u64,
     /// The chain's summary.
     info: ChainInfo,
+    /// Pieces in [`Hosted::pool`] (it only grows).
+    evidence: usize,
+}
+
+impl TipView {
+    fn of(hosted: &Hosted) -> Self {
+        TipView {
+            version: hosted.version,
+            info: ChainInfo::of(&hosted.state),
+            evidence: hosted.pool.len(),
+        }
+    }
+}
+
+/// What a farmer's work depends on, as a long-poll compares it: the best tip (its version), the
+/// final block and the evidence pool's size. When it differs from the mark a long-poll started
+/// with, the work may have changed and the long-poll answers (`docs/bridge-api.md`, `challenge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkMark {
+    version: u64,
+    final_block: (Height, Option<HeaderHash>),
+    evidence: usize,
+}
+
+/// Wakes a long-poll whenever one chain's published view is republished
+/// ([`ChainHost::work_changes`]); compare [`WorkMark`]s to see whether anything changed.
+#[derive(Debug)]
+pub struct WorkChanges(tokio::sync::watch::Receiver<TipView>);
+
+impl WorkChanges {
+    /// Resolves at the next republication; `false` when the chain's host is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.0.changed().await.is_ok()
+    }
 }
 
 /// One hosted chain behind its own lock, with the view published after every change, so that a
@@ -82,10 +116,7 @@ struct Slot {
 impl Slot {
     fn new(spec: ChainSpec) -> Self {
         let hosted = Hosted::new(spec);
-        let view = tokio::sync::watch::Sender::new(TipView {
-            version: hosted.version,
-            info: ChainInfo::of(&hosted.state),
-        });
+        let view = tokio::sync::watch::Sender::new(TipView::of(&hosted));
         Slot {
             hosted: RwLock::new(hosted),
             view,
@@ -94,10 +125,7 @@ impl Slot {
 
     /// Republishes the view of `hosted` (this slot's chain, its lock held by the caller).
     fn publish(&self, hosted: &Hosted) {
-        self.view.send_replace(TipView {
-            version: hosted.version,
-            info: ChainInfo::of(&hosted.state),
-        });
+        self.view.send_replace(TipView::of(hosted));
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Hosted>, HostError> {
@@ -293,6 +321,21 @@ impl ChainHost {
     /// never waits for the chain's lock.
     pub fn tip_version(&self, chain: &ChainId) -> Result<u64, HostError> {
         Ok(self.slot(chain)?.view.borrow().version)
+    }
+
+    /// A chain's [`WorkMark`], from its published view: never waits for the chain's lock.
+    pub fn work_mark(&self, chain: &ChainId) -> Result<WorkMark, HostError> {
+        let view = self.slot(chain)?.view.borrow();
+        Ok(WorkMark {
+            version: view.version,
+            final_block: (view.info.final_height, view.info.final_hash),
+            evidence: view.evidence,
+        })
+    }
+
+    /// Wakes at every republication of a chain's view from now on (a long-poll's wait).
+    pub fn work_changes(&self, chain: &ChainId) -> Result<WorkChanges, HostError> {
+        Ok(WorkChanges(self.slot(chain)?.view.subscribe()))
     }
 
     /// The hash of a chain's best tip, from its published view: never waits for the chain's lock.
@@ -506,6 +549,8 @@ impl ChainHost {
             Ok::<_, HostError>(new)
         })()?;
         hosted.pool.entry(farmer).or_insert(evidence);
+        // Long-polls wake: a farmer's next block can include it.
+        slot.publish(&hosted);
         drop(hosted);
         self.fault(FaultPoint::AfterCommit)?;
         Ok(EvidenceReply::accepted(evidence.id(), new))
