@@ -41,16 +41,25 @@ pub struct ChainFinality {
 }
 
 impl ChainFinality {
+    /// A chain's final block (`None`: nothing above genesis is final).
+    #[must_use]
+    pub fn new(chain_id: ChainId, name: String, final_block: Option<(Height, HeaderHash)>) -> Self {
+        ChainFinality {
+            chain_id,
+            name,
+            final_height: final_block.map(|(h, _)| h),
+            final_hash: final_block.map(|(_, h)| h),
+        }
+    }
+
     /// The final block of a chain summary (`null`s while only genesis is final).
     #[must_use]
     pub fn of(info: &crate::ChainInfo) -> Self {
-        let some = info.final_height.0 > 0;
-        ChainFinality {
-            chain_id: info.chain_id,
-            name: info.name.clone(),
-            final_height: some.then_some(info.final_height),
-            final_hash: info.final_hash.filter(|_| some),
-        }
+        let final_block = info
+            .final_hash
+            .filter(|_| info.final_height.0 > 0)
+            .map(|h| (info.final_height, h));
+        ChainFinality::new(info.chain_id, info.name.clone(), final_block)
     }
 }
 

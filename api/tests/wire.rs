@@ -5,9 +5,9 @@
 
 use masspoc_api::routes::{HeadersQuery, WorkQuery, DEFAULT_HEADERS_LIMIT, WORK_SLOTS};
 use masspoc_api::{
-    AnchorBatch, AnchorList, BodyReply, ChainInfo, ChainList, ErrorBody, EvidenceList,
-    EvidenceReply, EvidenceRow, HeaderList, Health, HexBytes, SlotChallenge, SubmitEvidence,
-    SubmitHeader, SubmitReply, Work,
+    AnchorBatch, AnchorList, BodyReply, ChainFinality, ChainInfo, ChainList, ErrorBody,
+    EvidenceList, EvidenceReply, EvidenceRow, HeaderList, Health, HexBytes, SlotChallenge,
+    SubmitEvidence, SubmitHeader, SubmitReply, Work,
 };
 use masspoc_proof::vrf::VrfOutput;
 use masspoc_proof::Challenge;
@@ -265,7 +265,23 @@ fn evidence() {
 #[test]
 fn health_and_errors() {
     let h: Health = fixed("health.json");
-    assert_eq!(h, Health::ok(1234, "08".repeat(32), 2));
+    let finality = vec![
+        ChainFinality::new(
+            ChainId(b32(0xa1)),
+            "alpha".into(),
+            Some((Height(380), HeaderHash(b32(0xd4)))),
+        ),
+        ChainFinality::new(ChainId(b32(0xb1)), "beta".into(), None),
+    ];
+    assert_eq!(
+        h,
+        Health::ok(1234, "08".repeat(32), 2).with_finality(finality)
+    );
+    // A bridge that predates finality: no `finality`, read as empty.
+    let old: Health =
+        serde_json::from_str(r#"{"status": "ok", "pow_height": 1, "pow_best": "", "chains": 0}"#)
+            .unwrap();
+    assert!(old.finality.is_empty());
     let e: ErrorBody = fixed("error.json");
     assert_eq!(e.error.code, "deadline_not_met");
     assert_eq!(

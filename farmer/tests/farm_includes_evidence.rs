@@ -2,7 +2,8 @@
 //! signs two headers at height 1 of a chain served by the real chain host; the host hands the
 //! evidence out in `Work`; the farmer, farming the next height, puts it in the body of its block
 //! and signs that body's root; from that block on the cheat's blocks are refused (`banned_key`)
-//! and the evidence is not handed out again.
+//! and the evidence is not handed out again. Evidence admitted while the farmer waits out a height
+//! reaches it through its long-poll and goes into the block of that height.
 
 mod common;
 
@@ -15,8 +16,9 @@ use masspoc_farmer::signer::open_identity;
 use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
+use masspoc_proof::{weight, FilterBits, K};
 use masspoc_verifier::testkit::TestFarmer;
-use masspoc_verifier::{Body, ChainSpec, Evidence, Height};
+use masspoc_verifier::{difficulty_for_weight, Body, ChainSpec, Evidence, Height};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -107,6 +109,115 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     let e = host.submit_header(&chain, &late.encode(), 0).unwrap_err();
     assert_eq!(e.code(), "banned_key", "{e}");
 
+    let _ = stop_tx.send(());
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_admitted_mid_height_goes_into_that_heights_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = FarmerKey::from_seed(&[44; 32]);
+    let pk = key.public_key();
+    key.save(&tmp.path().join("farmer.key"), None).unwrap();
+    for seed in 1..=2 {
+        plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
+    }
+    // Blocks about 2 s apart: the farmer spends most of a height waiting for its deadline.
+    let mut params = fast_params("slow", 8, 2);
+    params.target_interval_ms = 2_000;
+    params.slot_ms = 2_000;
+    params.initial_difficulty = difficulty_for_weight(
+        u128::from(weight(K::new(16).unwrap())) * 2,
+        2_000,
+        FilterBits::NONE,
+        params.probe_bits,
+    );
+    let spec = ChainSpec::new(params).unwrap();
+    let chain = spec.chain_id;
+    let store = Store::open_data_dir(&tmp.path().join("host")).unwrap();
+    let mut host = ChainHost::open(&store, vec![spec.clone()], false).unwrap();
+    host.set_check_clock(false);
+    // The cheat has a block at height 1; the pair against it is kept back for now.
+    let cheat = TestFarmer::new([9; 32], &[16]);
+    let state = host.with_state(&chain, Clone::clone).unwrap();
+    let info = state.parent_info(&spec.genesis.hash).unwrap();
+    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
+    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
+    let first = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
+    let mut twin = first;
+    twin.timestamp_ms += 1;
+    cheat.sign(&mut twin);
+    host.submit_header(&chain, &first.encode(), 0).unwrap();
+    let evidence = Evidence::new(first, twin).unwrap();
+
+    let shared = Shared::new(host);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
+        let _ = stop_rx.await;
+    }));
+    let config = FarmerConfig::parse(
+        &format!(
+            "key_file = 'farmer.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
+             [[chain]]\nname = 'slow'\nbridge = '{url}'\n"
+        ),
+        tmp.path(),
+    )
+    .unwrap();
+    let (identity, _guard) = open_identity(&config).unwrap();
+    let s = Arc::clone(&shared);
+    let started = Instant::now();
+    // Once the farmer has a block of its own, the evidence is admitted; the tip then is the
+    // parent of the height being farmed, whose work had no evidence.
+    let done = async move {
+        let height = || s.host.chains()[0].height.0;
+        while height() < 2 && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        s.host.submit_evidence(&evidence.encode()).unwrap();
+        let admitted_ms = common::bridge::now_ms();
+        let tip = height();
+        while height() < tip + 2 && started.elapsed() < Duration::from_secs(90) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (tip, admitted_ms)
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let done = async move {
+        let _ = tx.send(done.await);
+    };
+    run_farm(&config, identity, done).await.unwrap();
+    let (tip, admitted_ms) = rx.await.unwrap();
+    let host = &shared.host;
+    let blocks = host
+        .headers(&chain, Height(tip + 1), 2)
+        .unwrap()
+        .decode_blocks()
+        .unwrap();
+    assert_eq!(blocks.len(), 2, "two blocks after the evidence came");
+    assert!(blocks.iter().all(|b| b.header.farmer() == pk));
+    // The first block timestamped well after the admission (normally the one of the height in
+    // progress then, whose work had no evidence) carries it, unless an earlier one already did:
+    // the long-poll brought it mid-height, not the next tip.
+    let late = blocks
+        .iter()
+        .position(|b| b.header.timestamp_ms >= admitted_ms + 500)
+        .unwrap_or(1);
+    let including: Vec<u64> = blocks
+        .iter()
+        .filter(|b| b.body.evidence == vec![evidence])
+        .map(|b| b.header.height.0)
+        .collect();
+    assert!(
+        including.len() == 1 && including[0] <= tip + 1 + late as u64,
+        "evidence admitted at tip {tip} ({admitted_ms} ms): included at {including:?}, blocks at \
+         {:?} ms",
+        blocks
+            .iter()
+            .map(|b| b.header.timestamp_ms)
+            .collect::<Vec<_>>()
+    );
     let _ = stop_tx.send(());
     server.abort();
 }
