@@ -5,7 +5,7 @@ use crate::bridge_client::BridgeClient;
 use crate::chain_task::{run_chain, ChainContext};
 use crate::config::{ChainSelector, FarmerConfig};
 use crate::metrics::{self, Metrics};
-use crate::plots::{PlotSet, ReaderOpener};
+use crate::plots::{PlotOpener, PlotSet, ReaderOpener};
 use crate::remote::Harvesters;
 use crate::signer::Identity;
 use crate::status::http as status_http;
@@ -58,6 +58,20 @@ pub async fn run_farm(
     identity: Arc<Identity>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), FarmError> {
+    let opener = Arc::new(ReaderOpener {
+        farmer_pk: Some(identity.farmer_pk),
+    });
+    run_farm_with_opener(config, identity, opener, shutdown).await
+}
+
+/// [`run_farm`] with plots opened by `opener` instead of the memory-mapped reader that refuses
+/// plots of another key (tests open plots through a fault injector: a disk that hangs).
+pub async fn run_farm_with_opener(
+    config: &FarmerConfig,
+    identity: Arc<Identity>,
+    opener: Arc<dyn PlotOpener>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), FarmError> {
     let metrics = Arc::new(Metrics::default());
     let mut background = JoinSet::new();
     if let Some(addr) = config.metrics_listen {
@@ -71,9 +85,6 @@ pub async fn run_farm(
             metrics::router(Arc::clone(&metrics)),
         ));
     }
-    let opener = Arc::new(ReaderOpener {
-        farmer_pk: Some(identity.farmer_pk),
-    });
     let plots = PlotSet::new(&config.plot_dirs, opener);
     let status_listener = match config.status_listen {
         Some(addr) => Some((
