@@ -27,7 +27,18 @@ impl HostServer {
 
     /// Serves `host` under `limits`.
     pub fn start_with(host: ChainHost, limits: ApiLimits) -> HostServer {
-        let shared = Shared::new(host);
+        HostServer::start_shared(Shared::new(host), limits)
+    }
+
+    /// Serves `host` with its anchoring outbox attached, as the bridge process does (the
+    /// status and `/metrics` then show its batches). The host must have been opened anchoring.
+    pub fn start_anchoring(host: ChainHost) -> HostServer {
+        let outbox = host.outbox().expect("a host opened with anchoring");
+        HostServer::start_shared(Shared::with_outbox(host, outbox), ApiLimits::default())
+    }
+
+    /// Serves `shared` under `limits`.
+    pub fn start_shared(shared: Arc<Shared>, limits: ApiLimits) -> HostServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
