@@ -1,7 +1,7 @@
 //! The anchor commands that only read never create a store and fail fast: a missing store is an
 //! error naming it (and nothing is created), and an unreachable node is given up on in seconds.
 
-mod common;
+use crate::common;
 
 use common::{masspoc_with, Run};
 use masspoc_node_bridge::anchor::{AnchorProof, Item, ItemKind};

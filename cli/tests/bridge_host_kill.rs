@@ -3,7 +3,7 @@
 //! survives every kill, and after restarts each header and the evidence are batched exactly once,
 //! each batch root stands in exactly one OP_RETURN, and the evidence is kept once.
 
-mod common;
+use crate::common;
 
 use common::{node_args, Run};
 use masspoc_node_bridge::host::config::load_chains;

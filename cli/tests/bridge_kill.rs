@@ -2,7 +2,7 @@
 //! litecoind: after restarts every queued item is anchored, every batch's root stands in exactly one
 //! OP_RETURN on the best chain, and every item's anchor proof verifies against the node.
 
-mod common;
+use crate::common;
 
 use common::{node_args, Run};
 use masspoc_node_bridge::regtest::RegtestNode;

@@ -4,7 +4,7 @@
 //! none of them leaves a data directory behind. `verify-chain` takes the bridge's chains file as
 //! `--params`, and parameters of a chain the bridge does not host name the ones it does.
 
-mod common;
+use crate::common;
 
 use common::{masspoc, node_args, Run};
 use masspoc_node_bridge::regtest::RegtestNode;

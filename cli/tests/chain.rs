@@ -10,7 +10,7 @@ use masspoc_verifier::{
 use serde_json::Value;
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::{masspoc_with, Run};
 
 fn masspoc(args: &[&str]) -> (i32, Value, String) {

@@ -3,7 +3,7 @@
 //! a double-sign caught, and every block's and the evidence's anchor checked against the node by
 //! the devnet itself (anchor proofs verified over RPC before the node stops).
 
-mod common;
+use crate::common;
 
 use common::{masspoc, Run};
 use std::process::Command;

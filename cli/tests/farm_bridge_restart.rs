@@ -6,7 +6,7 @@
 //! The farmer runs from `plots.example/farmer.toml` as copied, with only what README.md says to
 //! set (plot directories, chains) changed, beside a key made by `masspoc keygen --out farmer.key`.
 
-mod common;
+use crate::common;
 
 use common::{masspoc, node_args, Run};
 use masspoc_api::{ChainList, EvidenceList, HeaderList};

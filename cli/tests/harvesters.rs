@@ -6,7 +6,7 @@
 //! proofs still arrive, the liar is reported and ignored, the metrics show each harvester's state,
 //! and a restarted harvester rejoins by itself.
 
-mod common;
+use crate::common;
 
 use common::{masspoc, Run};
 use masspoc_farmer::lookup::RoundOutcome;

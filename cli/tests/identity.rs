@@ -6,7 +6,7 @@ use masspoc_verifier::{ChainId, HeaderHash, Height};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::{Ran, Run};
 
 fn masspoc(args: &[&str], dir: &Path) -> Ran {

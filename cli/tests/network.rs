@@ -9,7 +9,7 @@
 //! - a junk peer (an in-process libp2p node) sending invalid headers to A is banned and its
 //!   headers never reach B or C.
 
-mod common;
+use crate::common;
 
 use masspoc_api::{ChainList, SubmitEvidence, SubmitHeader, SubmitReply, Work};
 use masspoc_node_bridge::regtest::RegtestNode;

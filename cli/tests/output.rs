@@ -1,7 +1,7 @@
 //! What the command line prints around its work: a closed stdout ends a command quietly, an
 //! error line names each cause once, and a plot that is already complete says so.
 
-mod common;
+use crate::common;
 
 use common::{masspoc_with, Run};
 use std::os::unix::process::ExitStatusExt;

@@ -1,7 +1,7 @@
 //! End-to-end tests of `masspoc plot`, `prove`, `verify`, `check` and `plots list`, including a
 //! real SIGKILL of a plotting process and its resumption.
 
-mod common;
+use crate::common;
 
 use common::{masspoc, Run};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! plotted nothing. (Mounting needs root, which every machine of this project, CI's included,
 //! runs as.)
 
-mod common;
+use crate::common;
 
 use common::{masspoc_with, Ran, Run};
 use masspoc_plot::expected_plot_len;

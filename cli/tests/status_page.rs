@@ -9,7 +9,7 @@
 //! Chromium must be at /usr/bin/chromium (`scripts/test.sh` installs Debian's `chromium`); the
 //! test fails, saying so, when it is not.
 
-mod common;
+use crate::common;
 
 use common::{masspoc, node_args, Run};
 use headless_chrome::protocol::cdp::types::Event;

@@ -6,7 +6,7 @@
 //! alters one anchor proof, or its claimed final height) and a PoW node that never saw the
 //! anchors (a second regtest litecoind) are each a non-zero exit naming what failed and where.
 
-mod common;
+use crate::common;
 // The fault-injecting HTTP server and forwarder of the node-bridge tests (one copy, used here).
 #[path = "../../node-bridge/tests/common/http.rs"]
 mod http;

@@ -5,7 +5,7 @@
 //! and the evidence is not handed out again. Evidence admitted while the farmer waits out a height
 //! reaches it through its long-poll and goes into the block of that height.
 
-mod common;
+use crate::common;
 
 use common::bridge::fast_params;
 use common::plot_for_key;

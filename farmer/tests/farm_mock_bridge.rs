@@ -2,7 +2,7 @@
 //! two chains farmed at once from the same plots, every submitted header accepted by
 //! `ChainState::accept_header`, and never two different headers signed at one chain and height.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::plot_for_key;

@@ -2,7 +2,7 @@
 //! PoW node: nothing is anchored here), a key file and signing history opened the way
 //! `masspoc farm` opens them, and two chains farmed at once from the same plots.
 
-mod common;
+use crate::common;
 
 use common::bridge::fast_params;
 use common::plot_for_key;

@@ -2,7 +2,7 @@
 //! identical header (same candidate, timestamp and VRF proof), which its durable signing history
 //! allows to be sent again; the chain is not stuck at that height.
 
-mod common;
+use crate::common;
 
 use common::bridge::{now_ms, MockBridge};
 use common::plot_for_key;

@@ -2,7 +2,7 @@
 //! over the same plots finds (best first, every one checked), the plot report counts the plots,
 //! and plots of another farmer key are not answered.
 
-mod common;
+use crate::common;
 
 use common::{farmer_pk, plot_into};
 use masspoc_farmer::harvester::service::handler;

@@ -1,7 +1,7 @@
 //! Lookups: a stalled plot does not block other chains; many chains served from the same plots
 //! get correct, independent proofs.
 
-mod common;
+use crate::common;
 
 use common::{farmer_pk, plot_into, Gate, StallingOpener};
 use masspoc_farmer::lookup::run_round;

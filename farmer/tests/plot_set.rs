@@ -1,7 +1,7 @@
 //! The plot set: hot-plugged plots are picked up, removed ones dropped, a vanished directory
 //! comes back, and bad plots are skipped with a reason, never fatal.
 
-mod common;
+use crate::common;
 
 use common::{farmer_pk, plot_into};
 use masspoc_farmer::plots::{PlotSet, ReaderOpener};

@@ -3,7 +3,7 @@
 //! with its path, and the next rescan drops it — or, if its file looks unchanged again, opens it
 //! afresh instead of keeping the unreadable map.
 
-mod common;
+use crate::common;
 
 use common::{farmer_pk, plot_into};
 use masspoc_farmer::lookup::{run_round, RoundOutcome};

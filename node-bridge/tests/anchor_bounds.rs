@@ -4,7 +4,7 @@
 //! (the funded-but-unsent transaction's inputs unlocked); a fee bump by replace-by-fee on the
 //! same inputs is tracked, whichever of the two transactions is mined.
 
-mod common;
+use crate::common;
 
 use common::quick;
 use masspoc_node_bridge::anchor::budget::Window;

@@ -2,7 +2,7 @@
 //! itself stops at its two dangerous points and is re-opened from its store. Every batch must
 //! end up anchored exactly once on the best chain.
 
-mod common;
+use crate::common;
 
 use common::quick;
 

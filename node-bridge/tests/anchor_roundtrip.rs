@@ -1,13 +1,11 @@
 //! Anchoring on a real regtest node: a batch goes into an OP_RETURN, is tracked to its
 //! confirmations, and every item gets a proof that checks against the node.
 
+use crate::common::quick;
 use masspoc_node_bridge::anchor::proof::{build_proof, verify_proof};
 use masspoc_node_bridge::anchor::txparse::parse_tx;
-#[path = "common/quick.rs"]
-mod quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, BatchState, Item, ItemKind, Outbox};
 use masspoc_node_bridge::regtest::RegtestNode;
-use quick::quick;
 use serde_json::Value;
 
 fn items(n: u8, kind: ItemKind) -> Vec<Item> {

@@ -4,7 +4,7 @@
 //! block that includes it bans the offender on its branch (`banned_key`), the evidence is not
 //! handed out again, and a restart rebuilds the same from the stored bodies.
 
-mod common;
+use crate::common;
 
 use common::host_server::HostServer as Server;
 use masspoc_api::{BodyReply, HeaderList, SubmitHeader, Work};

@@ -3,7 +3,7 @@
 //! equivocation becomes evidence that is anchored and then bans the farmer; long-poll wakes on a
 //! new tip and on evidence admitted; a restarted host rebuilds the same chain from its log.
 
-mod common;
+use crate::common;
 
 use common::quick;
 

@@ -3,7 +3,7 @@
 //! answers chain B's work, long-poll, header pages and bodies, the chain list and health within
 //! 500 ms, and chain A's long-poll wakes once A's write commits.
 
-mod common;
+use crate::common;
 
 use common::host_server::HostServer;
 use common::spec::weak_spec;

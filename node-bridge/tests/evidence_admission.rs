@@ -3,7 +3,7 @@
 //! evidence against a key that already has evidence kept is answered from memory; real evidence
 //! is stored, queued and handed to farmers in `Work` once.
 
-mod common;
+use crate::common;
 
 use masspoc_api::codes;
 use masspoc_node_bridge::anchor::Outbox;

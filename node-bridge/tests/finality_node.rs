@@ -6,7 +6,7 @@
 //! the anchoring blocks does not move the final block back. `GET /v1/health` shows the final
 //! block (`null` before anything is final).
 
-mod common;
+use crate::common;
 
 use common::host_server::HostServer;
 use common::quick;

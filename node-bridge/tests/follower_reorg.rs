@@ -2,7 +2,7 @@
 //! `invalidateblock` on a real node; in the second, the anchor's input is double-spent on the new
 //! branch, so the dropped anchor must be re-sent in a new transaction.
 
-mod common;
+use crate::common;
 
 use common::quick;
 

@@ -4,7 +4,7 @@
 //! client that sends half a request is dropped, and idle connections held open do not keep
 //! health from answering.
 
-mod common;
+use crate::common;
 
 use common::host_server::HostServer;
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};

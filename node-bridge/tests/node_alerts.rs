@@ -4,7 +4,7 @@
 //! balance in it), anchors held with nobody mining `anchoring_stalled` once `stalled_secs` have
 //! passed — each once per episode; mined blocks end the stall.
 
-mod common;
+use crate::common;
 
 use common::quick;
 use masspoc_alert::receiver::Receiver;

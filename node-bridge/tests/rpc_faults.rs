@@ -2,7 +2,7 @@
 //! non-JSON and error replies give clear errors naming the method; transient failures (-28,
 //! HTTP 503, a closed connection) are retried within the budget.
 
-mod common;
+use crate::common;
 
 use common::http::{response, TestServer};
 use masspoc_node_bridge::rpc::{RpcAuth, RpcClient, RpcConfig};

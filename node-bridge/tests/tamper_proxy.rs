@@ -2,7 +2,7 @@
 //! must refuse the node and store nothing from the bad header on, then continue normally with
 //! the honest node.
 
-mod common;
+use crate::common;
 
 use common::http::{forward, response, TestServer};
 use masspoc_node_bridge::follower::{Follower, FollowerConfig};

@@ -1,6 +1,6 @@
 //! The plot holds exactly the brute-force set of valid pairs, and every lookup and proof verifies.
 
-mod common;
+use crate::common;
 
 use common::{brute_pairs, plot_bytes, request};
 use masspoc_plot::PlotReader;

@@ -1,7 +1,7 @@
 //! Truncated, bit-flipped and garbage plots: reported with the file and the byte range, never a
 //! panic.
 
-mod common;
+use crate::common;
 
 use common::{plot_bytes, request};
 use masspoc_plot::{PlotReader, ReadError, Section};

@@ -1,7 +1,7 @@
 //! Same key, k and seed give the same bytes whatever the thread count and memory bound, and an
 //! interrupted run resumes to the same bytes.
 
-mod common;
+use crate::common;
 
 use common::{plot_bytes, request};
 use masspoc_plotter::{plot, NoProgress, PlotError, StopAt};

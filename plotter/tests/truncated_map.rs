@@ -3,7 +3,7 @@
 //! action that was there before (checked in child processes, which must die or exit as they
 //! would have without the guard).
 
-mod common;
+use crate::common;
 
 use common::{plot_bytes, request};
 use masspoc_plot::guarded_map::sigbus_guard_installed;

@@ -2,7 +2,7 @@
 //! an independent derivation finds there (`proof/tests/vectors/derive.py`, brute force in Python),
 //! and with exactly the brute-force pairs of the window for every b of [0, 16].
 
-mod common;
+use crate::common;
 
 use common::{brute_pairs, plot_bytes, request};
 use masspoc_plot::{read_candidates, PlotReader, ReadAt, ReadError, READS_PER_LOOKUP};

@@ -1,6 +1,6 @@
 //! Parallel batch verification gives the same answer as checking one by one.
 
-mod common;
+use crate::common;
 
 use common::{farmers, spec};
 use masspoc_proof::{Challenge, FilterBits, ProbeBits};

@@ -1,7 +1,7 @@
 //! Evidence: built, encoded, verified with no state, refused when it proves nothing; the detector
 //! remembers across reopening and de-duplicates.
 
-mod common;
+use crate::common;
 
 use common::{farmers, header_on, spec};
 use masspoc_verifier::detector::{Observation, SlashingDetector};

@@ -3,7 +3,7 @@
 //! refused with its reason, and the same tip and bans in every arrival order
 //! (`docs/protocol.md`, "Block body" and "Evidence in blocks and bans").
 
-mod common;
+use crate::common;
 
 use common::{body_of, farmers, header_on, spec, topological_shuffle};
 use masspoc_verifier::body::{MAX_BODY_EVIDENCE, MAX_PAYLOAD_LEN};

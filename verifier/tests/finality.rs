@@ -6,7 +6,7 @@
 //! The PoW chain is modelled as the list of anchored PoC hashes per PoW height (what a node's
 //! follower reads from its verified PoW headers); the PoC side is the real `ChainState`.
 
-mod common;
+use crate::common;
 
 use common::{block_on, farmers};
 use masspoc_verifier::testkit::TestFarmer;

@@ -1,6 +1,6 @@
 //! Fork choice is a function of the set of blocks, whatever order they arrive in; batch acceptance agrees with one-by-one acceptance; no farmer can pick a future challenge.
 
-mod common;
+use crate::common;
 
 use common::{block_on, farmers, spec, topological_shuffle};
 use masspoc_verifier::batch::accept_sequence;

@@ -1,7 +1,7 @@
 //! The byte layouts and formulas of docs/protocol.md, recomputed here from the document with
 //! plain BLAKE3 calls (not through the crate's own encoders).
 
-mod common;
+use crate::common;
 
 use common::{farmers, header_on, params, spec};
 use masspoc_verifier::{derive_challenge, ChainState, Evidence, Height, Slot};

@@ -7,7 +7,7 @@
 //! a counting global allocator gives the heap bytes the state holds after accepting each chain.
 //! This file holds one test, so no other test allocates while it measures.
 
-mod common;
+use crate::common;
 
 use common::header_on;
 use masspoc_verifier::testkit::TestFarmer;

@@ -1,6 +1,6 @@
 //! Every rejection reason of the chain rules, each from an otherwise valid header.
 
-mod common;
+use crate::common;
 
 use common::{farmers, header_on, spec};
 use masspoc_proof::vrf::{self, VrfSecretKey};

@@ -5,7 +5,7 @@
 
 pub mod host_server;
 pub mod http;
-mod quick;
+pub mod quick;
 pub mod spec;
 
 #[allow(unused_imports)]

@@ -1,0 +1,13 @@
+//! Every integration test of verifier, in one test binary (one link instead of one per file).
+
+mod batch;
+mod common;
+mod decoders;
+mod evidence;
+mod evidence_in_blocks;
+mod finality;
+mod forks;
+mod layout;
+mod many_farmers;
+mod mem_plot;
+mod rules;
