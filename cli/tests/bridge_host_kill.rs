@@ -4,6 +4,7 @@
 //! each batch root stands in exactly one OP_RETURN, and the evidence is kept once.
 
 use crate::common;
+use common::local_chain::{free_port, now_ms, op_returns_with};
 
 use common::{node_args, Run};
 use masspoc_node_bridge::host::config::load_chains;
@@ -14,7 +15,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -22,14 +23,6 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn get(url: &str) -> Option<Value> {
@@ -75,26 +68,6 @@ fn wait_healthy(base: &str) {
     }
 }
 
-/// Counts, over the whole best chain, the OP_RETURN outputs whose script contains `root_hex`.
-fn op_returns_with(node: &RegtestNode, root_hex: &str) -> usize {
-    let rpc = node.rpc();
-    let mut n = 0;
-    for h in 0..=rpc.block_count().unwrap() {
-        let block = rpc.block_verbose(&rpc.block_hash(h).unwrap()).unwrap();
-        for tx in block["tx"].as_array().unwrap() {
-            for out in tx["vout"].as_array().unwrap() {
-                let script = &out["scriptPubKey"];
-                if script["type"] == "nulldata"
-                    && script["hex"].as_str().unwrap_or("").contains(root_hex)
-                {
-                    n += 1;
-                }
-            }
-        }
-    }
-    n
-}
-
 #[test]
 fn bridge_host_killed_while_taking_headers_loses_and_duplicates_nothing() {
     let mut node = RegtestNode::start().expect("litecoind starts");
@@ -106,10 +79,6 @@ fn bridge_host_killed_while_taking_headers_loses_and_duplicates_nothing() {
     let dir = common::scratch();
     let data = dir.path().join("bridge").display().to_string();
     let chains_path = dir.path().join("chains.toml");
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
     std::fs::write(
         &chains_path,
         format!(
@@ -117,7 +86,7 @@ fn bridge_host_killed_while_taking_headers_loses_and_duplicates_nothing() {
              target_interval_ms = 2000\nslot_ms = 12000\nfilter_bits = 0\nmin_k = 16\n\
              initial_difficulty = 2000\nretarget_window = 16\nmax_future_drift_ms = 15000\n",
             node.rpc().block_hash(1).unwrap(),
-            now_ms - 300_000
+            now_ms() - 300_000
         ),
     )
     .unwrap();

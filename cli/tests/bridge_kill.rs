@@ -3,6 +3,7 @@
 //! OP_RETURN on the best chain, and every item's anchor proof verifies against the node.
 
 use crate::common;
+use common::local_chain::op_returns_with;
 
 use common::{node_args, Run};
 use masspoc_node_bridge::regtest::RegtestNode;
@@ -27,27 +28,6 @@ fn list(node: &[String], data: &str) -> Value {
     masspoc(&with_node(&["anchors", "list", "--json"], node, data))
         .ok()
         .json()
-}
-
-/// Counts, over the whole best chain, the OP_RETURN outputs whose script contains `root_hex`.
-fn op_returns_with(node: &RegtestNode, root_hex: &str) -> usize {
-    let rpc = node.rpc();
-    let tip = rpc.block_count().unwrap();
-    let mut n = 0;
-    for h in 0..=tip {
-        let block = rpc.block_verbose(&rpc.block_hash(h).unwrap()).unwrap();
-        for tx in block["tx"].as_array().unwrap() {
-            for out in tx["vout"].as_array().unwrap() {
-                let script = &out["scriptPubKey"];
-                if script["type"] == "nulldata"
-                    && script["hex"].as_str().unwrap_or("").contains(root_hex)
-                {
-                    n += 1;
-                }
-            }
-        }
-    }
-    n
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! `--params`, and parameters of a chain the bridge does not host name the ones it does.
 
 use crate::common;
+use common::local_chain::{free_port, now_ms};
 
 use common::{masspoc, node_args, Run};
 use masspoc_node_bridge::regtest::RegtestNode;
@@ -12,22 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use std::time::{Duration, Instant};
 
 fn write_chains(path: &Path, name: &str, beacon: &str, genesis_time_ms: u64) {
     std::fs::write(

@@ -8,25 +8,17 @@
 
 use crate::common;
 
-use common::{masspoc, node_args, Run};
+use common::{local_chain, masspoc, node_args, Run};
 use masspoc_api::{ChainList, EvidenceList, HeaderList};
 use masspoc_node_bridge::regtest::RegtestNode;
-use masspoc_proof::{weight, FilterBits, ProbeBits, K};
-use masspoc_verifier::{difficulty_for_weight, ChainId, Height};
+use masspoc_verifier::{ChainId, Height};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Block and slot time of the test chain: a lone farmer signs several headers while the bridge
 /// is down for a few seconds.
 const TARGET_MS: u64 = 300;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 fn get<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
     let agent = ureq::Agent::new_with_config(
@@ -157,65 +149,11 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
     let dir = common::scratch();
     let d = |p: &str| dir.path().join(p).display().to_string();
 
-    masspoc().args(["keygen", "--out", &d("farmer.key")]).ok();
-    masspoc()
-        .args([
-            "plot",
-            "--key",
-            &d("farmer.key"),
-            "--k",
-            "16",
-            "--out",
-            &d("plots"),
-            "--create",
-        ])
-        .args(["--json"])
-        .ok();
-
-    let difficulty = difficulty_for_weight(
-        u128::from(weight(K::new(16).unwrap())),
-        TARGET_MS,
-        FilterBits::NONE,
-        ProbeBits::NONE,
-    )
-    .max(1);
-    std::fs::write(
-        d("chains.toml"),
-        format!(
-            "[[chain]]\nname = \"restart\"\nbeacon = \"{beacon}\"\ngenesis_time_ms = {}\n\
-             target_interval_ms = {TARGET_MS}\nslot_ms = {TARGET_MS}\nfilter_bits = 0\nmin_k = 16\n\
-             initial_difficulty = {difficulty}\nretarget_window = 100\nmax_future_drift_ms = 2000\n",
-            now_ms()
-        ),
-    )
-    .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    local_chain::key_and_plots(dir.path(), 1);
+    local_chain::write_one_chain(dir.path(), "restart", &beacon, 1, TARGET_MS, "");
+    let port = local_chain::free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut bridge_args: Vec<String> = [
-        "bridge",
-        "run",
-        "--network",
-        "regtest",
-        "--confirmations",
-        "1",
-        "--poll-ms",
-        "200",
-        "--chains",
-    ]
-    .map(String::from)
-    .to_vec();
-    bridge_args.extend([
-        d("chains.toml"),
-        "--listen".into(),
-        format!("127.0.0.1:{port}"),
-        "--data".into(),
-        d("bridge"),
-    ]);
-    bridge_args.extend(node_args(&node));
+    let bridge_args = local_chain::bridge_run_args(dir.path(), port, &node);
     let setup = Setup {
         bridge_args,
         bridge_log: dir.path().join("bridge.log"),

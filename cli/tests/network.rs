@@ -10,6 +10,7 @@
 //!   headers never reach B or C.
 
 use crate::common;
+use common::local_chain::{free_port, now_ms};
 
 use masspoc_api::{ChainList, SubmitEvidence, SubmitHeader, SubmitReply, Work};
 use masspoc_node_bridge::regtest::RegtestNode;
@@ -23,22 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
+use std::time::{Duration, Instant};
 
 fn params(beacon: &str, genesis_time_ms: u64) -> ChainParams {
     ChainParams {

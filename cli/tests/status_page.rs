@@ -11,30 +11,21 @@
 
 use crate::common;
 
-use common::{masspoc, node_args, Run};
+use common::{local_chain, masspoc, Run};
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions};
+use masspoc_alert::receiver::Receiver;
+use masspoc_alert::AlertMessage;
 use masspoc_node_bridge::regtest::RegtestNode;
-use masspoc_proof::{weight, FilterBits, ProbeBits, K};
-use masspoc_verifier::difficulty_for_weight;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const TARGET_MS: u64 = 500;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 fn get_text(url: &str) -> Option<(u16, String, Option<String>)> {
     let agent = ureq::Agent::new_with_config(
@@ -75,58 +66,15 @@ fn wait_for<T>(within: Duration, what: &str, log: &Path, mut f: impl FnMut() -> 
     }
 }
 
-/// A webhook receiver on loopback: each POST body goes to the channel, answered 200.
-fn webhook() -> (String, mpsc::Receiver<Value>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/alerts", l.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for sock in l.incoming() {
-            let Ok(mut sock) = sock else { return };
-            let mut r = BufReader::new(sock.try_clone().unwrap());
-            let (mut len, mut line) = (0usize, String::new());
-            loop {
-                line.clear();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; len];
-            if r.read_exact(&mut body).is_err() {
-                continue;
-            }
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            if let Ok(v) = serde_json::from_slice(&body) {
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    (url, rx)
-}
-
-/// Waits for the webhook message of `kind`, skipping others; panics after `within`.
+/// The webhook message of `kind`, skipping others; panics after `within`.
 fn alert_of(
-    rx: &mpsc::Receiver<Value>,
+    hook: &Receiver,
     kind: &str,
     within: Duration,
-    seen: &mut Vec<Value>,
-) -> Value {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if let Ok(v) = rx.recv_timeout(Duration::from_millis(200)) {
-            seen.push(v.clone());
-            if v["kind"] == kind {
-                return v;
-            }
-        }
-    }
-    panic!("no {kind} alert within {within:?}; got {seen:?}");
+    seen: &mut Vec<AlertMessage>,
+) -> AlertMessage {
+    hook.wait_for(kind, within, seen)
+        .unwrap_or_else(|| panic!("no {kind} alert within {within:?}; got {seen:?}"))
 }
 
 /// What the page reports of itself after loading: console errors and chart data points.
@@ -233,70 +181,20 @@ fn status_pages_summary_and_alerts_of_a_running_farmer_and_chain_node() {
     let beacon = node.rpc().best_block_hash().unwrap().to_string();
     let dir = common::scratch();
     let d = |p: &str| dir.path().join(p).display().to_string();
-    masspoc().args(["keygen", "--out", &d("farmer.key")]).ok();
-    std::fs::create_dir_all(d("plots")).unwrap();
-    for _ in 0..2 {
-        masspoc()
-            .args([
-                "plot",
-                "--key",
-                &d("farmer.key"),
-                "--k",
-                "16",
-                "--out",
-                &d("plots"),
-                "--json",
-            ])
-            .ok();
-    }
-    let difficulty = difficulty_for_weight(
-        2 * u128::from(weight(K::new(16).unwrap())),
-        TARGET_MS,
-        FilterBits::NONE,
-        ProbeBits::NONE,
-    )
-    .max(1);
-    std::fs::write(
-        d("chains.toml"),
-        format!(
-            "[[chain]]\nname = \"status\"\nbeacon = \"{beacon}\"\ngenesis_time_ms = {}\n\
-             target_interval_ms = {TARGET_MS}\nslot_ms = {TARGET_MS}\nfilter_bits = 0\nmin_k = 16\n\
-             initial_difficulty = {difficulty}\nretarget_window = 100\nmax_future_drift_ms = 2000\n",
-            now_ms()
-        ),
-    )
-    .unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    local_chain::key_and_plots(dir.path(), 2);
+    local_chain::write_one_chain(dir.path(), "status", &beacon, 2, TARGET_MS, "");
+    let port = local_chain::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut bridge = masspoc()
-        .args([
-            "bridge",
-            "run",
-            "--network",
-            "regtest",
-            "--confirmations",
-            "1",
-            "--poll-ms",
-            "200",
-        ])
-        .args([
-            "--chains",
-            &d("chains.toml"),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--data", &d("bridge"), "--allow-weak-params"])
-        .args(node_args(&node))
+        .args(local_chain::bridge_run_args(dir.path(), port, &node))
+        .arg("--allow-weak-params")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(d("bridge.log")).unwrap())
         .spawn()
         .unwrap();
-    let (hook_url, hook) = webhook();
+    let hook = Receiver::start();
+    let hook_url = hook.url.clone();
     let alert_file = d("alerts.jsonl");
     std::fs::write(
         d("farmer.toml"),
@@ -502,12 +400,9 @@ fn status_pages_summary_and_alerts_of_a_running_farmer_and_chain_node() {
         .unwrap();
     std::fs::remove_file(&victim).unwrap();
     let a = alert_of(&hook, "plot_missing", Duration::from_secs(20), &mut seen);
-    assert_eq!(a["subject"], victim.display().to_string());
-    assert!(
-        a["todo"].as_str().unwrap().contains("put the file back"),
-        "{a}"
-    );
-    assert_eq!(a["farmer_pk"], status["farmer_pk"]);
+    assert_eq!(a.subject, victim.display().to_string());
+    assert!(a.todo.contains("put the file back"), "{a:?}");
+    assert_eq!(a.farmer_pk.as_deref(), status["farmer_pk"].as_str());
     kill(&mut bridge);
     let a = alert_of(
         &hook,
@@ -515,16 +410,14 @@ fn status_pages_summary_and_alerts_of_a_running_farmer_and_chain_node() {
         Duration::from_secs(20),
         &mut seen,
     );
-    assert_eq!(a["subject"], "status");
-    assert!(a["what"].as_str().unwrap().contains(&base), "{a}");
+    assert_eq!(a.subject, "status");
+    assert!(a.what.contains(&base), "{a:?}");
     // The summary shows it; the episode stays one (no second message of either kind).
     std::thread::sleep(Duration::from_secs(3));
-    while let Ok(v) = hook.recv_timeout(Duration::from_millis(100)) {
-        seen.push(v);
-    }
+    seen.extend(hook.drain(Duration::from_millis(100)));
     for kind in ["plot_missing", "node_unreachable"] {
         assert_eq!(
-            seen.iter().filter(|v| v["kind"] == kind).count(),
+            seen.iter().filter(|v| v.kind == kind).count(),
             1,
             "{kind}: {seen:?}"
         );

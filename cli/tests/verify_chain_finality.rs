@@ -11,25 +11,16 @@ use crate::common;
 #[path = "../../node-bridge/tests/common/http.rs"]
 mod http;
 
-use common::{masspoc, node_args, Ran, Run};
+use common::{local_chain, masspoc, Ran, Run};
 use http::{forward, response, TestServer};
 use masspoc_api::ChainList;
 use masspoc_node_bridge::regtest::RegtestNode;
-use masspoc_proof::{weight, FilterBits, ProbeBits, K};
-use masspoc_verifier::difficulty_for_weight;
 use serde_json::Value;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const TARGET_MS: u64 = 300;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 fn chains(base: &str) -> Option<ChainList> {
     let mut resp = ureq::get(&format!("{base}/v1/chains")).call().ok()?;
@@ -110,60 +101,19 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     let beacon = node.rpc().best_block_hash().unwrap().to_string();
     let dir = common::scratch();
     let d = |p: &str| dir.path().join(p).display().to_string();
-    masspoc().args(["keygen", "--out", &d("farmer.key")]).ok();
-    masspoc()
-        .args([
-            "plot",
-            "--key",
-            &d("farmer.key"),
-            "--k",
-            "16",
-            "--out",
-            &d("plots"),
-        ])
-        .args(["--create", "--json"])
-        .ok();
-    let difficulty = difficulty_for_weight(
-        u128::from(weight(K::new(16).unwrap())),
+    local_chain::key_and_plots(dir.path(), 1);
+    local_chain::write_one_chain(
+        dir.path(),
+        "fin",
+        &beacon,
+        1,
         TARGET_MS,
-        FilterBits::NONE,
-        ProbeBits::NONE,
-    )
-    .max(1);
-    std::fs::write(
-        d("chains.toml"),
-        format!(
-            "[[chain]]\nname = \"fin\"\nbeacon = \"{beacon}\"\ngenesis_time_ms = {}\n\
-             target_interval_ms = {TARGET_MS}\nslot_ms = {TARGET_MS}\nfilter_bits = 0\nmin_k = 16\n\
-             initial_difficulty = {difficulty}\nretarget_window = 100\nmax_future_drift_ms = 2000\n\
-             anchor_confirmations = 1\nfinality_window = 1\nfinality_depth = 2\n",
-            now_ms()
-        ),
-    )
-    .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+        "anchor_confirmations = 1\nfinality_window = 1\nfinality_depth = 2\n",
+    );
+    let port = local_chain::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut bridge = masspoc()
-        .args([
-            "bridge",
-            "run",
-            "--network",
-            "regtest",
-            "--confirmations",
-            "1",
-        ])
-        .args(["--poll-ms", "200", "--chains", &d("chains.toml")])
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data",
-            &d("bridge"),
-        ])
-        .args(node_args(&node))
+        .args(local_chain::bridge_run_args(dir.path(), port, &node))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.path().join("bridge.log")).unwrap())

@@ -6,15 +6,14 @@
 
 use crate::common;
 
-use common::quick;
+use common::{anchorer, quick};
 use masspoc_node_bridge::anchor::budget::Window;
 use masspoc_node_bridge::anchor::{
-    AnchorConfig, Anchorer, BatchState, Clock, FeeBudget, Hold, Item, ItemKind, Outbox,
+    AnchorConfig, Anchorer, BatchState, Clock, FeeBudget, Hold, Item, ItemKind,
 };
 use masspoc_node_bridge::regtest::RegtestNode;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -26,11 +25,6 @@ fn item(i: u32) -> Item {
         kind: ItemKind::Evidence,
         hash,
     }
-}
-
-fn anchorer(node: &RegtestNode, dir: &Path, config: AnchorConfig) -> Anchorer {
-    let outbox = Outbox::open(&dir.join("bridge.redb")).unwrap();
-    Anchorer::new(outbox, node.rpc(), node.wallet(), config)
 }
 
 /// Anchor transactions (ours: an `MPOC` output) in the node's mempool.

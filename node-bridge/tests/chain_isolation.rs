@@ -12,37 +12,21 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
 use masspoc_verifier::{ChainState, Height};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// One request to the chain host: JSON `body` to `method path`; status and body.
+fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let head = format!("{method} {path} HTTP/1.1\r\nContent-Type: application/json");
+    common::raw_request::request(addr, &head, body.as_bytes())
+}
 
 /// How long chain A's write is held before it commits.
 const HOLD: Duration = Duration::from_secs(3);
 /// What every read of chain B (and the shared ones) must answer within meanwhile.
 const BOUND: Duration = Duration::from_millis(500);
-
-/// One raw HTTP/1.1 request (`Connection: close`): status and body.
-fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let msg = format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(msg.as_bytes()).unwrap();
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {out:?}"));
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
-    (status, body)
-}
 
 fn post_header(addr: SocketAddr, chain: &masspoc_verifier::ChainId, h: &masspoc_verifier::Header) {
     let body = format!(r#"{{"header":"{}"}}"#, hex::encode(h.encode()));

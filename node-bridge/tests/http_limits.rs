@@ -7,6 +7,7 @@
 use crate::common;
 
 use common::host_server::HostServer;
+use common::raw_request::request;
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
@@ -37,26 +38,6 @@ impl Server {
 }
 
 /// Sends one raw HTTP/1.1 request (with `Connection: close`) and returns the status and body.
-fn request(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let msg = format!(
-        "{head}\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(msg.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {out:?}"));
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
-    (status, body)
-}
-
 fn post(addr: SocketAddr, extra_headers: &str, body: &[u8]) -> (u16, String) {
     request(
         addr,

@@ -6,13 +6,12 @@
 
 use crate::common;
 
-use common::quick;
+use common::{anchorer, quick};
 use masspoc_alert::receiver::Receiver;
 use masspoc_alert::{Delivery, COMMAND_TIMEOUT};
 use masspoc_node_bridge::alerts::{NodeAlerts, NodeAlertsConfig, PassState};
-use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, FeeBudget, Item, ItemKind, Outbox};
+use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer, FeeBudget, Item, ItemKind};
 use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
-use std::path::Path;
 use std::time::Duration;
 
 const NODE: &str = "http://127.0.0.1:8737";
@@ -23,12 +22,6 @@ fn item(i: u8) -> Item {
         kind: ItemKind::Evidence,
         hash: [i; 32],
     }
-}
-
-fn anchorer(node: &RegtestNode, dir: &Path, config: AnchorConfig) -> Anchorer {
-    std::fs::create_dir_all(dir).unwrap();
-    let outbox = Outbox::open(&dir.join("bridge.redb")).unwrap();
-    Anchorer::new(outbox, node.rpc(), node.wallet(), config)
 }
 
 fn alerts(r: &Receiver, stalled_secs: u64, wallet_low_litoshi: u64) -> NodeAlerts {

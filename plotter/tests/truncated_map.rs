@@ -202,6 +202,15 @@ extern "C" fn custom_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut li
     unsafe { libc::_exit(CUSTOM_EXIT) };
 }
 
+/// The name libtest knows [`child_faults_outside_any_guarded_map`] by in this binary: its
+/// module path without the crate's name (`truncated_map::…` in the crate's one test binary).
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::child_faults_outside_any_guarded_map"),
+        None => "child_faults_outside_any_guarded_map".into(),
+    }
+}
+
 /// The body of the child processes of the tests below; without [`CHILD_ENV`] it does nothing.
 ///
 /// It sets SIGBUS up as its mode says (`std`: the standard library's handler, `dfl`: the default
@@ -272,7 +281,7 @@ fn run_child(mode: &str) -> std::process::Output {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "child_faults_outside_any_guarded_map",
+            &child_test_name(),
             "--nocapture",
             "--test-threads=1",
         ])

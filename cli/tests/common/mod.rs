@@ -1,6 +1,7 @@
 //! Shared by the cli integration tests: run the real `masspoc` binary and read what it printed,
 //! scratch directories, and the node arguments of a real regtest litecoind.
-#![allow(dead_code)] // each test binary uses a different part
+
+pub mod local_chain;
 
 use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
 use serde_json::Value;

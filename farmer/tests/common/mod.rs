@@ -1,6 +1,5 @@
 //! Helpers shared by the farmer's integration tests: small real plots, and an opener whose
 //! readers can be made to stall (a fault injector standing in for a hung disk).
-#![allow(dead_code)] // each test binary uses a different part
 
 use masspoc_farmer::plots::{PlotLookup, PlotOpener, ReaderOpener};
 use masspoc_plot::{PlotReader, ReadAt};

@@ -1,19 +1,27 @@
 //! Test helpers: a fault-injecting HTTP server, a tampering proxy in front of a real node, and
 //! a scan of the best chain for anchors.
 
-#![allow(dead_code)]
-
 pub mod host_server;
 pub mod http;
 pub mod quick;
+pub mod raw_request;
 pub mod spec;
 
 #[allow(unused_imports)]
 pub use quick::quick;
 
-use masspoc_node_bridge::anchor::AnchorPayload;
+use masspoc_node_bridge::anchor::{AnchorConfig, AnchorPayload, Anchorer, Outbox};
+use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::rpc::RpcClient;
 use std::collections::HashMap;
+use std::path::Path;
+
+/// An anchorer for `node`'s wallet with its outbox in `dir/bridge.redb` (`dir` created).
+pub fn anchorer(node: &RegtestNode, dir: &Path, config: AnchorConfig) -> Anchorer {
+    std::fs::create_dir_all(dir).unwrap();
+    let outbox = Outbox::open(&dir.join("bridge.redb")).unwrap();
+    Anchorer::new(outbox, node.rpc(), node.wallet(), config)
+}
 
 /// Counts, along the node's best chain from `from_height`, the anchors of each (seq, root).
 pub fn anchors_on_best_chain(rpc: &RpcClient, from_height: u64) -> HashMap<(u64, [u8; 32]), u32> {

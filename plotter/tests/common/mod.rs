@@ -1,5 +1,4 @@
 //! Shared helpers of the plotter tests.
-#![allow(dead_code)]
 
 use masspoc_plotter::{plot, NoProgress, PlotRequest, PlotSummary};
 use masspoc_proof::{FarmerPublicKey, PlotId, PlotSeed, K};

@@ -1,5 +1,4 @@
 //! Shared fixtures: a small chain and honest test farmers with in-memory k = 16 plots.
-#![allow(dead_code)]
 
 use masspoc_verifier::testkit::{Candidate, TestFarmer};
 use masspoc_verifier::HeaderHash;
