@@ -2,7 +2,7 @@
 //! disk is unmounted) is alerted once while it stays away, shows as unavailable on the status,
 //! clears when it comes back, and is alerted again when it goes away again.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::farm::{of_kind, AlertFarm};

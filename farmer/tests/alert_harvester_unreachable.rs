@@ -2,7 +2,7 @@
 //! once; once a real harvester runs at its address the farm connects and the alert clears; when
 //! it stops, it is alerted again.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::farm::{of_kind, AlertFarm};

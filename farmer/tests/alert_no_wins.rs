@@ -3,7 +3,7 @@
 //! `missed_wins` expected wins it is alerted once; accepted again, it clears; refused again, it
 //! is alerted again.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::farm::{of_kind, AlertFarm, MISSED_WINS};

@@ -2,7 +2,7 @@
 //! injector: its reads wait on a gate) overrun the lookup budget; the round is counted and
 //! alerted once; with the disk answering again nothing more is sent; hung again, alerted again.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::farm::{of_kind, AlertFarm};

@@ -2,7 +2,7 @@
 //! signed at one height); evidence against another key raises nothing; evidence against this
 //! farmer's own key is alerted once, naming the height and the evidence, and stays active.
 
-mod common;
+use crate::common;
 
 use common::bridge::fast_params;
 use common::farm::{of_kind, AlertFarm};

@@ -2,7 +2,7 @@
 //! checksum fails) is skipped by the farm's rescans and alerted once; repaired, it is farmed
 //! again; corrupted again, it is alerted again.
 
-mod common;
+use crate::common;
 
 use common::bridge::{fast_params, MockBridge};
 use common::farm::{of_kind, AlertFarm};

@@ -4,7 +4,7 @@
 //! `?after=` (only later points), a malformed `?after=` answered 400, an unknown path 404, and
 //! the security headers on every answer.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -14,6 +14,7 @@ mod follower_reorg;
 mod host_crash_points;
 mod http_limits;
 mod node_alerts;
+mod node_status;
 mod pow_known_answers;
 mod rpc_faults;
 mod tamper_proxy;

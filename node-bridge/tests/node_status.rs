@@ -5,7 +5,7 @@
 //! anchor batch with its block and confirmations, and the followed PoW tip. Every answer
 //! carries the Content-Security-Policy.
 
-mod common;
+use crate::common;
 
 use common::host_server::HostServer;
 use common::quick;
