@@ -192,21 +192,8 @@ impl FarmerConfig {
 
     /// Parses configuration text; relative paths are taken relative to `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: PathBuf::new(),
-            message: e.to_string(),
-        })?;
-        let invalid = |message: String| ConfigError::Invalid {
-            path: PathBuf::new(),
-            message,
-        };
-        let abs = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
+        let raw: RawConfig = parse_toml(text)?;
+        let abs = |p: &Path| resolve(base, p);
         let passphrase = match (raw.passphrase_env, raw.passphrase_file) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -347,6 +334,33 @@ pub(crate) fn load_file<T>(
         },
         other => other,
     })
+}
+
+/// Parses configuration text as TOML into `T` (the file's path is filled in by [`load_file`]).
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: PathBuf::new(),
+        message: e.to_string(),
+    })
+}
+
+/// A configuration that parsed but says something impossible (the path is filled in by
+/// [`load_file`]).
+pub(crate) fn invalid(message: String) -> ConfigError {
+    ConfigError::Invalid {
+        path: PathBuf::new(),
+        message,
+    }
+}
+
+/// `p` as written in a configuration file whose directory is `base`: absolute paths stay,
+/// relative ones are taken relative to `base`.
+pub(crate) fn resolve(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }
 
 #[cfg(test)]

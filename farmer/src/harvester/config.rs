@@ -1,7 +1,7 @@
 //! The harvester's configuration file (`harvester.toml`, see `plots.example/harvester.toml`).
 //! Relative paths are resolved against the file's directory; unknown keys are refused.
 
-use crate::config::ConfigError;
+use crate::config::{invalid, parse_toml, resolve, ConfigError};
 use masspoc_net::{Multiaddr, PeerId};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -42,21 +42,8 @@ impl HarvesterConfig {
 
     /// Parses configuration text; relative paths are taken relative to `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: PathBuf::new(),
-            message: e.to_string(),
-        })?;
-        let invalid = |message: String| ConfigError::Invalid {
-            path: PathBuf::new(),
-            message,
-        };
-        let abs = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
+        let raw: RawConfig = parse_toml(text)?;
+        let abs = |p: &Path| resolve(base, p);
         let mut listen = Vec::with_capacity(raw.listen.len());
         for a in &raw.listen {
             listen.push(

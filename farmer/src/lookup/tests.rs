@@ -3,7 +3,7 @@
 //! its own plan, and proofs come best first in a fixed order.
 
 use super::*;
-use crate::plots::{PlotInfo, PlotLookup, PlotOpener, PlotSet, ReadError};
+use crate::plots::{OpenError, PlotInfo, PlotLookup, PlotOpener, PlotSet, ReadError};
 use masspoc_proof::{FarmerPublicKey, PlotId, PlotSeed, Proof, Quality, Score, K};
 use std::path::Path;
 use std::sync::atomic::AtomicUsize;
@@ -61,12 +61,15 @@ struct FakeOpener {
 }
 
 impl PlotOpener for FakeOpener {
-    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, OpenError> {
         let id: u8 = path
             .file_stem()
             .and_then(|s| s.to_str())
             .and_then(|s| s.parse().ok())
-            .ok_or("not a fake")?;
+            .ok_or_else(|| ReadError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("not a fake"),
+            })?;
         Ok(Arc::new(Fake {
             id,
             answer: (self.answer)(id),

@@ -12,4 +12,4 @@ pub use masspoc_plot::READS_PER_LOOKUP;
 pub use reader::{is_plot_file_name, ReaderOpener};
 pub use scan::{FileKey, PlotEntry};
 pub use set::{PlotDir, PlotSet, PlotSnapshot, ScanReport};
-pub use source::{PlotInfo, PlotLookup, PlotOpener, ReadError};
+pub use source::{OpenError, PlotInfo, PlotLookup, PlotOpener, ReadError};

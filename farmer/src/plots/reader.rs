@@ -3,11 +3,10 @@
 //! its lookups fail with the plot's path (the plot is then [`PlotLookup::is_broken`]) instead of
 //! ending the process.
 
-use super::source::{FoundProof, PlotInfo, PlotLookup, PlotOpener, ReadError};
+use super::source::{FoundProof, OpenError, PlotInfo, PlotLookup, PlotOpener, ReadError};
 use masspoc_plot::format::PLOT_EXT;
 use masspoc_plot::{read_candidates, PlotReader, READS_PER_LOOKUP};
 use masspoc_proof::{Challenge, FarmerPublicKey, FilterBits, ProbeBits};
-use masspoc_report::Report;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -51,18 +50,16 @@ pub struct ReaderOpener {
 pub(crate) fn check_owner(
     expected: Option<FarmerPublicKey>,
     got: FarmerPublicKey,
-) -> Result<(), String> {
+) -> Result<(), OpenError> {
     match expected {
-        Some(pk) if pk != got => Err(format!(
-            "plot belongs to farmer key {got}, not this farmer's key {pk}"
-        )),
+        Some(expected) if expected != got => Err(OpenError::OtherFarmer { got, expected }),
         _ => Ok(()),
     }
 }
 
 impl PlotOpener for ReaderOpener {
-    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
-        let reader = PlotReader::open(path).map_err(|e| Report(&e).to_string())?;
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, OpenError> {
+        let reader = PlotReader::open(path)?;
         check_owner(self.farmer_pk, reader.header().farmer_pk)?;
         Ok(Arc::new(reader))
     }

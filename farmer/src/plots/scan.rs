@@ -159,7 +159,10 @@ pub(crate) fn scan_dir(
                     key,
                 }));
             }
-            Err(reason) => skip(&mut out, old_skipped, path, Some(key), reason),
+            Err(e) => {
+                let reason = masspoc_report::Report(&e).to_string();
+                skip(&mut out, old_skipped, path, Some(key), reason)
+            }
         }
     }
     Ok(out)

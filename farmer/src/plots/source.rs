@@ -49,11 +49,28 @@ pub trait PlotLookup: Send + Sync + 'static {
     }
 }
 
+/// Why a plot file is not farmed (shown to the user with its path, through
+/// [`masspoc_report::Report`]).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The file cannot be read as a plot: unreadable, truncated, a bad header, corrupt bytes.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The plot was made for another farmer key: its proofs could not be signed.
+    #[error("plot belongs to farmer key {got}, not this farmer's key {expected}")]
+    OtherFarmer {
+        /// The key in the plot's header.
+        got: FarmerPublicKey,
+        /// This farmer's key.
+        expected: FarmerPublicKey,
+    },
+}
+
 /// Opens plot files: validates the header and refuses plots of another farmer key.
 pub trait PlotOpener: Send + Sync + 'static {
     /// Opens one plot file; the error is the reason it is skipped, shown to the user with the
     /// path.
-    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String>;
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, OpenError>;
 
     /// Whether a directory entry names a plot file this opener should try (by file name).
     fn is_plot_name(&self, file_name: &str) -> bool;

@@ -1,7 +1,7 @@
 //! Helpers shared by the farmer's integration tests: small real plots, and an opener whose
 //! readers can be made to stall (a fault injector standing in for a hung disk).
 
-use masspoc_farmer::plots::{PlotLookup, PlotOpener, ReaderOpener};
+use masspoc_farmer::plots::{OpenError, PlotLookup, PlotOpener, ReadError, ReaderOpener};
 use masspoc_plot::{PlotReader, ReadAt};
 use masspoc_plotter::{plot, NoProgress, PlotRequest};
 use masspoc_proof::{FarmerPublicKey, PlotSeed, K};
@@ -114,15 +114,17 @@ pub struct StallingOpener {
 }
 
 impl PlotOpener for StallingOpener {
-    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, String> {
+    fn open(&self, path: &Path) -> Result<Arc<dyn PlotLookup>, OpenError> {
         if path.to_string_lossy().contains("stall") {
-            let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             let src = GatedSource {
                 bytes,
                 gate: Arc::clone(&self.gate),
             };
-            let r = PlotReader::from_source(Box::new(src), path)
-                .map_err(|e| masspoc_report::Report(&e).to_string())?;
+            let r = PlotReader::from_source(Box::new(src), path)?;
             Ok(Arc::new(r))
         } else {
             self.inner.open(path)

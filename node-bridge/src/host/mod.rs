@@ -9,133 +9,34 @@
 pub mod anchor_list;
 mod anchor_pick;
 pub mod config;
+mod evidence;
 mod finality;
 pub mod http;
 pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod peer;
+mod slot;
 pub mod status;
 
-use crate::anchor::{BatchState, Item, ItemKind, Outbox};
-use crate::error::{EvidenceRefusal, HostError};
+use evidence::includable;
+use slot::{Hosted, Slot};
+pub use slot::{WorkChanges, WorkMark};
+
+use crate::anchor::{Item, ItemKind, Outbox};
+use crate::error::HostError;
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
 use log::HostLog;
 use masspoc_api::routes::MAX_HEADERS_LIMIT;
 use masspoc_api::routes::WORK_SLOTS;
-use masspoc_api::{ChainInfo, EvidenceReply, EvidenceRow, HeaderList, SubmitReply, Work};
-use masspoc_proof::FarmerPublicKey;
-use masspoc_verifier::body::MAX_BODY_EVIDENCE;
+use masspoc_api::{ChainInfo, HeaderList, SubmitReply, Work};
 use masspoc_verifier::detector::{self, Observation};
 use masspoc_verifier::{
-    Block, Body, ChainId, ChainSpec, ChainState, Evidence, EvidenceId, Header, HeaderHash, Height,
-    HEADER_LEN,
+    Block, Body, ChainId, ChainSpec, ChainState, Evidence, Header, HeaderHash, Height,
 };
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// One hosted chain.
-#[derive(Debug)]
-struct Hosted {
-    state: ChainState,
-    /// Bumped whenever the best tip changes (long-poll).
-    version: u64,
-    /// Keys with at least one accepted block on the chain (any branch): evidence against any
-    /// other key is refused before its signatures are checked.
-    farmers: HashSet<FarmerPublicKey>,
-    /// The evidence pool: the one piece kept against each key (one ban per chain and farmer).
-    /// Later evidence against the same key is answered from here, with no signature check and no
-    /// commit; [`ChainHost::work`] hands out the pieces a child of the best tip may include.
-    pool: BTreeMap<FarmerPublicKey, Evidence>,
-}
-
-impl Hosted {
-    fn new(spec: ChainSpec) -> Self {
-        Hosted {
-            state: ChainState::new(spec),
-            version: 0,
-            farmers: HashSet::new(),
-            pool: BTreeMap::new(),
-        }
-    }
-}
-
-/// What readers of one chain take without its lock: republished after every change.
-#[derive(Debug, Clone)]
-struct TipView {
-    /// [`Hosted::version`].
-    version: u64,
-    /// The chain's summary.
-    info: ChainInfo,
-    /// Pieces in [`Hosted::pool`] (it only grows).
-    evidence: usize,
-}
-
-impl TipView {
-    fn of(hosted: &Hosted) -> Self {
-        TipView {
-            version: hosted.version,
-            info: ChainInfo::of(&hosted.state),
-            evidence: hosted.pool.len(),
-        }
-    }
-}
-
-/// What a farmer's work depends on, as a long-poll compares it: the best tip (its version), the
-/// final block and the evidence pool's size. When it differs from the mark a long-poll started
-/// with, the work may have changed and the long-poll answers (`docs/bridge-api.md`, `challenge`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WorkMark {
-    version: u64,
-    final_block: (Height, Option<HeaderHash>),
-    evidence: usize,
-}
-
-/// Wakes a long-poll whenever one chain's published view is republished
-/// ([`ChainHost::work_changes`]); compare [`WorkMark`]s to see whether anything changed.
-#[derive(Debug)]
-pub struct WorkChanges(tokio::sync::watch::Receiver<TipView>);
-
-impl WorkChanges {
-    /// Resolves at the next republication; `false` when the chain's host is gone.
-    pub async fn changed(&mut self) -> bool {
-        self.0.changed().await.is_ok()
-    }
-}
-
-/// One hosted chain behind its own lock, with the view published after every change, so that a
-/// write (and its fsync) on one chain never holds up another chain's readers or writers'
-/// in-memory work (`docs/operations.md`, "Per-chain state").
-#[derive(Debug)]
-struct Slot {
-    hosted: RwLock<Hosted>,
-    view: tokio::sync::watch::Sender<TipView>,
-}
-
-impl Slot {
-    fn new(spec: ChainSpec) -> Self {
-        let hosted = Hosted::new(spec);
-        let view = tokio::sync::watch::Sender::new(TipView::of(&hosted));
-        Slot {
-            hosted: RwLock::new(hosted),
-            view,
-        }
-    }
-
-    /// Republishes the view of `hosted` (this slot's chain, its lock held by the caller).
-    fn publish(&self, hosted: &Hosted) {
-        self.view.send_replace(TipView::of(hosted));
-    }
-
-    fn read(&self) -> Result<RwLockReadGuard<'_, Hosted>, HostError> {
-        self.hosted.read().map_err(|_| HostError::Poisoned)
-    }
-
-    fn write(&self) -> Result<RwLockWriteGuard<'_, Hosted>, HostError> {
-        self.hosted.write().map_err(|_| HostError::Poisoned)
-    }
-}
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// The chain host (synchronous core, shared by reference: each chain has its own lock, see
 /// [`Slot`]). Its methods block (rule checks, store commits): async callers run them on the
@@ -486,88 +387,6 @@ impl ChainHost {
         Ok(taken)
     }
 
-    /// Queues new evidence for anchoring (a record in the PoW chain; the ban comes from the block
-    /// that includes it), inside `tx`.
-    fn queue_evidence_in(
-        &self,
-        tx: &redb::WriteTransaction,
-        evidence: &Evidence,
-    ) -> Result<(), HostError> {
-        if let Some(outbox) = &self.outbox {
-            outbox.enqueue_in(
-                tx,
-                &[Item {
-                    kind: ItemKind::Evidence,
-                    hash: evidence.id().0,
-                }],
-            )?;
-            self.fault(FaultPoint::AfterEvidenceQueued)?;
-        }
-        Ok(())
-    }
-
-    /// Accepts evidence from elsewhere (its encoding). Refused before any signature check or
-    /// write unless it is for a hosted chain and the accused key has a block on it
-    /// ([`EvidenceRefusal`]); evidence against a key that already has evidence kept is answered
-    /// with that evidence's id (`new: false`) from memory. Only then are the signatures checked
-    /// and the evidence stored and queued for anchoring, in one transaction; it then goes into the
-    /// pool handed to farmers.
-    pub fn submit_evidence(&self, bytes: &[u8]) -> Result<EvidenceReply, HostError> {
-        let accused = Header::decode(bytes.get(..HEADER_LEN).unwrap_or(bytes)).map_err(|e| {
-            HostError::Evidence(masspoc_verifier::EvidenceError::BadEncoding(format!(
-                "header a: {e}"
-            )))
-        })?;
-        let (chain, farmer) = (accused.chain_id, accused.farmer());
-        let slot = self.chains.get(&chain).ok_or_else(|| {
-            HostError::EvidenceRefused(EvidenceRefusal::ChainNotHosted {
-                chain: chain_hex(&chain),
-            })
-        })?;
-        // Held to the end: the pool is checked and filled under one lock of this chain.
-        let mut hosted = slot.write()?;
-        if let Some(kept) = hosted.pool.get(&farmer) {
-            return Ok(EvidenceReply::accepted(kept.id(), false));
-        }
-        if !hosted.farmers.contains(&farmer) {
-            return Err(HostError::EvidenceRefused(
-                EvidenceRefusal::FarmerHasNoBlock {
-                    chain: chain_hex(&chain),
-                    farmer: farmer.to_string(),
-                },
-            ));
-        }
-        let evidence = masspoc_verifier::verify_evidence(bytes).map_err(HostError::Evidence)?;
-        let new = (|| {
-            let tx = self.store.begin_write()?;
-            let new = detector::add_evidence_in(&tx, &evidence).map_err(HostError::Detector)?;
-            self.fault(FaultPoint::AfterEvidenceStored)?;
-            if new {
-                self.queue_evidence_in(&tx, &evidence)?;
-            }
-            self.store.commit(tx)?;
-            Ok::<_, HostError>(new)
-        })()?;
-        hosted.pool.entry(farmer).or_insert(evidence);
-        // Long-polls wake: a farmer's next block can include it.
-        slot.publish(&hosted);
-        drop(hosted);
-        self.fault(FaultPoint::AfterCommit)?;
-        Ok(EvidenceReply::accepted(evidence.id(), new))
-    }
-
-    /// The evidence a child of `parent` may include: the pool's pieces that are
-    /// [`ChainState::includable`] there, by farmer key ascending, at most
-    /// [`MAX_BODY_EVIDENCE`] (`docs/protocol.md`, "Evidence in blocks and bans").
-    pub fn includable_evidence(
-        &self,
-        chain: &ChainId,
-        parent: &HeaderHash,
-    ) -> Result<Vec<Evidence>, HostError> {
-        let hosted = self.slot(chain)?.read()?;
-        Ok(includable(&hosted, parent))
-    }
-
     /// A known block's body (`None` for an unknown hash or genesis).
     pub fn body(&self, chain: &ChainId, hash: &HeaderHash) -> Result<Option<Body>, HostError> {
         let hosted = self.slot(chain)?.read()?;
@@ -577,39 +396,4 @@ impl ChainHost {
             .filter(|n| n.header.is_some())
             .map(|n| n.body().clone()))
     }
-
-    /// All evidence, with whether its anchor is final.
-    pub fn evidence(&self) -> Result<Vec<EvidenceRow>, HostError> {
-        let all = detector::evidence_in(&self.store.begin_read()?).map_err(HostError::Detector)?;
-        all.iter()
-            .map(|e| Ok(EvidenceRow::new(e, self.is_final(&e.id())?)))
-            .collect()
-    }
-
-    fn is_final(&self, evidence: &EvidenceId) -> Result<bool, HostError> {
-        let Some(outbox) = &self.outbox else {
-            return Ok(false);
-        };
-        let item = Item {
-            kind: ItemKind::Evidence,
-            hash: evidence.0,
-        };
-        Ok(match outbox.batch_of(&item)? {
-            Some(Some(seq)) => outbox
-                .batch(seq)?
-                .is_some_and(|b| b.state == BatchState::Final),
-            _ => false,
-        })
-    }
-}
-
-/// [`ChainHost::includable_evidence`] on one chain (its lock held).
-fn includable(hosted: &Hosted, parent: &HeaderHash) -> Vec<Evidence> {
-    hosted
-        .pool
-        .values()
-        .filter(|e| hosted.state.includable(parent, e).is_ok())
-        .take(MAX_BODY_EVIDENCE)
-        .copied()
-        .collect()
 }
