@@ -12,6 +12,16 @@ use masspoc_farmer::plots::ReaderOpener;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Opens the gate when dropped, also when an assertion fails: a read left blocked would hold the
+/// runtime's blocking pool, and the failing test would hang instead of failing.
+struct OpenOnDrop(Arc<Gate>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rounds_over_the_lookup_budget_are_alerted_once_per_episode() {
     let tmp = tempfile::tempdir().unwrap();
@@ -19,6 +29,7 @@ async fn rounds_over_the_lookup_budget_are_alerted_once_per_episode() {
     plot_for_key(&tmp.path().join("disk-good"), key.public_key(), 16, 1);
     plot_for_key(&tmp.path().join("disk-stall"), key.public_key(), 16, 2);
     let gate = Arc::new(Gate::default());
+    let _open_at_end = OpenOnDrop(Arc::clone(&gate));
     let opener = Arc::new(StallingOpener {
         inner: ReaderOpener {
             farmer_pk: Some(key.public_key()),
