@@ -19,20 +19,9 @@ fn masspoc(args: &[&str]) -> (i32, Value, String) {
 
 fn params() -> ChainParams {
     ChainParams {
-        name: "cli test".into(),
-        beacon: Beacon([3; 32]),
-        genesis_time_ms: 1_700_000_000_000,
-        target_interval_ms: 2_000,
-        slot_ms: 12_000,
-        filter_bits: masspoc_proof::FilterBits::NONE,
-        min_k: 16,
         initial_difficulty: 5_000,
         retarget_window: 8,
-        max_future_drift_ms: 15_000,
-        probe_bits: masspoc_proof::ProbeBits::NONE,
-        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
+        ..masspoc_verifier::testkit::weak_params("cli test", Beacon([3; 32]))
     }
 }
 

@@ -28,20 +28,10 @@ use std::time::{Duration, Instant};
 
 fn params(beacon: &str, genesis_time_ms: u64) -> ChainParams {
     ChainParams {
-        name: "net".into(),
-        beacon: Beacon::from_hex(beacon).unwrap(),
         genesis_time_ms,
-        target_interval_ms: 2_000,
         slot_ms: 6_000,
-        filter_bits: masspoc_proof::FilterBits::NONE,
-        min_k: 16,
         initial_difficulty: 20_000,
-        retarget_window: 16,
-        max_future_drift_ms: 15_000,
-        probe_bits: masspoc_proof::ProbeBits::NONE,
-        anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-        finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-        finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
+        ..masspoc_verifier::testkit::weak_params("net", Beacon::from_hex(beacon).unwrap())
     }
 }
 

@@ -17,26 +17,16 @@ use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
-use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::testkit::{grow_chain, weak_params, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Height};
 use serde_json::Value;
 
 fn spec(beacon: &str) -> ChainSpec {
     ChainSpec::new(ChainParams {
-        name: "final".into(),
-        beacon: Beacon::from_hex(beacon).unwrap(),
-        genesis_time_ms: 1_700_000_000_000,
-        target_interval_ms: 2_000,
-        slot_ms: 12_000,
-        filter_bits: masspoc_proof::FilterBits::NONE,
-        min_k: 16,
-        initial_difficulty: 2_000,
-        retarget_window: 16,
-        max_future_drift_ms: 15_000,
-        probe_bits: masspoc_proof::ProbeBits::NONE,
         anchor_confirmations: 1,
         finality_window: 1,
         finality_depth: 2,
+        ..weak_params("final", Beacon::from_hex(beacon).unwrap())
     })
     .unwrap()
 }

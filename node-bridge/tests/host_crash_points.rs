@@ -11,9 +11,7 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{
-    Beacon, Block, Body, ChainParams, ChainSpec, ChainState, Evidence, Header, HeaderHash,
-};
+use masspoc_verifier::{Block, Body, ChainSpec, ChainState, Evidence, Header, HeaderHash};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -32,23 +30,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let spec = ChainSpec::new(ChainParams {
-            name: "crash".into(),
-            beacon: Beacon::from_hex(&"5a".repeat(32)).unwrap(),
-            genesis_time_ms: 1_700_000_000_000,
-            target_interval_ms: 2_000,
-            slot_ms: 12_000,
-            filter_bits: masspoc_proof::FilterBits::NONE,
-            min_k: 16,
-            initial_difficulty: 2_000,
-            retarget_window: 16,
-            max_future_drift_ms: 15_000,
-            probe_bits: masspoc_proof::ProbeBits::NONE,
-            anchor_confirmations: masspoc_verifier::params::DEFAULT_ANCHOR_CONFIRMATIONS,
-            finality_window: masspoc_verifier::params::DEFAULT_FINALITY_WINDOW,
-            finality_depth: masspoc_verifier::params::DEFAULT_FINALITY_DEPTH,
-        })
-        .unwrap();
+        let spec = crate::common::spec::weak_spec("crash", &"5a".repeat(32));
         let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
         let mut state = ChainState::new(spec.clone());
         let chain = grow_chain(&state, &farmers, spec.genesis.hash, 4);

@@ -380,6 +380,31 @@ pub fn grow_chain(
     out
 }
 
+/// A weak test chain `name` on `beacon`: 2 s blocks in 12 s slots, k = 16 plots, no plot filter
+/// and no probe window, a difficulty a few k = 16 plots meet within seconds, a genesis in
+/// November 2023 and the protocol's finality defaults. Tests change what they need with
+/// `ChainParams { field: …, ..weak_params(…) }`; far too weak for a real chain (`bridge run`
+/// refuses it without `--allow-weak-params`).
+#[must_use]
+pub fn weak_params(name: &str, beacon: Beacon) -> ChainParams {
+    ChainParams {
+        name: name.into(),
+        beacon,
+        genesis_time_ms: 1_700_000_000_000,
+        target_interval_ms: 2_000,
+        slot_ms: 12_000,
+        filter_bits: FilterBits::NONE,
+        min_k: 16,
+        initial_difficulty: 2_000,
+        retarget_window: 16,
+        max_future_drift_ms: 15_000,
+        probe_bits: ProbeBits::NONE,
+        anchor_confirmations: crate::params::DEFAULT_ANCHOR_CONFIRMATIONS,
+        finality_window: crate::params::DEFAULT_FINALITY_WINDOW,
+        finality_depth: crate::params::DEFAULT_FINALITY_DEPTH,
+    }
+}
+
 /// The chain parameters of the benchmarks (`cargo bench -p masspoc-verifier` and
 /// `masspoc bench verify`): filter 0 and k = 16 plots, so every plot answers every challenge.
 #[must_use]

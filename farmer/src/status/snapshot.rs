@@ -159,6 +159,11 @@ impl Status {
                 todo: "check that the disk is mounted and readable (dmesg, mount); plots return at the next rescan".into(),
             });
         }
+        for d in self.plots.dirs().iter() {
+            for (path, reason) in d.skipped() {
+                out.push(plot_skipped(&path, &reason));
+            }
+        }
         let status = self.snapshot();
         let missed_wins = self.alerts.config().missed_wins;
         let seen = lock(&self.seen).clone();
@@ -217,7 +222,21 @@ impl Status {
     }
 }
 
-/// The alert conditions of one plot scan: plots that left the set, and plots that failed.
+/// A plot file the scans skip (bad header or checksum, truncated, another farmer's key…): a
+/// condition at every sample while it is skipped, so its episode lasts until the file is
+/// repaired or removed.
+fn plot_skipped(path: &std::path::Path, reason: &str) -> Condition {
+    Condition {
+        kind: AlertKind::PlotBad,
+        subject: path.display().to_string(),
+        what: format!("the plot is not farmed: {reason}"),
+        todo: "run `masspoc check --full` on it; re-plot it if it is damaged".into(),
+    }
+}
+
+/// The alert conditions of one plot scan (events): plots that left the set, and plots that
+/// failed while mapped. Plots the scan skips are conditions of every sample instead
+/// ([`plot_skipped`]).
 pub(crate) fn scan_conditions(r: &ScanReport) -> Vec<Condition> {
     let mut out = Vec::new();
     for p in &r.removed {
@@ -226,14 +245,6 @@ pub(crate) fn scan_conditions(r: &ScanReport) -> Vec<Condition> {
             subject: p.display().to_string(),
             what: "the plot left the plot set (file removed, renamed or unreadable)".into(),
             todo: "if it was not removed on purpose, check the disk and put the file back".into(),
-        });
-    }
-    for (p, reason) in &r.skipped {
-        out.push(Condition {
-            kind: AlertKind::PlotBad,
-            subject: p.display().to_string(),
-            what: format!("the plot is not farmed: {reason}"),
-            todo: "run `masspoc check --full` on it; re-plot it if it is damaged".into(),
         });
     }
     for p in &r.broken {
