@@ -10,4 +10,6 @@ if ! command -v litecoind >/dev/null 2>&1 && [ ! -x /usr/lib/litecoin/litecoind 
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq litecoind >/dev/null
 fi
+echo "== building masspoc (release; several minutes the first time, then seconds) ==" >&2
+cargo build --release --locked -q -p masspoc
 exec cargo run --release --locked -q -p masspoc -- devnet "$@"

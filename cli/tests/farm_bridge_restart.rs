@@ -236,6 +236,17 @@ fn a_lone_farmer_resumes_after_its_bridge_is_stopped_or_killed() {
         listed["pending_items"].as_u64().unwrap() + batches.len() as u64 > 0,
         "the accepted headers are queued for anchoring: {listed}"
     );
+    // Through the bridge alone (no node named): the bridge's own figures, and no attempt to
+    // reach a node on the default mainnet port.
+    let alone = masspoc()
+        .args(["anchors", "list", "--json", "--bridge", &base])
+        .ok();
+    assert!(
+        !alone.stderr.contains("unreachable") && !alone.stderr.contains("9332"),
+        "{}",
+        alone.stderr
+    );
+    assert!(alone.json()["batches"].as_array().unwrap().len() >= batches.len());
 
     signal(&farmer, libc::SIGINT);
     wait_exit(&mut farmer, Duration::from_secs(20));

@@ -74,6 +74,11 @@ impl PlotReader {
             .collect();
         let mut done = 0;
         for (w, group) in all.chunks(window).enumerate() {
+            // This window's bytes and the next one's: read ahead while this one is hashed.
+            if let (Some((_, first)), Some((_, last))) = (group.first(), group.last()) {
+                self.source()
+                    .will_read(first.start, 2 * (last.end - first.start));
+            }
             let matches: Vec<std::io::Result<bool>> = group
                 .par_iter()
                 .zip(bufs.par_iter_mut())

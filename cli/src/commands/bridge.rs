@@ -50,7 +50,7 @@ impl Command {
 #[derive(Args, Debug, Clone)]
 pub struct NodeArgs {
     /// The node's JSON-RPC URL (litecoind: mainnet 9332, testnet 19332, regtest 19443).
-    #[arg(long, env = "MASSPOC_RPC_URL", default_value = "http://127.0.0.1:9332")]
+    #[arg(long, env = "MASSPOC_RPC_URL", default_value = DEFAULT_RPC_URL)]
     pub rpc_url: String,
     /// The node's cookie file (e.g. DATADIR/regtest/.cookie); wins over user/password.
     #[arg(long, env = "MASSPOC_RPC_COOKIE")]
@@ -70,12 +70,21 @@ pub struct NodeArgs {
     pub rpc_retry_secs: Option<u64>,
 }
 
+/// The node `--rpc-url` names when not given: litecoind's mainnet port on this machine.
+const DEFAULT_RPC_URL: &str = "http://127.0.0.1:9332";
+
 /// How long `bridge run` retries a node call by default (a node may be starting up).
 const RUN_RETRY_SECS: u64 = 30;
 /// How long a read-only command retries a node call by default: it should fail fast.
 const READ_RETRY_SECS: u64 = 3;
 
 impl NodeArgs {
+    /// Whether the user named a node (`--rpc-url` other than the default, a cookie or a user),
+    /// rather than leaving every node argument at its default.
+    pub fn is_given(&self) -> bool {
+        self.rpc_url != DEFAULT_RPC_URL || self.rpc_cookie.is_some() || self.rpc_user.is_some()
+    }
+
     /// A node-level client for the bridge process (retries a starting node for 30 s).
     pub fn client(&self) -> anyhow::Result<RpcClient> {
         self.client_retrying(RUN_RETRY_SECS)

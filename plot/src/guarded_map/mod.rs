@@ -115,6 +115,10 @@ impl ReadAt for GuardedMap {
         self.map.as_ref().len() as u64
     }
 
+    fn will_read(&self, offset: u64, len: u64) {
+        crate::source::will_need(&self.map, offset, len);
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         if self.is_poisoned() {
             return Err(Self::poisoned_error(offset, buf.len()));

@@ -245,11 +245,10 @@ impl Args {
             println!("one core: VRF key binding/s     {:>12.0}", binding.cpu);
             println!("one core: capacity proof/s      {:>12.0}", proof_1.cpu);
             println!("one core: headers/s             {:>12.0}", headers_1.cpu);
+            println!("targets met: {}", if ok { "yes" } else { "no" });
         }
-        Ok(if ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        })
+        // A benchmark reports; like the other benches it exits 0 whether or not the targets
+        // were met (`targets_met` in the JSON says which).
+        Ok(ExitCode::SUCCESS)
     }
 }
