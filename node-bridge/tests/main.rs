@@ -2,6 +2,7 @@
 
 mod anchor_bounds;
 mod anchor_crash;
+mod anchor_pick_final;
 mod anchor_roundtrip;
 mod block_bodies;
 mod chain_host;
