@@ -6,8 +6,8 @@ use crate::common;
 
 use common::bridge::fast_params;
 use common::farm::{of_kind, AlertFarm};
+use common::host::ServedHost;
 use masspoc_farmer::keys::FarmerKey;
-use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::TestFarmer;
@@ -42,13 +42,8 @@ async fn evidence_against_the_farmers_own_key_is_alerted_once() {
     let mut host = ChainHost::open(&store, vec![spec.clone()], false).unwrap();
     // The cheats' blocks are built at their earliest timestamps, which may lie ahead of the clock.
     host.set_check_clock(false);
-    let shared = Shared::new(host);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
-        let _ = stop_rx.await;
-    }));
+    let served = ServedHost::start(host).await;
+    let (url, shared) = (served.url.clone(), Arc::clone(&served.shared));
     // No plots: this farmer never wins, so nothing it farms can include the evidence.
     let body = format!("plot_dirs = ['disk1']\n[[chain]]\nname = 'alpha'\nbridge = '{url}'\n");
     let farm = AlertFarm::start(tmp.path(), &key, &body, None).await;
@@ -77,6 +72,5 @@ async fn evidence_against_the_farmers_own_key_is_alerted_once() {
         .iter()
         .any(|a| a.kind == "own_evidence" && a.subject == "alpha"));
     farm.stop().await;
-    let _ = stop_tx.send(());
-    server.abort();
+    served.stop();
 }

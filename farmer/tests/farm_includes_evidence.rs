@@ -8,12 +8,12 @@
 use crate::common;
 
 use common::bridge::fast_params;
+use common::host::ServedHost;
 use common::plot_for_key;
 use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signer::open_identity;
-use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_proof::{weight, FilterBits, K};
@@ -56,13 +56,8 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
         vec![evidence]
     );
 
-    let shared = Shared::new(host);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
-        let _ = stop_rx.await;
-    }));
+    let served = ServedHost::start(host).await;
+    let (url, shared) = (served.url.clone(), Arc::clone(&served.shared));
     let config = FarmerConfig::parse(
         &format!(
             "key_file = 'farmer.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
@@ -109,8 +104,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     let e = host.submit_header(&chain, &late.encode(), 0).unwrap_err();
     assert_eq!(e.code(), "banned_key", "{e}");
 
-    let _ = stop_tx.send(());
-    server.abort();
+    served.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,13 +144,8 @@ async fn evidence_admitted_mid_height_goes_into_that_heights_block() {
     host.submit_header(&chain, &first.encode(), 0).unwrap();
     let evidence = Evidence::new(first, twin).unwrap();
 
-    let shared = Shared::new(host);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
-        let _ = stop_rx.await;
-    }));
+    let served = ServedHost::start(host).await;
+    let (url, shared) = (served.url.clone(), Arc::clone(&served.shared));
     let config = FarmerConfig::parse(
         &format!(
             "key_file = 'farmer.key'\nplot_dirs = ['disk1']\nlookup_budget_ms = 1000\n\
@@ -218,6 +207,5 @@ async fn evidence_admitted_mid_height_goes_into_that_heights_block() {
             .map(|b| b.header.timestamp_ms)
             .collect::<Vec<_>>()
     );
-    let _ = stop_tx.send(());
-    server.abort();
+    served.stop();
 }

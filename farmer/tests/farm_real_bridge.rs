@@ -5,13 +5,13 @@
 use crate::common;
 
 use common::bridge::fast_params;
+use common::host::ServedHost;
 use common::plot_for_key;
 use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_farmer::signer::open_identity;
 use masspoc_farmer::signing_history::SigningHistory;
-use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::ChainSpec;
@@ -34,13 +34,8 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
     ];
     let store = Store::open_data_dir(&tmp.path().join("host")).unwrap();
     let host = ChainHost::open(&store, specs.clone(), false).unwrap();
-    let shared = Shared::new(host);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, Arc::clone(&shared), async move {
-        let _ = stop_rx.await;
-    }));
+    let served = ServedHost::start(host).await;
+    let (url, shared) = (served.url.clone(), Arc::clone(&served.shared));
 
     let config = FarmerConfig::parse(
         &format!(
@@ -91,6 +86,5 @@ async fn farms_two_chains_through_the_real_bridge_with_a_durable_signing_history
         .expect("history reopens after the farm stops");
 
     // The farmer's last long-poll may still be open; a graceful stop would wait for it.
-    let _ = stop_tx.send(());
-    server.abort();
+    served.stop();
 }

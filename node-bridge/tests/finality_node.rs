@@ -11,9 +11,8 @@ use crate::common;
 use common::host_server::HostServer;
 use common::quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
-use masspoc_node_bridge::follower::{Follower, FollowerConfig};
+use masspoc_node_bridge::follower::Follower;
 use masspoc_node_bridge::host::ChainHost;
-use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
@@ -76,16 +75,7 @@ fn anchored_blocks_become_final_and_a_heavier_rewrite_is_refused() {
         ..quick()
     };
     let mut anchorer = Anchorer::shared(host.outbox().unwrap(), node.rpc(), node.wallet(), config);
-    let mut follower = Follower::on(
-        store.clone(),
-        node.rpc(),
-        FollowerConfig {
-            start_height: 0,
-            params: PowParams::regtest(),
-            chunk: 40,
-        },
-    )
-    .unwrap();
+    let mut follower = common::regtest_follower(&store, &node);
 
     let honest = [TestFarmer::new([1; 32], &[16, 16, 16, 16])];
     let headers = grow_chain(

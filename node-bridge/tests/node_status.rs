@@ -10,10 +10,8 @@ use crate::common;
 use common::host_server::HostServer;
 use common::quick;
 use masspoc_node_bridge::anchor::{AnchorConfig, Anchorer};
-use masspoc_node_bridge::follower::{Follower, FollowerConfig};
 use masspoc_node_bridge::host::status::NodeStatus;
 use masspoc_node_bridge::host::ChainHost;
-use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
@@ -124,16 +122,7 @@ fn status_shows_chains_evidence_anchors_and_the_pow_tip() {
     node.mine(2).unwrap();
     anchorer.tick().unwrap();
     // The PoW tip as the bridge's pass publishes it: its follower's verified tip.
-    let mut follower = Follower::on(
-        store.clone(),
-        node.rpc(),
-        FollowerConfig {
-            start_height: 0,
-            params: PowParams::regtest(),
-            chunk: 40,
-        },
-    )
-    .unwrap();
+    let mut follower = common::regtest_follower(&store, &node);
     let (tip, tip_hash) = follower.sync(10_000).unwrap().tip.unwrap();
     *server.shared.pow_tip.lock().unwrap() = Some((tip, tip_hash.to_string()));
     let v = status(&server.url);

@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 pub mod bridge;
 pub mod farm;
+pub mod host;
 
 /// A farmer public key for tests (any 32 bytes will do for plotting).
 pub fn farmer_pk(i: u8) -> FarmerPublicKey {

@@ -11,10 +11,31 @@ pub mod spec;
 pub use quick::quick;
 
 use masspoc_node_bridge::anchor::{AnchorConfig, AnchorPayload, Anchorer, Outbox};
+use masspoc_node_bridge::follower::{Follower, FollowerConfig};
+use masspoc_node_bridge::pow::PowParams;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::rpc::RpcClient;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+
+/// A PoW header follower of the regtest `node` from its genesis, its headers in `store` (as the
+/// bridge's own follower keeps them).
+pub fn regtest_follower(
+    store: &Arc<masspoc_node_bridge::store::Store>,
+    node: &RegtestNode,
+) -> Follower {
+    Follower::on(
+        Arc::clone(store),
+        node.rpc(),
+        FollowerConfig {
+            start_height: 0,
+            params: PowParams::regtest(),
+            chunk: 40,
+        },
+    )
+    .unwrap()
+}
 
 /// An anchorer for `node`'s wallet with its outbox in `dir/bridge.redb` (`dir` created).
 pub fn anchorer(node: &RegtestNode, dir: &Path, config: AnchorConfig) -> Anchorer {
