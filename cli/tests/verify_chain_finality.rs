@@ -5,6 +5,10 @@
 //! error, not a report. Attacks: a bridge that lies (a tampering proxy in front of the real one
 //! alters one anchor proof, or its claimed final height) and a PoW node that never saw the
 //! anchors (a second regtest litecoind) are each a non-zero exit naming what failed and where.
+//! The PoW node's header chain is checked too: a tampering JSON-RPC proxy in front of the real
+//! litecoind that serves one header below the anchors with a flipped byte of its prev-hash, other
+//! bits, or bytes that do not hash to the id it gives makes verify-chain fail naming that PoW
+//! height, the failed check (`link`, `bits`, `id`) and the proxy's URL.
 
 use crate::common;
 // The fault-injecting HTTP server and forwarder of the node-bridge tests (one copy, used here).
@@ -14,6 +18,7 @@ mod http;
 use common::{local_chain, masspoc, Ran, Run};
 use http::{forward, response, TestServer};
 use masspoc_api::ChainList;
+use masspoc_node_bridge::pow::{check_pow, BlockHeader};
 use masspoc_node_bridge::regtest::RegtestNode;
 use serde_json::Value;
 use std::process::Stdio;
@@ -85,11 +90,57 @@ fn lying_bridge(upstream: String, lie: Lie) -> (TestServer, Arc<Mutex<Option<Str
     (server, altered)
 }
 
+/// What a lying PoW node changes in one header of the real litecoind's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PowLie {
+    /// One byte of its prev-hash flipped (proof of work ground again, served under its new id).
+    PrevHash,
+    /// Other (harder, still within the limit) bits (ground again, served under its new id).
+    Bits,
+    /// One byte of its merkle root flipped, served under the real id.
+    Id,
+}
+
+/// A JSON-RPC proxy in front of `node` that tells `lie` about the block at `height`: the altered
+/// header's id replaces the real one in every reply (`getblockhash` answers it) and back in every
+/// request, and its bytes replace the real header's; everything else is litecoind's answer.
+fn lying_pow_node(node: &RegtestNode, height: u64, lie: PowLie) -> TestServer {
+    let rpc = node.rpc();
+    let real = rpc.block_hash(height).unwrap();
+    let real_raw = rpc.raw_header(&real).unwrap();
+    let mut h = BlockHeader::decode(&real_raw).unwrap();
+    match lie {
+        PowLie::PrevHash => h.prev.0[0] ^= 1,
+        PowLie::Bits => h.bits = 0x207ffffe,
+        PowLie::Id => h.merkle_root.0[0] ^= 1,
+    }
+    while lie != PowLie::Id && check_pow(&h).verdict.is_err() {
+        h.nonce += 1;
+    }
+    let fake = if lie == PowLie::Id { real } else { h.id() };
+    let (real, fake) = (real.to_string(), fake.to_string());
+    let (real_raw, fake_raw) = (hex::encode(real_raw), hex::encode(h.encode()));
+    let upstream = node.url().trim_start_matches("http://").to_string();
+    TestServer::start(move |head, body| {
+        let body = String::from_utf8_lossy(body).replace(&fake, &real);
+        let (status, reply) = forward(&upstream, head, body.as_bytes())?;
+        let reply = String::from_utf8_lossy(&reply)
+            .replace(&real, &fake)
+            .replace(&real_raw, &fake_raw);
+        Some(response(&status, reply.as_bytes()))
+    })
+}
+
 /// `verify-chain URL --params chains.toml --json --pow-rpc …` of `pow`.
 fn verify_chain(url: &str, params: &str, pow: &RegtestNode) -> Ran {
+    verify_chain_at(url, params, &pow.url(), pow)
+}
+
+/// [`verify_chain`] with the PoW node reached at `pow_url` (a proxy in front of `pow`).
+fn verify_chain_at(url: &str, params: &str, pow_url: &str, pow: &RegtestNode) -> Ran {
     masspoc()
         .args(["verify-chain", url, "--params", params, "--json"])
-        .args(["--pow-rpc", &pow.url(), "--pow-rpc-cookie"])
+        .args(["--pow-rpc", pow_url, "--pow-rpc-cookie"])
         .arg(pow.cookie_path())
         .run()
 }
@@ -189,6 +240,42 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         f["anchored"].as_u64().unwrap() >= claim.final_height.0,
         "{out}"
     );
+    // The PoW headers from 11 below the lowest anchoring block up to the PoW tip were checked.
+    let tip = node.rpc().block_count().unwrap();
+    let from = f["pow_headers_from"]
+        .as_u64()
+        .expect("headers were checked");
+    let checked = f["pow_headers_checked"].as_u64().unwrap();
+    assert_eq!(f["pow_tip"].as_u64(), Some(tip), "{out}");
+    assert_eq!(from + checked - 1, tip, "{out}");
+    assert!(checked > 11, "{out}");
+    eprintln!(
+        "verify-chain checked {checked} PoW headers ({from}..={tip}) in {} s",
+        f["pow_headers_secs"]
+    );
+
+    // A PoW node that serves one header of that range with a broken link, other bits, or bytes
+    // that are not its id: an error naming the height, the check and the PoW node, no report.
+    let bad = from + 1;
+    for (lie, check) in [
+        (PowLie::PrevHash, "link"),
+        (PowLie::Bits, "bits"),
+        (PowLie::Id, "id"),
+    ] {
+        let proxy = lying_pow_node(&node, bad, lie);
+        let ran = verify_chain_at(&base, &d("chains.toml"), &proxy.url, &node);
+        assert_ne!(ran.code(), 0, "{lie:?}: {}", ran.both());
+        assert!(
+            ran.json_or_null().is_null(),
+            "{lie:?}: no report: {}",
+            ran.both()
+        );
+        let said = format!(
+            "PoW header at height {bad} fails the {check} check (PoW node {})",
+            proxy.url
+        );
+        assert!(ran.stderr.contains(&said), "{lie:?}: {}", ran.both());
+    }
 
     // A bridge that lies about one anchor proof's merkle path, or about the PoW height of its
     // block: an error naming the header and the failed link, no report.

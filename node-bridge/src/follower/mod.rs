@@ -1,7 +1,10 @@
 //! The header follower: follows the node's best chain from a configured start height, checking
 //! every header itself ([`validate`]), walking back to the common ancestor on a reorganisation
-//! and persisting what it accepted ([`store`]) so that a restart resumes where it stopped.
+//! and persisting what it accepted ([`store`]) so that a restart resumes where it stopped. A
+//! light verifier checks a stretch of the node's chain with the same checks and no store
+//! ([`range`]).
 
+pub mod range;
 pub mod store;
 pub mod validate;
 
@@ -148,18 +151,7 @@ impl Follower {
         let stop = node_height.min(next.saturating_add(max_headers).saturating_sub(1));
         while next <= stop {
             let end = stop.min(next + self.config.chunk.max(1) - 1);
-            let heights: Vec<u64> = (next..=end).collect();
-            let run: Vec<Fetched> = self
-                .rpc
-                .headers_at(&heights)?
-                .into_iter()
-                .zip(&heights)
-                .map(|((reported, raw), &height)| Fetched {
-                    height,
-                    reported,
-                    raw,
-                })
-                .collect();
+            let run = fetch_run(&self.rpc, next, end)?;
             let parent = tip.map(|t| Parent {
                 height: t.height,
                 id: t.id,
@@ -241,6 +233,22 @@ impl Follower {
             hi = lo - 1;
         }
     }
+}
+
+/// The node's best-chain headers at heights `from..=to` as fetched (two batched requests), for
+/// [`validate_run_with`]: what the follower checks each round, and [`range::check_range`] too.
+pub fn fetch_run(rpc: &RpcClient, from: u64, to: u64) -> Result<Vec<Fetched>, FollowError> {
+    let heights: Vec<u64> = (from..=to).collect();
+    Ok(rpc
+        .headers_at(&heights)?
+        .into_iter()
+        .zip(&heights)
+        .map(|((reported, raw), &height)| Fetched {
+            height,
+            reported,
+            raw,
+        })
+        .collect())
 }
 
 /// Convenience: open a follower with the default chunk size.

@@ -1,5 +1,7 @@
 //! `verify-chain URL --pow-rpc URL`: the final block derived from the node's anchor proofs, each
-//! checked against the PoW node itself (`docs/protocol.md` §14, "What a light verifier checks").
+//! checked against the PoW node itself, and the PoW node's header chain from below the lowest
+//! anchor to its tip checked as the node's follower checks it (`docs/protocol.md` §14, "What a
+//! light verifier checks").
 
 use crate::bridge_http::{Bridge, BridgeRefused};
 use anyhow::{bail, Context};
@@ -7,12 +9,15 @@ use clap::Args;
 use masspoc_api::codes;
 use masspoc_node_bridge::anchor::proof::verify_proof;
 use masspoc_node_bridge::anchor::ItemKind;
+use masspoc_node_bridge::error::FollowError;
+use masspoc_node_bridge::follower::range::{check_name, check_range, range_start, DEFAULT_CHUNK};
+use masspoc_node_bridge::pow::{Hash256, PowParams};
 use masspoc_node_bridge::rpc::{RpcAuth, RpcClient, RpcConfig};
 use masspoc_verifier::{Block, ChainState, HeaderHash};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The PoW node a `verify-chain` checks anchor proofs against (the flags of `bridge run`'s node,
 /// prefixed `pow-`).
@@ -31,6 +36,10 @@ pub struct PowArgs {
     /// The PoW node's RPC password.
     #[arg(long)]
     pub pow_rpc_password: Option<String>,
+    /// The PoW network whose rules the PoW headers are checked by (regtest, main, test);
+    /// without it, the one the PoW node reports (`getblockchaininfo`).
+    #[arg(long, value_name = "NAME")]
+    pub pow_network: Option<String>,
 }
 
 impl PowArgs {
@@ -54,6 +63,19 @@ impl PowArgs {
         };
         Ok(RpcClient::new(url, auth, config))
     }
+
+    /// The rules of `--pow-network`, or of the network `rpc` reports.
+    fn params(&self, rpc: &RpcClient, url: &str) -> anyhow::Result<PowParams> {
+        let name = match &self.pow_network {
+            Some(n) => n.clone(),
+            None => rpc
+                .chain_name()
+                .with_context(|| format!("asking the PoW node at {url} which network it is on"))?,
+        };
+        PowParams::by_name(&name).with_context(|| {
+            format!("unknown PoW network {name:?} (regtest, main, test; --pow-network)")
+        })
+    }
 }
 
 /// What the derivation found (the `finality` object of `verify-chain --json`).
@@ -61,6 +83,13 @@ impl PowArgs {
 pub struct FinalityReport {
     /// The PoW node's tip height the derivation used.
     pub pow_tip: u64,
+    /// The first PoW height whose header was checked (`None`: no anchor, nothing checked).
+    pub pow_headers_from: Option<u64>,
+    /// PoW headers checked as the node's follower checks them, from `pow_headers_from` up to
+    /// the PoW tip (or the highest anchoring block when the node moved on meanwhile).
+    pub pow_headers_checked: u64,
+    /// Seconds the fetching and checking of those headers took.
+    pub pow_headers_secs: f64,
     /// Headers with an anchor proof that checked out.
     pub anchored: usize,
     /// The derived final block's height.
@@ -79,8 +108,11 @@ pub struct FinalityReport {
 
 /// Fetches each accepted block's header anchor proof from the bridge, checks it against the PoW
 /// node (batch path, transaction, merkle path, the header's own scrypt proof of work, on the
-/// PoW node's best chain), records the anchors at the PoW height the PoW node gives, sets the PoW
-/// tip and reads the final block. A proof that does not check out is an error naming the header.
+/// PoW node's best chain), checks the PoW node's headers from below the lowest anchoring block
+/// to its tip as the bridge's follower does and that every anchoring block is the checked header
+/// at its height, records the anchors at that height, sets the PoW tip and reads the final
+/// block. A proof that does not check out is an error naming the header; a PoW header that does
+/// not, an error naming its height, the failed check and the PoW node.
 pub fn derive(
     bridge_url: &str,
     pow: &PowArgs,
@@ -95,7 +127,10 @@ pub fn derive(
     let pow_tip = rpc
         .block_count()
         .with_context(|| format!("asking the PoW node at {pow_url} for its tip"))?;
+    let params = pow.params(&rpc, pow_url)?;
     let mut by_height: BTreeMap<u64, Vec<HeaderHash>> = BTreeMap::new();
+    // (PoW height, PoW block, PoC header) of every anchor proof that checked out.
+    let mut anchors: Vec<(u64, Hash256, String)> = Vec::new();
     for block in blocks {
         let hash = block.header.hash();
         if state.node(&hash).is_none() {
@@ -137,8 +172,41 @@ pub fn derive(
                 check.block_height
             );
         }
+        let block = Hash256::from_display_hex(&proof.block_hash)
+            .map_err(|e| anyhow::anyhow!("anchor proof of header {hex}: bad block hash: {e}"))?;
+        anchors.push((check.block_height, block, hex));
         by_height.entry(check.block_height).or_default().push(hash);
     }
+    let started = Instant::now();
+    let checked = match (by_height.keys().next(), by_height.keys().next_back()) {
+        (Some(&lowest), Some(&highest)) => {
+            let to = pow_tip.max(highest);
+            let from = range_start(&params, lowest, to);
+            let range = check_range(&rpc, &params, from, to, DEFAULT_CHUNK).map_err(|e| {
+                let what = match &e {
+                    FollowError::InvalidHeader { height, reason } => format!(
+                        "PoW header at height {height} fails the {} check (PoW node {pow_url})",
+                        check_name(reason)
+                    ),
+                    _ => format!("checking PoW headers {from}..={to} of {pow_url}"),
+                };
+                anyhow::Error::new(e).context(what)
+            })?;
+            for (height, block, hex) in &anchors {
+                let checked = range.id_at(*height);
+                if checked != Some(*block) {
+                    bail!(
+                        "anchor proof of header {hex}: PoW block {block} fails the id check at \
+                         height {height}: the header checked there on {pow_url} is {}",
+                        checked.map_or_else(|| "none".to_string(), |h| h.to_string())
+                    );
+                }
+            }
+            Some(range)
+        }
+        _ => None,
+    };
+    let pow_headers_secs = started.elapsed().as_secs_f64();
     let anchored = by_height.values().map(Vec::len).sum();
     for (h, hashes) in &by_height {
         state.record_anchors(*h, hashes);
@@ -166,6 +234,9 @@ pub fn derive(
     });
     Ok(FinalityReport {
         pow_tip,
+        pow_headers_from: checked.as_ref().map(|r| r.from),
+        pow_headers_checked: checked.as_ref().map_or(0, |r| r.len()),
+        pow_headers_secs,
         anchored,
         final_height: fin.height.0,
         final_hash: fin.hash,

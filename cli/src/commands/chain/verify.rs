@@ -216,12 +216,14 @@ impl ChainArgs {
             );
             if let Some(f) = &finality {
                 println!(
-                    "final block {} at height {} (derived from {} anchored headers, PoW tip {}); \
-                     the bridge claims {} at height {}{}",
+                    "final block {} at height {} (derived from {} anchored headers, PoW tip {}, \
+                     {} PoW headers checked in {:.2} s); the bridge claims {} at height {}{}",
                     f.final_hash,
                     f.final_height,
                     f.anchored,
                     f.pow_tip,
+                    f.pow_headers_checked,
+                    f.pow_headers_secs,
                     f.node_final_hash
                         .map_or("nothing".into(), |h| h.to_string()),
                     f.node_final_height,
