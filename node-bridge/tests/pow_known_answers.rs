@@ -5,15 +5,24 @@
 //!   `CreateGenesisBlock(1317972665, 2084524493, 0x1e0ffff0, 1, …)` with hash
 //!   `12a765e3…bfe2` and merkle root `97ddfbba…ced9`;
 //! - a real `litecoind -regtest`: `getblockheader HASH false` for hashes it reports, and its
-//!   `mediantime` for the median time past;
+//!   `mediantime` for the median time past (over blocks whose times `setmocktime` puts out of
+//!   order);
+//! - Litecoin Core `test/functional/data/blockheader_testnet4.hex` (v0.21.5.5, copied to
+//!   `tests/data/`, used by `p2p_dos_header_tree.py`): the real testnet headers 1..=300, whose
+//!   block 300 is `CTestNetParams`'s checkpoint `54e6075a…17769740`, on the testnet genesis of
+//!   `src/chainparams.cpp` (`CreateGenesisBlock(1486949366, 293345, 0x1e0ffff0, 1, …)`, hash
+//!   `4966625a…4e3e29a0`): every header Core accepted the follower accepts, median time past
+//!   included;
 //! - Litecoin Core `src/chainparams.cpp` (`CTestNetParams`: `fPowAllowMinDifficultyBlocks`,
 //!   powLimit `00000fff…` = compact `0x1e0fffff`) and `src/pow.cpp` (`GetNextWorkRequired`) for
 //!   the testnet minimum-difficulty rule. (Retarget known answers from `pow_tests.cpp`:
 //!   `node-bridge/src/pow/retarget.rs`.)
 
-use masspoc_node_bridge::pow::retarget::median_time_past;
+use masspoc_node_bridge::follower::validate::{validate_run_after, Fetched, Parent};
+use masspoc_node_bridge::pow::retarget::{median_time_past, MEDIAN_TIME_SPAN};
 use masspoc_node_bridge::pow::{check_pow, BlockHeader, Hash256, PowParams};
 use masspoc_node_bridge::regtest::RegtestNode;
+use masspoc_node_bridge::{FollowError, PowError};
 
 const SCRYPT_VECTORS: [(&str, &str); 5] = [
     ("020000004c1271c211717198227392b029a64a7971931d351b387bb80db027f270411e398a07046f7d4a08dd815412a8712f874a7ebf0507e3878bd24e20a3b73fd750a667d2f451eac7471b00de6659", "00000000002bef4107f882f6115e0b01f348d21195dacd3582aa2dabd7985806"),
@@ -97,23 +106,115 @@ fn median_time_past_matches_a_real_regtest_node() {
     let mut node = RegtestNode::start().unwrap();
     let rpc = node.rpc();
     let mut hashes = vec![rpc.block_hash(0).unwrap()];
-    // Blocks a second apart at most, some in the same second: 14 of them.
-    for _ in 0..14 {
+    // The node's clock jumps back and forth: a block mined after a jump back gets the median
+    // time past + 1, below earlier blocks' times, so the times are out of order and the median
+    // differs from the latest time.
+    let base = 1_700_000_000u64;
+    let offsets = [
+        900u64, 100, 1500, 200, 2100, 50, 2600, 300, 3000, 10, 3500, 20, 4000, 30,
+    ];
+    for offset in offsets {
+        rpc.call_value("setmocktime", serde_json::json!([base + offset]))
+            .unwrap();
         hashes.extend(node.mine(1).unwrap());
     }
     let mut times = Vec::new();
+    let mut medians_below_latest = 0;
     for hash in &hashes {
         let header = BlockHeader::decode(&rpc.raw_header(hash).unwrap()).unwrap();
         times.push(header.time);
         let info = rpc
             .call_value("getblockheader", serde_json::json!([hash.to_string()]))
             .unwrap();
+        let ours = median_time_past(&times);
         assert_eq!(
-            median_time_past(&times).map(u64::from),
+            ours.map(u64::from),
             info["mediantime"].as_u64(),
             "block {hash}"
         );
+        let latest_max = times[times.len().saturating_sub(MEDIAN_TIME_SPAN)..]
+            .iter()
+            .max()
+            .copied();
+        if ours < latest_max {
+            medians_below_latest += 1;
+        }
     }
+    assert!(
+        times.windows(2).any(|w| w[1] < w[0]),
+        "the times must be out of order: {times:?}"
+    );
+    assert!(medians_below_latest > 5, "{times:?}");
+}
+
+/// Litecoin Core `test/functional/data/blockheader_testnet4.hex`: real testnet headers 1..=300,
+/// one per line, plus two `fork:` headers off genesis (left out here).
+const TESTNET4_HEADERS: &str = include_str!("data/blockheader_testnet4.hex");
+
+#[test]
+fn real_testnet_headers_pass_the_follower_checks() {
+    // src/chainparams.cpp CTestNetParams: the genesis block and the checkpoint at 300.
+    let genesis = BlockHeader {
+        version: 1,
+        prev: Hash256([0; 32]),
+        merkle_root: Hash256::from_display_hex(
+            "97ddfbbae6be97fd6cdf3e7ca13232a3afff2353e29badfab7f73011edd4ced9",
+        )
+        .unwrap(),
+        time: 1486949366,
+        bits: 0x1e0ffff0,
+        nonce: 293345,
+    };
+    assert_eq!(
+        genesis.id().to_string(),
+        "4966625a4b2851d9fdee139e56211a0d88575f59ed816ff5e6a63deb4e3e29a0"
+    );
+    let headers: Vec<BlockHeader> = TESTNET4_HEADERS
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("fork:"))
+        .map(|l| BlockHeader::from_hex(l.trim()).unwrap())
+        .collect();
+    assert_eq!(headers.len(), 300);
+    assert_eq!(
+        headers[299].id().to_string(),
+        "54e6075affe658d6574e04c9245a7920ad94dc5af8f5b37fd9a094e317769740"
+    );
+    let run: Vec<Fetched> = headers
+        .iter()
+        .zip(1u64..)
+        .map(|(h, height)| Fetched {
+            height,
+            reported: h.id(),
+            raw: h.encode().to_vec(),
+        })
+        .collect();
+    let parent = Parent {
+        height: 0,
+        id: genesis.id(),
+        bits: genesis.bits,
+    };
+    let params = PowParams::testnet();
+    let accepted = validate_run_after(&params, Some(parent), Some(&[genesis.time]), &run).unwrap();
+    assert_eq!(accepted, headers);
+    // Both testnet bits occur: the genesis bits and minimum-difficulty blocks (0x1e0fffff).
+    assert!(headers.iter().any(|h| h.bits == 0x1e0fffff));
+    assert!(headers.iter().any(|h| h.bits == 0x1e0ffff0));
+    // A time moved to its parent's median time past is refused (the proof of work is the
+    // first check, so the header keeps its real bytes and only the history changes: block 1
+    // after an invented history whose median equals block 1's time).
+    let first = &run[..1];
+    let history = vec![headers[0].time; MEDIAN_TIME_SPAN];
+    let e = validate_run_after(&params, Some(parent), Some(&history), first).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FollowError::InvalidHeader {
+                height: 1,
+                reason: PowError::TimeTooOld { .. }
+            }
+        ),
+        "{e}"
+    );
 }
 
 /// A header with `bits`, not ground (the bits rule does not look at the proof of work).

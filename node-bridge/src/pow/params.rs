@@ -62,7 +62,9 @@ impl PowParams {
     /// Checks the `bits` of `header` at `height` given its parent's `bits`: the target must be
     /// within the limit; without retargeting it must equal the parent's; on a network that
     /// retargets, it may change only at multiples of the interval (or to the limit where
-    /// minimum-difficulty blocks are allowed), and then by at most a factor of four either way.
+    /// minimum-difficulty blocks are allowed), and then only within what a retarget can give: between
+    /// the results for a quarter and four times the target timespan, compact-rounded
+    /// (`within_retarget_bounds`).
     pub fn check_bits(
         &self,
         header: &BlockHeader,
@@ -98,10 +100,10 @@ impl PowParams {
         if !height.is_multiple_of(self.retarget_interval) && !self.allow_min_difficulty {
             return Err(bad(format!("{parent_bits:#010x} (not a retarget height)")));
         }
-        let old = Target::from_compact(parent_bits)?;
-        if !within_factor_four(&old, &target) {
+        Target::from_compact(parent_bits)?;
+        if within_retarget_bounds(parent_bits, &target, &self.pow_limit) != Some(true) {
             return Err(bad(format!(
-                "a change of at most 4x from {parent_bits:#010x}"
+                "a retarget from {parent_bits:#010x} (at most 4x either way)"
             )));
         }
         Ok(())
@@ -162,27 +164,135 @@ impl PowParams {
     }
 }
 
-/// True when `new` is within `[old / 4 − 1, old · 4 + 1]` (compact rounding is tolerated).
-fn within_factor_four(old: &Target, new: &Target) -> bool {
-    let mul4 = |t: &Target| -> Option<[u64; 4]> {
-        let l = t.limbs();
-        let mut out = [0u64; 4];
-        let mut carry = 0u64;
-        for i in 0..4 {
-            out[i] = (l[i] << 2) | carry;
-            carry = l[i] >> 62;
+/// True when `new` lies between the targets a retarget from `old_bits` can give: the results of
+/// [`super::retarget::next_work_required`] for the shortest and the longest clamped timespan
+/// (a quarter and four times [`super::retarget::TARGET_TIMESPAN`]), compact-rounded and capped
+/// at the limit as the retarget itself is. This is Bitcoin Core's `PermittedDifficultyTransition`
+/// (`src/pow.cpp`, v24 and later) with Litecoin's retarget arithmetic; a bound on the unrounded
+/// target (`old / 4`) would refuse real retargets, e.g. `0x1b075cf1` → `0x1b01d73c`
+/// (Litecoin Core `src/test/pow_tests.cpp`, `get_next_work_lower_limit_actual`), whose compact
+/// form rounds below `old / 4`. `None` when `old_bits` does not decode.
+fn within_retarget_bounds(old_bits: u32, new: &Target, pow_limit: &Target) -> Option<bool> {
+    let span = super::retarget::TARGET_TIMESPAN as i64;
+    let bound = |actual: i64| {
+        super::retarget::next_work_required(old_bits, actual, 0, pow_limit, false)
+            .and_then(|bits| Target::from_compact(bits).ok())
+    };
+    let (smallest, largest) = (bound(span / 4)?, bound(span * 4)?);
+    Some(smallest <= *new && *new <= largest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pow::Hash256;
+
+    /// A header with `bits` (the bits rules do not look at the proof of work).
+    fn with_bits(bits: u32) -> BlockHeader {
+        BlockHeader {
+            version: 1,
+            prev: Hash256([1; 32]),
+            merkle_root: Hash256([2; 32]),
+            time: 0,
+            bits,
+            nonce: 0,
         }
-        (carry == 0).then_some(out)
-    };
-    let cmp = |a: &[u64; 4], b: &[u64; 4]| a.iter().rev().cmp(b.iter().rev());
-    let (o, n) = (old.limbs(), new.limbs());
-    let upper_ok = match mul4(old) {
-        Some(o4) => cmp(&n, &o4).is_le(),
-        None => true,
-    };
-    let lower_ok = match mul4(new) {
-        Some(n4) => cmp(&n4, &o).is_ge(),
-        None => true,
-    };
-    upper_ok && lower_ok
+    }
+
+    /// The four cases of Litecoin Core `src/test/pow_tests.cpp` (v0.21.5.5), mainnet parameters,
+    /// as (test name, height of the new block = `pindexLast.nHeight + 1`, `pindexLast.nBits`,
+    /// `pindexLast.nTime`, `nLastRetargetTime`, expected bits).
+    const CORE_POW_TESTS: [(&str, u64, u32, u32, u32, u32); 4] = [
+        // Block #280223's bits and time: no clamp applies.
+        (
+            "get_next_work",
+            280_224,
+            0x1c0ac141,
+            1_358_378_777,
+            1_358_118_740,
+            0x1c093f8d,
+        ),
+        // Block #2015 after genesis (1317972665): capped at the pow limit.
+        (
+            "get_next_work_pow_limit",
+            2_016,
+            0x1e0ffff0,
+            1_318_480_354,
+            1_317_972_665,
+            0x1e0fffff,
+        ),
+        // 75000 s, below a quarter of 3.5 days: clamped to a quarter (the target ÷ 4).
+        (
+            "get_next_work_lower_limit_actual",
+            578_592,
+            0x1b075cf1,
+            1_401_757_934,
+            1_401_682_934,
+            0x1b01d73c,
+        ),
+        // 1210000 s, above four times 3.5 days: clamped to four times (the target × 4).
+        (
+            "get_next_work_upper_limit_actual",
+            1_001_952,
+            0x1b015318,
+            1_464_900_315,
+            1_463_690_315,
+            0x1b054c60,
+        ),
+    ];
+
+    #[test]
+    fn check_retarget_accepts_exactly_litecoin_cores_values() {
+        let main = PowParams::mainnet();
+        for (name, height, bits, last, first, want) in CORE_POW_TESTS {
+            main.check_retarget(&with_bits(want), height, bits, last, first)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            for wrong in [want - 1, want + 1, bits] {
+                assert!(
+                    main.check_retarget(&with_bits(wrong), height, bits, last, first)
+                        .is_err(),
+                    "{name}: {wrong:#x} accepted"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_retarget_measures_from_genesis_later_ones_the_full_window() {
+        let main = PowParams::mainnet();
+        // pow_tests.cpp get_next_work_pow_limit: the retarget after block #2015 measures from
+        // block #0's time (1317972665, the genesis time of chainparams.cpp CMainParams).
+        assert_eq!(main.retarget_first_height(2_016), Some(0));
+        // src/pow.cpp GetNextWorkRequired: later retargets go back the full interval (2016
+        // blocks) from pindexLast = height − 1.
+        assert_eq!(main.retarget_first_height(4_032), Some(4_031 - 2_016));
+        assert_eq!(main.retarget_first_height(280_224), Some(280_223 - 2_016));
+        assert_eq!(main.retarget_first_height(280_223), None);
+        assert_eq!(PowParams::regtest().retarget_first_height(2_016), None);
+    }
+
+    #[test]
+    fn the_bound_without_the_first_time_admits_cores_clamped_retargets_and_nothing_beyond() {
+        let main = PowParams::mainnet();
+        let check = |height: u64, parent: u32, bits: u32| {
+            main.check_bits(&with_bits(bits), height, Some(parent))
+        };
+        for (name, height, bits, _, _, want) in CORE_POW_TESTS {
+            check(height, bits, want).unwrap_or_else(|e| panic!("{name}: {e}"));
+            // Off a retarget height no change is allowed on mainnet.
+            assert!(check(height + 1, bits, want).is_err(), "{name}");
+        }
+        // get_next_work_lower_limit_actual: 0x1b01d73c is the quarter, compact-rounded (below
+        // the unrounded old / 4); one step harder is beyond the clamp.
+        assert!(check(578_592, 0x1b075cf1, 0x1b01d73b).is_err());
+        // get_next_work_upper_limit_actual: 0x1b054c60 is exactly four times; one step easier
+        // is beyond it.
+        assert!(check(1_001_952, 0x1b015318, 0x1b054c61).is_err());
+        // get_next_work_pow_limit: the result is capped at the limit (0x1e0fffff); above it,
+        // refused whatever the retarget would give.
+        assert!(matches!(
+            check(2_016, 0x1e0ffff0, 0x1e100000),
+            Err(PowError::AboveLimit(0x1e100000))
+        ));
+    }
 }

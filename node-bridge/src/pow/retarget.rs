@@ -223,6 +223,8 @@ mod tests {
         );
     }
 
+    /// Hand-worked examples of `GetMedianTimePast` (`src/chain.h`); the known answers from a
+    /// real node are in `tests/pow_known_answers.rs` (`median_time_past_matches_a_real_regtest_node`).
     #[test]
     fn median_time_past_is_the_middle_of_the_last_eleven() {
         assert_eq!(median_time_past(&[]), None);
