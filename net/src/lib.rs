@@ -33,7 +33,7 @@ pub use libp2p::identity::Keypair;
 pub use libp2p::{Multiaddr, PeerId};
 pub use message::Announce;
 pub use node::{spawn, NetConfig, NetHandle, NetStatus, PeerInfo};
-pub use sink::{ChainSink, Verdict};
+pub use sink::{accept_each, in_order, ChainSink, Verdict};
 
 #[cfg(any(test, feature = "testkit"))]
 pub mod memsink;

@@ -1,7 +1,8 @@
 //! An in-memory [`ChainSink`] over a [`ChainState`] (feature `testkit`): the crate's tests and
 //! the `sync_rate` example.
 
-use crate::sink::{ChainSink, Verdict};
+use crate::sink::{accept_each, in_order, ChainSink, Verdict};
+use masspoc_verifier::batch::precheck;
 use masspoc_verifier::{Block, ChainId, ChainState, Evidence, HeaderHash, Height};
 use std::sync::Mutex;
 
@@ -76,6 +77,24 @@ impl ChainSink for MemSink {
             Ok(a) => Verdict::of_accepted(&a),
             Err(e) => Verdict::of_reject(&e),
         }
+    }
+
+    /// The page checked on all cores first ([`masspoc_verifier::batch::precheck`]), then accepted
+    /// in order, as the chain host does.
+    fn accept_page(&self, chain: &ChainId, blocks: &[Block]) -> Vec<Verdict> {
+        if self.permissive {
+            return accept_each(self, chain, blocks);
+        }
+        let mut state = self.state.lock().unwrap();
+        let spec = state.spec().clone();
+        let prechecked = precheck(blocks, &spec, None, |h| state.parent_info(h));
+        in_order(&prechecked, |pre| {
+            self.offered.lock().unwrap().push(pre.block().hash());
+            match state.accept_prechecked(pre) {
+                Ok(a) => Verdict::of_accepted(&a),
+                Err(e) => Verdict::of_reject(&e),
+            }
+        })
     }
 
     fn accept_evidence(&self, _evidence: &Evidence) -> Verdict {

@@ -6,13 +6,14 @@
 
 use crate::common;
 
+use common::blocks::next_block;
 use common::host_server::HostServer as Server;
 use masspoc_api::{BodyReply, HeaderList, SubmitHeader, Work};
 use masspoc_node_bridge::host::log::HostLog;
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::{grow_chain, TestFarmer};
-use masspoc_verifier::{Block, Body, ChainSpec, ChainState, Evidence, Header};
+use masspoc_verifier::{Block, Body, ChainSpec, ChainState, Evidence};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -56,15 +57,6 @@ fn work(base: &str, chain: &str) -> Work {
     serde_json::from_value(v).unwrap()
 }
 
-/// The next block on `parent` by `farmer` carrying `body`, from the state's view.
-fn next_block(state: &ChainState, farmer: &TestFarmer, parent: &Header, body: Body) -> Block {
-    let spec = state.spec();
-    let info = state.parent_info(&parent.hash()).unwrap();
-    let difficulty = state.next_difficulty(&parent.hash()).unwrap();
-    let c = farmer.candidate(spec, &info, difficulty, 64).unwrap();
-    farmer.block(spec, &info, difficulty, &c, body)
-}
-
 #[test]
 fn bodies_are_stored_served_checked_and_carry_the_bans() {
     let spec = spec();
@@ -87,7 +79,7 @@ fn bodies_are_stored_served_checked_and_carry_the_bans() {
     let b3 = next_block(
         &state,
         &honest,
-        &headers[1],
+        &headers[1].hash(),
         Body::new(vec![], vec![9, 9]).unwrap(),
     );
     state.accept_block(&b3, None).unwrap();
@@ -172,7 +164,7 @@ fn bodies_are_stored_served_checked_and_carry_the_bans() {
     let b4 = next_block(
         &state,
         &honest,
-        &b3.header,
+        &b3.hash(),
         Body::new(vec![evidence], vec![]).unwrap(),
     );
     state.accept_block(&b4, None).unwrap();
@@ -182,7 +174,7 @@ fn bodies_are_stored_served_checked_and_carry_the_bans() {
         work(&base, &chain).evidence.is_empty(),
         "included: not handed out again"
     );
-    let b5 = next_block(&state, &cheat, &b4.header, Body::EMPTY);
+    let b5 = next_block(&state, &cheat, &b4.hash(), Body::EMPTY);
     let (status, v) = post(&base, &chain, &SubmitHeader::new(&b5.header));
     assert_eq!(
         (status, v["error"]["code"].as_str()),

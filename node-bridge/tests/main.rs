@@ -18,4 +18,5 @@ mod node_alerts;
 mod node_status;
 mod pow_known_answers;
 mod rpc_faults;
+mod sync_page;
 mod tamper_proxy;

@@ -74,22 +74,20 @@ impl Node {
         }
     }
 
-    /// Hands blocks to the sink in order, off the swarm task.
+    /// Hands blocks to the sink in order, off the swarm task: a sync or ancestors answer as one
+    /// page ([`crate::ChainSink::accept_page`], which ends it at its first invalid block),
+    /// anything else block by block (released orphans are siblings, not a chain).
     pub(super) fn accept(&self, chain: ChainId, blocks: Vec<Block>, origin: Origin) {
         let sink = self.sink.clone();
         let tx = self.done_tx.clone();
-        // A page of a chain stops at its first invalid header; released orphans are siblings.
-        let chained = !matches!(origin, Origin::Released { .. });
+        let page = matches!(origin, Origin::Sync { .. } | Origin::Ancestors { .. });
         tokio::task::spawn_blocking(move || {
-            let mut results = Vec::with_capacity(blocks.len());
-            for b in blocks {
-                let v = sink.accept_block(&chain, &b);
-                let stop = chained && matches!(v, Verdict::Invalid(_));
-                results.push((b, v));
-                if stop {
-                    break;
-                }
-            }
+            let verdicts = if page {
+                sink.accept_page(&chain, &blocks)
+            } else {
+                blocks.iter().map(|b| sink.accept_block(&chain, b)).collect()
+            };
+            let results = blocks.into_iter().zip(verdicts).collect();
             let _ = tx.send(Done::Headers {
                 chain,
                 origin,

@@ -1,7 +1,8 @@
 //! The chain host's one seam with the chain network (`masspoc-net`, `docs/network.md`): a
 //! block (header and body) or evidence from a peer goes through the same acceptance path as an
-//! HTTP submission ([`ChainHost::submit_block`], [`ChainHost::submit_evidence`]); sync reads the
-//! chain states, bodies included.
+//! HTTP submission ([`ChainHost::submit_block`], [`ChainHost::submit_evidence`]); a sync page goes
+//! through [`ChainHost::submit_page`], the same rules checked on all cores and stored in one
+//! commit; sync reads the chain states, bodies included.
 //! What the host accepts from farmers is published by the HTTP layer ([`Shared::announce`]).
 
 use super::http::Shared;
@@ -83,6 +84,29 @@ impl ChainSink for PeerSeam {
             }
             Err(e) => verdict_of(&e),
         }
+    }
+
+    /// [`super::ChainHost::submit_page`]: checked on all cores, stored in one commit, ended
+    /// after the first block whose verdict is invalid.
+    fn accept_page(&self, chain: &ChainId, blocks: &[Block]) -> Vec<Verdict> {
+        let results = self.0.host.submit_page(chain, blocks, super::http::now_ms(), |e| {
+            matches!(verdict_of(e), Verdict::Invalid(_))
+        });
+        let mut best = false;
+        let verdicts = results
+            .iter()
+            .map(|r| match r {
+                Ok(a) => {
+                    best |= a.best && !a.duplicate;
+                    Verdict::of_accepted(a)
+                }
+                Err(e) => verdict_of(e),
+            })
+            .collect();
+        if best {
+            self.0.tips.notify_waiters();
+        }
+        verdicts
     }
 
     fn accept_evidence(&self, evidence: &Evidence) -> Verdict {

@@ -1,6 +1,7 @@
 //! Test helpers: a fault-injecting HTTP server, a tampering proxy in front of a real node, and
 //! a scan of the best chain for anchors.
 
+pub mod blocks;
 pub mod host_server;
 pub mod http;
 pub mod quick;

@@ -13,6 +13,7 @@ mod unchecked;
 pub use unchecked::SimBlock;
 pub mod node;
 
+use crate::batch::Prechecked;
 use crate::block::Block;
 use crate::error::RejectError;
 use crate::evidence::Evidence;
@@ -271,13 +272,30 @@ impl ChainState {
         block: &Block,
         now_ms: Option<u64>,
     ) -> Result<Accepted, RejectError> {
+        self.accept_prechecked(&Prechecked::unchecked(block, now_ms))
+    }
+
+    /// [`ChainState::accept_block`] on a block whose state-free checks may have run ahead
+    /// ([`crate::batch::precheck`]), in the same order and with the same outcome: known block,
+    /// body root, the stateful checks ([`ChainState::prepare`]), the per-header rules, then the
+    /// evidence rules and fork choice. A result computed ahead is taken only when the parent and
+    /// difficulty it was computed against are the ones the state gives now; otherwise the rules run
+    /// here.
+    pub fn accept_prechecked(&mut self, pre: &Prechecked<'_>) -> Result<Accepted, RejectError> {
+        let block = pre.block;
         let hash = block.hash();
         if self.nodes.contains_key(&hash) {
             return Ok(self.duplicate(hash));
         }
-        block.check_body_root()?;
+        match &pre.body {
+            Some(body) => body.clone()?,
+            None => block.check_body_root()?,
+        }
         let (parent, difficulty) = self.prepare(&block.header)?;
-        let checked = check_header(&block.header, &parent, &self.spec, difficulty, now_ms)?;
+        let checked = match &pre.header {
+            Some(g) if g.parent == parent && g.difficulty == difficulty => g.result.clone()?,
+            _ => check_header(&block.header, &parent, &self.spec, difficulty, pre.now_ms)?,
+        };
         self.insert_valid(block, &checked)
     }
 

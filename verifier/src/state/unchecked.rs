@@ -1,9 +1,7 @@
 //! Blocks added without the full per-header rules: the simulator's sampled blocks (real
-//! retarget, deadline, timestamp and fork-choice rules; score and VRF output taken as given) and the
-//! look-ahead of [`crate::batch::accept_sequence`] on a scratch copy.
+//! retarget, deadline, timestamp and fork-choice rules; score and VRF output taken as given).
 
 use super::{Accepted, ChainState, Node};
-use crate::block::Block;
 use crate::error::RejectError;
 use crate::types::{HeaderHash, Height};
 use masspoc_proof::vrf::{VrfOutput, VrfPublicKey};
@@ -48,24 +46,6 @@ impl SimBlock {
 }
 
 impl ChainState {
-    /// Adds a block after only the stateful checks (evidence rules included), taking its VRF
-    /// output as given (a scratch copy's look-ahead in [`crate::batch::accept_sequence`]; never on
-    /// a state that matters).
-    pub(crate) fn insert_unverified(
-        &mut self,
-        block: &Block,
-        beta: VrfOutput,
-    ) -> Result<Accepted, RejectError> {
-        let hash = block.hash();
-        if self.nodes.contains_key(&hash) {
-            return Ok(self.duplicate(hash));
-        }
-        let (_, difficulty) = self.prepare(&block.header)?;
-        let mut node = self.child_node(block, hash, difficulty, beta)?;
-        node.header = None;
-        Ok(self.insert_node(node))
-    }
-
     /// Adds a simulated block: real VRF key binding (when the block names its key), real retarget,
     /// real deadline and timestamp rules, real fork choice; the score and beta are taken as given.
     pub fn accept_simulated(&mut self, b: &SimBlock) -> Result<Accepted, RejectError> {
