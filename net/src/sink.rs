@@ -89,7 +89,10 @@ pub fn accept_each<S: ChainSink + ?Sized>(
 
 /// The verdicts of `judge` on `items` in order, ending after the first [`Verdict::Invalid`] (what
 /// follows an invalid block of a chain is not offered).
-pub fn in_order<T>(items: impl IntoIterator<Item = T>, mut judge: impl FnMut(T) -> Verdict) -> Vec<Verdict> {
+pub fn in_order<T>(
+    items: impl IntoIterator<Item = T>,
+    mut judge: impl FnMut(T) -> Verdict,
+) -> Vec<Verdict> {
     let mut out = Vec::new();
     for item in items {
         let verdict = judge(item);

@@ -140,7 +140,11 @@ fn eventful_page() -> Vec<Block> {
     let s1 = add(&cheat, &g, Body::new(vec![], vec![7]).unwrap());
     let m2 = add(&honest, &m1.hash(), Body::EMPTY);
     let evidence = Evidence::new(m1.header, s1.header).unwrap();
-    let m3 = add(&honest, &m2.hash(), Body::new(vec![evidence], vec![]).unwrap());
+    let m3 = add(
+        &honest,
+        &m2.hash(),
+        Body::new(vec![evidence], vec![]).unwrap(),
+    );
     let s2 = add(&honest, &s1.hash(), Body::EMPTY);
     let m4 = add(&honest, &m3.hash(), Body::EMPTY);
     let m5 = next_block(&state, &cheat, &m4.hash(), Body::EMPTY);

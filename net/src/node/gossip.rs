@@ -85,7 +85,10 @@ impl Node {
             let verdicts = if page {
                 sink.accept_page(&chain, &blocks)
             } else {
-                blocks.iter().map(|b| sink.accept_block(&chain, b)).collect()
+                blocks
+                    .iter()
+                    .map(|b| sink.accept_block(&chain, b))
+                    .collect()
             };
             let results = blocks.into_iter().zip(verdicts).collect();
             let _ = tx.send(Done::Headers {

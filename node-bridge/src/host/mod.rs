@@ -331,10 +331,14 @@ impl ChainHost {
         if accepted.duplicate {
             return Ok(SubmitReply::accepted(accepted.hash, accepted.best));
         }
-        let written = self.store.begin_write().map_err(HostError::from).and_then(|tx| {
-            self.record_in(&tx, chain, &mut hosted, block, &accepted)?;
-            self.commit_written(tx)
-        });
+        let written = self
+            .store
+            .begin_write()
+            .map_err(HostError::from)
+            .and_then(|tx| {
+                self.record_in(&tx, chain, &mut hosted, block, &accepted)?;
+                self.commit_written(tx)
+            });
         match written {
             Ok(()) => {
                 slot.publish(&hosted);

@@ -89,9 +89,12 @@ impl ChainSink for PeerSeam {
     /// [`super::ChainHost::submit_page`]: checked on all cores, stored in one commit, ended
     /// after the first block whose verdict is invalid.
     fn accept_page(&self, chain: &ChainId, blocks: &[Block]) -> Vec<Verdict> {
-        let results = self.0.host.submit_page(chain, blocks, super::http::now_ms(), |e| {
-            matches!(verdict_of(e), Verdict::Invalid(_))
-        });
+        let results = self
+            .0
+            .host
+            .submit_page(chain, blocks, super::http::now_ms(), |e| {
+                matches!(verdict_of(e), Verdict::Invalid(_))
+            });
         let mut best = false;
         let verdicts = results
             .iter()
