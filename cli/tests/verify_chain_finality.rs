@@ -99,6 +99,18 @@ enum PowLie {
     Bits,
     /// One byte of its merkle root flipped, served under the real id.
     Id,
+    /// Its `chainwork` (`getblockheader ID true`) one higher; the header itself is honest.
+    Chainwork,
+}
+
+/// The node's `chainwork` of the block at `height` (64 hex digits).
+fn chainwork(node: &RegtestNode, height: u64) -> String {
+    let id = node.rpc().block_hash(height).unwrap().to_string();
+    let v = node
+        .rpc()
+        .call_value("getblockheader", serde_json::json!([id, true]))
+        .unwrap();
+    v["chainwork"].as_str().unwrap().to_string()
 }
 
 /// A JSON-RPC proxy in front of `node` that tells `lie` about the block at `height`: the altered
@@ -113,20 +125,32 @@ fn lying_pow_node(node: &RegtestNode, height: u64, lie: PowLie) -> TestServer {
         PowLie::PrevHash => h.prev.0[0] ^= 1,
         PowLie::Bits => h.bits = 0x207ffffe,
         PowLie::Id => h.merkle_root.0[0] ^= 1,
+        PowLie::Chainwork => {}
     }
-    while lie != PowLie::Id && check_pow(&h).verdict.is_err() {
+    while matches!(lie, PowLie::PrevHash | PowLie::Bits) && check_pow(&h).verdict.is_err() {
         h.nonce += 1;
     }
     let fake = if lie == PowLie::Id { real } else { h.id() };
     let (real, fake) = (real.to_string(), fake.to_string());
-    let (real_raw, fake_raw) = (hex::encode(real_raw), hex::encode(h.encode()));
+    // What replies have replaced: the id, the header's bytes, and (Chainwork) its chainwork.
+    let mut swaps = vec![
+        (real.clone(), fake.clone()),
+        (hex::encode(&real_raw), hex::encode(h.encode())),
+    ];
+    if lie == PowLie::Chainwork {
+        let work = chainwork(node, height);
+        let more = u128::from_str_radix(&work[32..], 16).unwrap() + 1;
+        swaps.push((work.clone(), format!("{}{more:032x}", &work[..32])));
+    }
     let upstream = node.url().trim_start_matches("http://").to_string();
     TestServer::start(move |head, body| {
         let body = String::from_utf8_lossy(body).replace(&fake, &real);
         let (status, reply) = forward(&upstream, head, body.as_bytes())?;
-        let reply = String::from_utf8_lossy(&reply)
-            .replace(&real, &fake)
-            .replace(&real_raw, &fake_raw);
+        let reply = swaps
+            .iter()
+            .fold(String::from_utf8_lossy(&reply).into_owned(), |r, (a, b)| {
+                r.replace(a, b)
+            });
         Some(response(&status, reply.as_bytes()))
     })
 }
@@ -249,13 +273,22 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     assert_eq!(f["pow_tip"].as_u64(), Some(tip), "{out}");
     assert_eq!(from + checked - 1, tip, "{out}");
     assert!(checked > 11, "{out}");
+    // The work they hold is the growth of the node's chainwork over them.
+    let grew = u128::from_str_radix(&chainwork(&node, tip)[32..], 16).unwrap()
+        - u128::from_str_radix(&chainwork(&node, from)[32..], 16).unwrap();
+    assert_eq!(
+        f["pow_headers_work"].as_str(),
+        Some(format!("{grew:064x}").as_str()),
+        "{out}"
+    );
     eprintln!(
         "verify-chain checked {checked} PoW headers ({from}..={tip}) in {} s",
         f["pow_headers_secs"]
     );
 
     // A PoW node that serves one header of that range with a broken link, other bits, or bytes
-    // that are not its id: an error naming the height, the check and the PoW node, no report.
+    // that are not its id: an error naming the height, the check and the PoW node, no report;
+    // one that reports a chainwork its headers do not hold: an error naming the range.
     let bad = from + 1;
     for (lie, check) in [
         (PowLie::PrevHash, "link"),
@@ -276,6 +309,15 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         );
         assert!(ran.stderr.contains(&said), "{lie:?}: {}", ran.both());
     }
+    let proxy = lying_pow_node(&node, tip, PowLie::Chainwork);
+    let ran = verify_chain_at(&base, &d("chains.toml"), &proxy.url, &node);
+    let said = format!(
+        "PoW headers {from}..={tip} fail the chainwork check (PoW node {})",
+        proxy.url
+    );
+    assert_ne!(ran.code(), 0, "{}", ran.both());
+    assert!(ran.json_or_null().is_null(), "{}", ran.both());
+    assert!(ran.stderr.contains(&said), "{}", ran.both());
 
     // A bridge that lies about one anchor proof's merkle path, or about the PoW height of its
     // block: an error naming the header and the failed link, no report.

@@ -3,14 +3,17 @@
 //! ([`super::fetch_run`]) and each batch is checked by the follower's own
 //! [`validate_run_with`] on top of the batch before, with the median-time-past history and the
 //! retarget period starts taken from the headers already checked. Only each header's id and time
-//! are kept (36 bytes a header); one batch of raw headers is in memory at a time.
+//! are kept (36 bytes a header); one batch of raw headers is in memory at a time. The work the
+//! checked headers hold is summed and must be the growth of the node's own `chainwork` over the
+//! range ([`check_chainwork`]).
 
 use super::fetch_run;
 use super::validate::{validate_run_with, Parent};
-use crate::error::{FollowError, PowError};
-use crate::pow::retarget::MEDIAN_TIME_SPAN;
-use crate::pow::{Hash256, PowParams};
+use crate::error::{FollowError, PowError, RpcError};
+use crate::pow::retarget::{add_work, block_work, work_between, work_hex, MEDIAN_TIME_SPAN};
+use crate::pow::{Hash256, PowParams, Target};
 use crate::rpc::RpcClient;
+use serde_json::{json, Value};
 
 /// Headers per batch when the caller has no preference (the follower's default chunk).
 pub const DEFAULT_CHUNK: u64 = 500;
@@ -38,12 +41,20 @@ pub struct CheckedRange {
     pub from: u64,
     ids: Vec<Hash256>,
     times: Vec<u32>,
+    /// The work of the headers above `from` (u64 limbs, least significant first).
+    work: [u64; 4],
 }
 
 impl CheckedRange {
     /// How many headers were checked.
     pub fn len(&self) -> u64 {
         self.ids.len() as u64
+    }
+
+    /// The work of the checked headers above the first, 64 hex digits (as the node writes
+    /// `chainwork`).
+    pub fn work_hex(&self) -> String {
+        work_hex(&self.work)
     }
 
     /// True when no header was checked.
@@ -91,6 +102,7 @@ pub fn check_range(
         from,
         ids: Vec::new(),
         times: Vec::new(),
+        work: [0; 4],
     };
     let mut parent: Option<Parent> = None;
     let mut next = from;
@@ -100,6 +112,15 @@ pub fn check_range(
         let time_at = |h: u64| range.index(h).map(|i| range.times[i]);
         let headers = validate_run_with(params, parent, range.history(), &time_at, &run)?;
         for (header, f) in headers.iter().zip(&run) {
+            if f.height > from {
+                let target = header
+                    .target()
+                    .map_err(|reason| FollowError::InvalidHeader {
+                        height: f.height,
+                        reason,
+                    })?;
+                range.work = add_work(&range.work, &block_work(&target));
+            }
             range.ids.push(f.reported);
             range.times.push(header.time);
             parent = Some(Parent {
@@ -111,6 +132,69 @@ pub fn check_range(
         next = end + 1;
     }
     Ok(range)
+}
+
+/// The node's `chainwork` and the checked headers' work disagree.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the node's chainwork grows by {reported} from height {from} to {to}, but the headers \
+     checked there hold {computed}"
+)]
+pub struct ChainworkMismatch {
+    /// The first height of the range.
+    pub from: u64,
+    /// The last.
+    pub to: u64,
+    /// `chainwork(to) − chainwork(from)` as the node reports them (hex).
+    pub reported: String,
+    /// The work of the checked headers above `from` (hex).
+    pub computed: String,
+}
+
+/// A [`CheckedRange`] compared with the node's `chainwork` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainworkError {
+    /// Asking the node failed.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// The node's figures disagree with the headers.
+    #[error(transparent)]
+    Mismatch(#[from] ChainworkMismatch),
+}
+
+/// Checks that the node's `chainwork` (`getblockheader ID true`) of the range's last header
+/// exceeds that of its first by exactly the work of the checked headers in between: the node's
+/// own cumulative-work figure, which a user may compare with other sources, is then backed by the
+/// headers checked. Nothing to check for fewer than two headers.
+pub fn check_chainwork(rpc: &RpcClient, range: &CheckedRange) -> Result<(), ChainworkError> {
+    let (Some(first), Some(last)) = (range.ids.first(), range.ids.last()) else {
+        return Ok(());
+    };
+    if range.ids.len() < 2 {
+        return Ok(());
+    }
+    let chainwork = |id: &Hash256| -> Result<[u64; 4], RpcError> {
+        let v = rpc.call_value("getblockheader", json!([id.to_string(), true]))?;
+        v.get("chainwork")
+            .and_then(Value::as_str)
+            .and_then(|s| Target::from_hex(s).ok())
+            .map(|t| t.limbs())
+            .ok_or_else(|| RpcError::UnexpectedResult {
+                method: "getblockheader".to_string(),
+                detail: format!("no 64-digit chainwork in {v}"),
+            })
+    };
+    let reported = work_between(&chainwork(first)?, &chainwork(last)?);
+    if reported != range.work {
+        return Err(ChainworkMismatch {
+            from: range.from,
+            to: range.from + range.len() - 1,
+            reported: work_hex(&reported),
+            computed: range.work_hex(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The check a refused header failed, in one word: `link` (does not extend the header before),
@@ -159,6 +243,7 @@ mod tests {
             from: 7,
             ids: vec![Hash256([0; 32]); 10],
             times: (0..10).collect(),
+            work: [0; 4],
         };
         assert_eq!(r.history(), None);
         r.ids.push(Hash256([0; 32]));

@@ -1,7 +1,8 @@
 //! Litecoin's difficulty rules as pure integer functions: the retarget value
 //! (`CalculateNextWorkRequired`, with Litecoin's one-bit shift against overflow), the testnet
 //! minimum-difficulty rule (`GetNextWorkRequired`), the compact encoding of a target
-//! (`GetCompact`) and the median time past (`CBlockIndex::GetMedianTimePast`).
+//! (`GetCompact`), the median time past (`CBlockIndex::GetMedianTimePast`) and a block's work
+//! (`GetBlockProof`, summed into the node's `chainwork`).
 //!
 //! Source: Litecoin Core 0.21 `src/pow.cpp`, `src/arith_uint256.cpp`, `src/chain.h`; consensus
 //! constants from `src/chainparams.cpp` (main, test and regtest: `nPowTargetTimespan` 3.5 days,
@@ -77,6 +78,71 @@ fn div(x: &U256, d: u64) -> U256 {
         rem = v % u128::from(d);
     }
     out
+}
+
+/// `a + b` and `a − b`, wrapping at 2^256 as `arith_uint256` does.
+fn add(a: &U256, b: &U256) -> U256 {
+    let mut out = [0u64; 4];
+    let mut carry = false;
+    for i in 0..4 {
+        let (s, c1) = a[i].overflowing_add(b[i]);
+        let (s, c2) = s.overflowing_add(u64::from(carry));
+        out[i] = s;
+        carry = c1 || c2;
+    }
+    out
+}
+
+fn sub(a: &U256, b: &U256) -> U256 {
+    add(a, &add(&b.map(|l| !l), &[1, 0, 0, 0]))
+}
+
+fn ge(a: &U256, b: &U256) -> bool {
+    a.iter().rev().cmp(b.iter().rev()).is_ge()
+}
+
+/// `n / d` for a non-zero `d` (shift and subtract, one bit at a time).
+fn div_wide(n: &U256, d: &U256) -> U256 {
+    let (mut q, mut rem) = ([0u64; 4], [0u64; 4]);
+    for bit in (0..256).rev() {
+        let overflow = rem[3] >> 63 == 1;
+        rem = shl1(&rem);
+        rem[0] |= (n[bit / 64] >> (bit % 64)) & 1;
+        // With the shifted-out bit the remainder is at least 2^256 > d; wrapping gives it right.
+        if overflow || ge(&rem, d) {
+            rem = sub(&rem, d);
+            q[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+    q
+}
+
+/// The work of a block whose target is `target`: the expected number of hashes to meet it,
+/// `2^256 / (target + 1)` (`GetBlockProof`, computed as `~target / (target + 1) + 1`), as u64
+/// limbs, least significant first. The node's `chainwork` of a block is the sum of these from
+/// genesis up to it.
+pub fn block_work(target: &Target) -> [u64; 4] {
+    let t = target.limbs();
+    let d = add(&t, &[1, 0, 0, 0]);
+    if d == [0; 4] {
+        return [1, 0, 0, 0];
+    }
+    add(&div_wide(&t.map(|l| !l), &d), &[1, 0, 0, 0])
+}
+
+/// `total + work` (wrapping at 2^256; no chain comes near it).
+pub fn add_work(total: &[u64; 4], work: &[u64; 4]) -> [u64; 4] {
+    add(total, work)
+}
+
+/// `later − earlier` of two chainwork values (wrapping at 2^256).
+pub fn work_between(earlier: &[u64; 4], later: &[u64; 4]) -> [u64; 4] {
+    sub(later, earlier)
+}
+
+/// A 256-bit value as 64 big-endian hex digits (as the node writes `chainwork`).
+pub fn work_hex(work: &[u64; 4]) -> String {
+    from_limbs(work).to_string()
 }
 
 fn from_limbs(x: &U256) -> Target {
@@ -225,6 +291,27 @@ mod tests {
 
     /// Hand-worked examples of `GetMedianTimePast` (`src/chain.h`); the known answers from a
     /// real node are in `tests/pow_known_answers.rs` (`median_time_past_matches_a_real_regtest_node`).
+    #[test]
+    fn block_work_matches_the_nodes_chainwork() {
+        let work = |bits: u32| block_work(&Target::from_compact(bits).unwrap());
+        // Litecoin regtest: every block adds 2 (genesis chainwork …02, block 1 …04).
+        assert_eq!(work(0x207fffff), [2, 0, 0, 0]);
+        // Bitcoin's 0x1d00ffff: 2^256 / (0xffff · 2^208 + 1) = 0x100010001.
+        assert_eq!(work(0x1d00ffff), [0x1_0001_0001, 0, 0, 0]);
+        // Litecoin mainnet genesis (0x1e0ffff0): chainwork 0x100010 (getblockheader of block 0).
+        assert_eq!(work(0x1e0ffff0), [0x10_0010, 0, 0, 0]);
+        let total = add_work(&work(0x1d00ffff), &work(0x207fffff));
+        assert_eq!(work_between(&work(0x207fffff), &total), work(0x1d00ffff));
+        assert_eq!(
+            work_hex(&[0x10_0010, 0, 0, 0]),
+            format!("{:064x}", 0x10_0010)
+        );
+        // Wider than 64 bits: limb boundaries carry.
+        let big = [u64::MAX, 1, 0, 0];
+        assert_eq!(add_work(&big, &[1, 0, 0, 0]), [0, 2, 0, 0]);
+        assert_eq!(work_between(&[1, 0, 0, 0], &[0, 2, 0, 0]), big);
+    }
+
     #[test]
     fn median_time_past_is_the_middle_of_the_last_eleven() {
         assert_eq!(median_time_past(&[]), None);

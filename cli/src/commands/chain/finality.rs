@@ -10,7 +10,9 @@ use masspoc_api::codes;
 use masspoc_node_bridge::anchor::proof::verify_proof;
 use masspoc_node_bridge::anchor::ItemKind;
 use masspoc_node_bridge::error::FollowError;
-use masspoc_node_bridge::follower::range::{check_name, check_range, range_start, DEFAULT_CHUNK};
+use masspoc_node_bridge::follower::range::{
+    check_chainwork, check_name, check_range, range_start, DEFAULT_CHUNK,
+};
 use masspoc_node_bridge::pow::{Hash256, PowParams};
 use masspoc_node_bridge::rpc::{RpcAuth, RpcClient, RpcConfig};
 use masspoc_verifier::{Block, ChainState, HeaderHash};
@@ -90,6 +92,9 @@ pub struct FinalityReport {
     pub pow_headers_checked: u64,
     /// Seconds the fetching and checking of those headers took.
     pub pow_headers_secs: f64,
+    /// The work those headers hold above the first (64 hex digits), which is the growth of the
+    /// PoW node's `chainwork` over them (`None`: nothing checked).
+    pub pow_headers_work: Option<String>,
     /// Headers with an anchor proof that checked out.
     pub anchored: usize,
     /// The derived final block's height.
@@ -202,6 +207,9 @@ pub fn derive(
                     );
                 }
             }
+            check_chainwork(&rpc, &range).with_context(|| {
+                format!("PoW headers {from}..={to} fail the chainwork check (PoW node {pow_url})")
+            })?;
             Some(range)
         }
         _ => None,
@@ -237,6 +245,7 @@ pub fn derive(
         pow_headers_from: checked.as_ref().map(|r| r.from),
         pow_headers_checked: checked.as_ref().map_or(0, |r| r.len()),
         pow_headers_secs,
+        pow_headers_work: checked.as_ref().map(|r| r.work_hex()),
         anchored,
         final_height: fin.height.0,
         final_hash: fin.hash,
