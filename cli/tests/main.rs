@@ -12,6 +12,7 @@ mod harvesters;
 mod identity;
 mod network;
 mod output;
+mod peer_anchors;
 mod plot_cli;
 mod plot_fill;
 mod status_page;

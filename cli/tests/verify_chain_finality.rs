@@ -21,7 +21,6 @@ use masspoc_api::ChainList;
 use masspoc_node_bridge::pow::{check_pow, BlockHeader};
 use masspoc_node_bridge::regtest::RegtestNode;
 use serde_json::Value;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -187,32 +186,19 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     );
     let port = local_chain::free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut bridge = masspoc()
-        .args(local_chain::bridge_run_args(dir.path(), port, &node))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("bridge.log")).unwrap())
-        .spawn()
-        .unwrap();
-    std::fs::write(
-        d("farmer.toml"),
-        format!(
-            "plot_dirs = [\"{}\"]\nkey_file = \"{}\"\nsigning_history = \"{}.history\"\n\
-             lookup_budget_ms = 1000\nmetrics_listen = \"127.0.0.1:0\"\n\
-             status_listen = \"127.0.0.1:0\"\n[[chain]]\nname = \"fin\"\nbridge = \"{base}\"\n",
-            d("plots"),
-            d("farmer.key"),
-            d("farmer.key")
-        ),
-    )
-    .unwrap();
-    let mut farmer = masspoc()
-        .args(["farm", "--config", &d("farmer.toml")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("farmer.log")).unwrap())
-        .spawn()
-        .unwrap();
+    let mut bridge = local_chain::spawn_logged(
+        local_chain::bridge_run_args(dir.path(), port, &node),
+        &dir.path().join("bridge.log"),
+    );
+    let farmer_toml = local_chain::write_farmer_config(dir.path(), "fin", &base);
+    let mut farmer = local_chain::spawn_logged(
+        [
+            "farm".as_ref(),
+            "--config".as_ref(),
+            farmer_toml.as_os_str(),
+        ],
+        &dir.path().join("farmer.log"),
+    );
     // Farm and mine PoW blocks until the node finalises something.
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {

@@ -3,7 +3,8 @@
 
 use crate::error::NetError;
 use crate::message::{
-    SyncRequest, SyncResponse, IDENTIFY_PROTOCOL, MAX_GOSSIP_BYTES, SYNC_PROTOCOL,
+    BatchAnswer, BatchRequest, SyncRequest, SyncResponse, BATCH_PROTOCOL, IDENTIFY_PROTOCOL,
+    MAX_GOSSIP_BYTES, SYNC_PROTOCOL,
 };
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
@@ -23,6 +24,8 @@ pub(crate) struct Behaviour {
     pub(crate) blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub(crate) gossipsub: gossipsub::Behaviour,
     pub(crate) sync: request_response::json::Behaviour<SyncRequest, SyncResponse>,
+    /// Anchor batches' items (`docs/network.md`, "Anchor batches").
+    pub(crate) batches: request_response::json::Behaviour<BatchRequest, BatchAnswer>,
     pub(crate) identify: identify::Behaviour,
     pub(crate) ping: ping::Behaviour,
 }
@@ -77,6 +80,13 @@ pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour
             )],
             request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
         );
+        let batches = request_response::json::Behaviour::new(
+            [(
+                StreamProtocol::new(BATCH_PROTOCOL),
+                request_response::ProtocolSupport::Full,
+            )],
+            request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+        );
         let identify = identify::Behaviour::new(identify::Config::new(
             IDENTIFY_PROTOCOL.to_string(),
             key.public(),
@@ -85,6 +95,7 @@ pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour
             blocked: allow_block_list::Behaviour::default(),
             gossipsub,
             sync,
+            batches,
             identify,
             ping: ping::Behaviour::default(),
         })

@@ -4,7 +4,11 @@
 use crate::sink::{accept_each, in_order, ChainSink, Verdict};
 use masspoc_verifier::batch::precheck;
 use masspoc_verifier::{Block, ChainId, ChainState, Evidence, HeaderHash, Height};
+use std::collections::HashMap;
 use std::sync::Mutex;
+
+/// An anchor batch's root and leaves (33-byte leaf data each).
+pub type BatchMap = HashMap<[u8; 32], Vec<[u8; 33]>>;
 
 /// A chain node in memory; `permissive` accepts anything (a junk peer's view).
 #[derive(Debug)]
@@ -13,8 +17,14 @@ pub struct MemSink {
     pub state: Mutex<ChainState>,
     /// Every block offered to `accept_block`.
     pub offered: Mutex<Vec<HeaderHash>>,
-    /// Accept everything without checking (and without storing).
+    /// Accept everything without checking (and without storing); answer every batch request
+    /// with junk leaves.
     pub permissive: bool,
+    /// Batch roots this node waits for, each with the leaves that hash to it (the stand-in for
+    /// the chain host's RFC 6962 root check, which node-bridge tests).
+    pub wanted: Mutex<BatchMap>,
+    /// Batches held: served to peers, and where wanted ones go once offered.
+    pub batches: Mutex<BatchMap>,
 }
 
 impl MemSink {
@@ -25,6 +35,8 @@ impl MemSink {
             state: Mutex::new(state),
             offered: Mutex::new(Vec::new()),
             permissive: false,
+            wanted: Mutex::new(HashMap::new()),
+            batches: Mutex::new(HashMap::new()),
         }
     }
 
@@ -99,5 +111,37 @@ impl ChainSink for MemSink {
 
     fn accept_evidence(&self, _evidence: &Evidence) -> Verdict {
         Verdict::Known
+    }
+
+    fn wanted_batches(&self, max: usize) -> Vec<[u8; 32]> {
+        self.wanted
+            .lock()
+            .unwrap()
+            .keys()
+            .take(max)
+            .copied()
+            .collect()
+    }
+
+    fn batch_leaves(&self, root: &[u8; 32]) -> Option<Vec<[u8; 33]>> {
+        if self.permissive {
+            return Some(vec![[0xAB; 33]; 3]);
+        }
+        self.batches.lock().unwrap().get(root).cloned()
+    }
+
+    fn offer_batch(&self, root: &[u8; 32], leaves: &[[u8; 33]]) -> Verdict {
+        let mut wanted = self.wanted.lock().unwrap();
+        match wanted.get(root) {
+            None => Verdict::Known,
+            Some(expected) if expected.as_slice() != leaves => {
+                Verdict::Invalid("the leaves do not hash to the batch root".into())
+            }
+            Some(_) => {
+                let leaves = wanted.remove(root).unwrap_or_default();
+                self.batches.lock().unwrap().insert(*root, leaves);
+                Verdict::New { best: false }
+            }
+        }
     }
 }

@@ -9,6 +9,10 @@
 //!
 //! Sync: request-response on [`SYNC_PROTOCOL`] with JSON bodies: a [`SyncRequest`], answered
 //! by the bridge API's [`HeaderList`] (headers and bodies as the hex of their encodings).
+//!
+//! Anchor batches: request-response on [`BATCH_PROTOCOL`], a [`BatchRequest`] (roots seen in the
+//! PoW chain) answered by a [`BatchAnswer`] (their leaves), so that a node counts anchors it did
+//! not send.
 
 use libp2p::gossipsub::IdentTopic;
 use masspoc_api::HeaderList;
@@ -162,6 +166,91 @@ pub enum SyncRequest {
 
 /// The answer to every [`SyncRequest`]: headers by ascending height.
 pub type SyncResponse = HeaderList;
+
+/// The request-response protocol of anchor batches (`docs/network.md`, "Anchor batches").
+pub const BATCH_PROTOCOL: &str = "/masspoc/batches/1";
+/// Most roots one [`BatchRequest`] asks for.
+pub const MAX_BATCH_ROOTS: usize = 64;
+/// Most leaves, over all batches, of one [`BatchAnswer`] (about 2.2 MB of JSON; at least one
+/// batch is always answered whole).
+pub const MAX_ANSWER_LEAVES: usize = 32_768;
+
+/// "Send me the items of these anchor batches": roots (64 hex digits each) the requester saw in
+/// `MPOC` commitments of its PoW chain and whose items it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRequest {
+    /// Batch roots, at most [`MAX_BATCH_ROOTS`].
+    pub roots: Vec<String>,
+}
+
+/// One batch: its root and its leaves (the 33-byte leaf data, kind tag and item hash, as 66 hex
+/// digits each, in tree order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchLeaves {
+    /// The batch root (64 hex digits).
+    pub root: String,
+    /// Its leaves.
+    pub leaves: Vec<String>,
+}
+
+/// The answer to a [`BatchRequest`]: the batches the responder holds, in the order asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchAnswer {
+    /// The batches held.
+    pub batches: Vec<BatchLeaves>,
+}
+
+fn hex_array<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(s, &mut out).ok()?;
+    Some(out)
+}
+
+impl BatchRequest {
+    /// A request for `roots` (the first [`MAX_BATCH_ROOTS`]).
+    #[must_use]
+    pub fn of(roots: &[[u8; 32]]) -> Self {
+        BatchRequest {
+            roots: roots
+                .iter()
+                .take(MAX_BATCH_ROOTS)
+                .map(hex::encode)
+                .collect(),
+        }
+    }
+
+    /// The roots asked for; `None` when there are too many or one is not 64 hex digits.
+    #[must_use]
+    pub fn decode(&self) -> Option<Vec<[u8; 32]>> {
+        if self.roots.len() > MAX_BATCH_ROOTS {
+            return None;
+        }
+        self.roots.iter().map(|r| hex_array(r)).collect()
+    }
+}
+
+impl BatchLeaves {
+    /// A batch for the wire.
+    #[must_use]
+    pub fn of(root: &[u8; 32], leaves: &[[u8; 33]]) -> Self {
+        BatchLeaves {
+            root: hex::encode(root),
+            leaves: leaves.iter().map(hex::encode).collect(),
+        }
+    }
+
+    /// Root and leaves; `None` when one is not hex of its length.
+    #[must_use]
+    pub fn decode(&self) -> Option<([u8; 32], Vec<[u8; 33]>)> {
+        let root = hex_array(&self.root)?;
+        let leaves = self
+            .leaves
+            .iter()
+            .map(|l| hex_array(l))
+            .collect::<Option<_>>()?;
+        Some((root, leaves))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -75,6 +75,21 @@ pub trait ChainSink: Send + Sync + 'static {
     }
     /// Runs the node's acceptance path on evidence from a peer.
     fn accept_evidence(&self, evidence: &Evidence) -> Verdict;
+    /// Up to `max` anchor-batch roots the node saw in its PoW chain and lacks the items of
+    /// (asked of every peer; successive calls may go round a longer list). None by default.
+    fn wanted_batches(&self, _max: usize) -> Vec<[u8; 32]> {
+        Vec::new()
+    }
+    /// The leaves (33-byte leaf data each) of batch `root`, when the node holds them. None by
+    /// default.
+    fn batch_leaves(&self, _root: &[u8; 32]) -> Option<Vec<[u8; 33]>> {
+        None
+    }
+    /// A peer's leaves for batch `root`: `New` when wanted and stored, `Known` when held or not
+    /// asked for, `Invalid` when they do not hash to the root. `Known` by default.
+    fn offer_batch(&self, _root: &[u8; 32], _leaves: &[[u8; 33]]) -> Verdict {
+        Verdict::Known
+    }
 }
 
 /// A page offered block by block to [`ChainSink::accept_block`], ending after the first invalid

@@ -217,3 +217,46 @@ async fn invalid_headers_are_not_relayed_and_their_sender_is_banned() {
     assert!(!st.peers.iter().any(|p| p.peer_id == junk.handle.peer_id()));
     assert_eq!(st.banned, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anchor_batches_come_from_the_peer_that_holds_them_and_junk_leaves_ban_their_sender() {
+    let hs = chain(2);
+    let tick = Duration::from_millis(300);
+    let root = [7u8; 32];
+    let leaves = vec![[1u8; 33], [2u8; 33]];
+    let waiting = MemSink::new(state_with(&hs, 2));
+    waiting.wanted.lock().unwrap().insert(root, leaves.clone());
+    let h = start(waiting, vec![], tick).await;
+    // A peer answering every batch request with leaves that do not hash to the root.
+    let mut junk_sink = MemSink::new(state_with(&hs, 2));
+    junk_sink.permissive = true;
+    let junk = start(junk_sink, vec![h.addr.clone()], Duration::from_secs(3600)).await;
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let st = h.handle.status().await.unwrap();
+        if st.banned == 1 && !st.peers.iter().any(|p| p.peer_id == junk.handle.peer_id()) {
+            assert_eq!(st.batches_fetched, 0);
+            break;
+        }
+        assert!(Instant::now() < until, "junk batch peer not banned: {st:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(h.sink.batches.lock().unwrap().is_empty(), "junk stored");
+    assert!(h.sink.wanted.lock().unwrap().contains_key(&root));
+    // A peer holding the batch: asked on connecting, its leaves are taken.
+    let holder_sink = MemSink::new(state_with(&hs, 2));
+    holder_sink
+        .batches
+        .lock()
+        .unwrap()
+        .insert(root, leaves.clone());
+    let _holder = start(holder_sink, vec![h.addr.clone()], Duration::from_secs(3600)).await;
+    wait_for("the batch from its holder", Duration::from_secs(10), || {
+        h.sink.batches.lock().unwrap().get(&root) == Some(&leaves)
+    })
+    .await;
+    let st = h.handle.status().await.unwrap();
+    assert_eq!(st.batches_fetched, 1);
+    assert_eq!(st.banned, 1, "the honest holder is not penalised");
+    assert!(h.sink.wanted.lock().unwrap().is_empty());
+}

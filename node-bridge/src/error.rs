@@ -293,6 +293,10 @@ pub enum HostError {
     /// The host's own store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Reading anchors out of the PoW chain failed (the node down, or a reply that does not
+    /// check out against the verified header).
+    #[error("reading anchors: {0}")]
+    Anchors(#[from] AnchorError),
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -316,6 +320,7 @@ impl HostError {
             HostError::Detector(masspoc_verifier::DetectorError::Rejected(e)) => e.code(),
             HostError::Detector(_)
             | HostError::Store(_)
+            | HostError::Anchors(_)
             | HostError::Fault(_)
             | HostError::Poisoned => "internal",
             HostError::Config(_) => "configuration",

@@ -293,19 +293,23 @@ fn pass(
             Some(masspoc_report::Report(&e).to_string())
         }
     };
-    // Finality: this node's anchors on its own verified PoW chain (docs/protocol.md §14).
-    if let (Some(s), Some((tip, _))) = (shared, report.tip) {
+    // Finality: every anchor in the node's own verified PoW chain, whoever sent it, once this
+    // node holds its batch's items (docs/protocol.md §14); batches of other nodes are asked of
+    // peers.
+    if let Some(s) = shared {
+        match s
+            .host
+            .feed_finality(follower, report.reorg_ancestor.map(|a| a + 1))
         {
-            let host = &s.host;
-            let id_at = |h| {
-                follower
-                    .header_at(h)
-                    .ok()
-                    .flatten()
-                    .map(|x| x.id.to_string())
-            };
-            if let Err(e) = host.feed_finality(tip, id_at) {
-                tracing::warn!(error = %masspoc_report::Report(&e), "finality pass failed; retrying");
+            Ok(fed) => {
+                if fed.waiting > 0 {
+                    if let Some(net) = s.net.get() {
+                        net.want_batches();
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %masspoc_report::Report(&e), "finality pass failed; retrying")
             }
         }
     }

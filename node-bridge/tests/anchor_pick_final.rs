@@ -1,15 +1,46 @@
 //! What the anchorer drops (`host/anchor_pick.rs`, `Pick::Drop`): once finality has passed a
 //! side branch, its header can never become best and leaves the queue; a side header above the
 //! final block still waits, and best-chain headers are anchored. Finality is fed as the node
-//! feeds it (`ChainHost::feed_finality`) from a sealed batch recorded in a PoW block; the PoW
-//! chain itself is a stand-in (a block id per height), since only its heights and ids are read.
+//! feeds it (`ChainHost::feed_finality`) from a sealed batch whose commitment is in a PoW block;
+//! the PoW chain itself is a stand-in (a block id per height and the anchors of each block),
+//! since only those are read.
 
-use masspoc_node_bridge::anchor::outbox::BlockRef;
-use masspoc_node_bridge::anchor::{Item, ItemKind, Pick};
-use masspoc_node_bridge::host::ChainHost;
+use masspoc_node_bridge::anchor::{FoundAnchor, Item, ItemKind, Pick};
+use masspoc_node_bridge::host::{ChainHost, PowView};
+use masspoc_node_bridge::pow::Hash256;
 use masspoc_node_bridge::store::Store;
+use masspoc_node_bridge::AnchorError;
 use masspoc_verifier::testkit::{grow_chain, weak_params, TestFarmer};
 use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header};
+
+/// A two-block PoW chain whose block 1 carries `anchor`.
+struct StandIn {
+    anchor: FoundAnchor,
+}
+
+impl PowView for StandIn {
+    fn start(&self) -> u64 {
+        1
+    }
+
+    fn tip(&self) -> Option<u64> {
+        Some(2)
+    }
+
+    fn header_at(&self, height: u64) -> Option<(Hash256, Hash256)> {
+        (1..=2)
+            .contains(&height)
+            .then(|| (Hash256([0xb0 + height as u8; 32]), Hash256([0; 32])))
+    }
+
+    fn scan(&self, id: &Hash256, _merkle_root: &Hash256) -> Result<Vec<FoundAnchor>, AnchorError> {
+        Ok(if id.0[0] == 0xb1 {
+            vec![self.anchor]
+        } else {
+            Vec::new()
+        })
+    }
+}
 
 fn item(h: &Header) -> Item {
     Item {
@@ -65,7 +96,7 @@ fn a_side_header_at_or_below_the_final_block_is_dropped_one_above_it_waits() {
 
     // The best chain is sealed and its batch lands in PoW block 1; PoW block 2 then confirms it.
     let outbox = host.outbox().unwrap();
-    let mut batch = outbox
+    let batch = outbox
         .seal_picked(64, &|i| host.anchor_pick(i), Some(1))
         .unwrap()
         .unwrap();
@@ -75,18 +106,15 @@ fn a_side_header_at_or_below_the_final_block_is_dropped_one_above_it_waits() {
     let mut side = vec![item(&low), item(&high)];
     side.sort_by_key(|i| i.hash);
     assert_eq!(pending, side);
-    batch.block = Some(BlockRef {
-        hash: "b1".repeat(32),
-        height: 1,
-        confirmations: 2,
-    });
-    outbox.update(&batch).unwrap();
-    let id_at = |h: u64| match h {
-        1 => Some("b1".repeat(32)),
-        2 => Some("b2".repeat(32)),
-        _ => None,
+    // The stand-in PoW chain: block 1 carries the batch's commitment, block 2 confirms it.
+    let pow = StandIn {
+        anchor: FoundAnchor {
+            txid: Hash256([0xa1; 32]),
+            tx_index: 1,
+            payload: batch.payload().unwrap(),
+        },
     };
-    host.feed_finality(2, id_at).unwrap();
+    host.feed_finality(&pow, None).unwrap();
     let final_height = host.chains()[0].final_height.0;
     assert_eq!(final_height, 6, "c = 2 below the best anchored block (8)");
 

@@ -31,16 +31,10 @@ fn spec(beacon: &str) -> ChainSpec {
 }
 
 fn feed(host: &ChainHost, follower: &mut Follower) -> u64 {
-    let tip = follower.sync(10_000).unwrap().tip.unwrap().0;
-    let id_at = |h| {
-        follower
-            .header_at(h)
-            .ok()
-            .flatten()
-            .map(|x| x.id.to_string())
-    };
-    host.feed_finality(tip, id_at).unwrap();
-    tip
+    let report = follower.sync(10_000).unwrap();
+    host.feed_finality(&*follower, report.reorg_ancestor.map(|a| a + 1))
+        .unwrap();
+    report.tip.unwrap().0
 }
 
 /// `GET /v1/health` of the served host.

@@ -115,3 +115,38 @@ pub fn op_returns_with(node: &RegtestNode, root_hex: &str) -> usize {
     }
     n
 }
+
+/// Writes `DIR/farmer.toml`: the plots and key of [`key_and_plots`], farming chain `name` on
+/// the bridge at `bridge_base` (`http://host:port`), metrics and status page on free ports.
+pub fn write_farmer_config(dir: &Path, name: &str, bridge_base: &str) -> std::path::PathBuf {
+    let d = |p: &str| dir.join(p).display().to_string();
+    let path = dir.join("farmer.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "plot_dirs = [\"{}\"]\nkey_file = \"{}\"\nsigning_history = \"{}.history\"\n\
+             lookup_budget_ms = 1000\nmetrics_listen = \"127.0.0.1:0\"\n\
+             status_listen = \"127.0.0.1:0\"\n[[chain]]\nname = \"{name}\"\n\
+             bridge = \"{bridge_base}\"\n",
+            d("plots"),
+            d("farmer.key"),
+            d("farmer.key")
+        ),
+    )
+    .expect("farmer.toml written");
+    path
+}
+
+/// Starts `masspoc ARGS` in the background, its stderr (the log) into `log`.
+pub fn spawn_logged<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+    log: &Path,
+) -> std::process::Child {
+    masspoc()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file created"))
+        .spawn()
+        .expect("masspoc starts")
+}

@@ -68,4 +68,6 @@ pub struct NetStatus {
     pub ancestors_fetched: u64,
     /// Headers received in range-sync pages so far.
     pub synced: u64,
+    /// Anchor batches received from peers and stored so far.
+    pub batches_fetched: u64,
 }

@@ -8,11 +8,13 @@
 //!   while its ancestors are fetched from the peer that relayed it;
 //! - on every new connection, and every [`NetConfig::sync_interval`], the node sends each peer
 //!   its block locator per chain and accepts the heavier chain it gets back, page by page;
-//! - bootstrap peers are redialled every [`NetConfig::redial_interval`] while disconnected.
+//! - bootstrap peers are redialled every [`NetConfig::redial_interval`] while disconnected;
+//! - anchor batches the node lacks are asked of every peer ([`NetHandle::want_batches`]).
 //!
 //! Parts: `config` (settings and status types), `gossip` (gossiped messages and the verdicts
-//! on headers), `catch_up` (range sync and missing ancestors).
+//! on headers), `catch_up` (range sync and missing ancestors), `batches` (anchor batches).
 
+mod batches;
 mod catch_up;
 mod config;
 mod gossip;
@@ -22,7 +24,7 @@ pub use config::{NetConfig, NetStatus, PeerInfo};
 
 use crate::behaviour::{build, Behaviour, BehaviourEvent};
 use crate::error::NetError;
-use crate::message::{topic, Announce};
+use crate::message::{topic, Announce, BatchAnswer};
 use crate::orphans::OrphanPool;
 use crate::scores::PeerScores;
 use crate::sink::{ChainSink, Verdict};
@@ -43,6 +45,7 @@ use tokio::sync::{mpsc, oneshot};
 enum Command {
     Announce(Box<Announce>),
     Status(oneshot::Sender<NetStatus>),
+    WantBatches,
 }
 
 /// The remote control of a running network task; the task stops when every handle is dropped.
@@ -62,6 +65,12 @@ impl NetHandle {
     /// Publishes something the node accepted on its own (never blocks).
     pub fn announce(&self, what: Announce) {
         let _ = self.tx.send(Command::Announce(Box::new(what)));
+    }
+
+    /// Asks peers now for the anchor batches the sink wants ([`ChainSink::wanted_batches`];
+    /// never blocks). Also done every sync round.
+    pub fn want_batches(&self) {
+        let _ = self.tx.send(Command::WantBatches);
     }
 
     /// The network's status.
@@ -101,6 +110,18 @@ enum Done {
         channel: ResponseChannel<HeaderList>,
         blocks: Vec<Block>,
     },
+    BatchesWanted {
+        roots: Vec<[u8; 32]>,
+    },
+    BatchAnswer {
+        channel: ResponseChannel<BatchAnswer>,
+        answer: BatchAnswer,
+    },
+    BatchVerdicts {
+        peer: PeerId,
+        stored: u64,
+        invalid: Option<String>,
+    },
 }
 
 enum Pending {
@@ -118,6 +139,8 @@ struct Node {
     bans: Vec<(PeerId, Instant)>,
     ancestors_fetched: u64,
     synced: u64,
+    batches_fetched: u64,
+    asking_batches: HashSet<PeerId>,
     orphans: OrphanPool<Tag>,
     pending: HashMap<OutboundRequestId, Pending>,
     syncing: HashSet<(PeerId, ChainId)>,
@@ -163,6 +186,8 @@ pub fn spawn(config: NetConfig, sink: Arc<dyn ChainSink>) -> Result<NetHandle, N
         bans: Vec::new(),
         ancestors_fetched: 0,
         synced: 0,
+        batches_fetched: 0,
+        asking_batches: HashSet::new(),
         orphans: OrphanPool::new(config.orphan_cap),
         pending: HashMap::new(),
         syncing: HashSet::new(),
@@ -206,6 +231,7 @@ impl Node {
                     for peer in peers {
                         self.sync_all(peer);
                     }
+                    self.ask_batches();
                 }
                 _ = redial_tick.tick() => self.redial(),
             }
@@ -223,6 +249,7 @@ impl Node {
                     Err(e) => tracing::debug!(error = %e, "p2p publish"),
                 }
             }
+            Command::WantBatches => self.ask_batches(),
             Command::Status(reply) => {
                 let now = Instant::now();
                 let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
@@ -241,6 +268,7 @@ impl Node {
                     banned: self.banned,
                     ancestors_fetched: self.ancestors_fetched,
                     synced: self.synced,
+                    batches_fetched: self.batches_fetched,
                 });
             }
         }
@@ -302,6 +330,7 @@ impl Node {
                 if num_established.get() == 1 {
                     tracing::info!(peer = %peer_id, "p2p peer connected");
                     self.sync_all(peer_id);
+                    self.ask_batches();
                 }
             }
             SwarmEvent::ConnectionClosed {
@@ -311,6 +340,7 @@ impl Node {
             } => {
                 tracing::info!(peer = %peer_id, "p2p peer disconnected");
                 self.syncing.retain(|(p, _)| *p != peer_id);
+                self.asking_batches.remove(&peer_id);
             }
             SwarmEvent::OutgoingConnectionError { error, .. } => {
                 // The address of a failed dial is not reported reliably: clear all, the next
@@ -324,6 +354,7 @@ impl Node {
                 message,
             })) => self.on_gossip(propagation_source, message_id, message),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Batches(e)) => self.on_batches(e),
             SwarmEvent::Behaviour(BehaviourEvent::Identify(
                 libp2p::identify::Event::Received { peer_id, info, .. },
             )) => {
@@ -359,6 +390,19 @@ impl Node {
                 origin,
                 results,
             } => self.on_headers(chain, origin, results),
+            Done::BatchesWanted { roots } => self.send_batch_requests(&roots),
+            Done::BatchAnswer { channel, answer } => {
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .batches
+                    .send_response(channel, answer);
+            }
+            Done::BatchVerdicts {
+                peer,
+                stored,
+                invalid,
+            } => self.on_batch_verdicts(peer, stored, invalid),
         }
     }
 }

@@ -306,6 +306,8 @@ impl Outbox {
             if let Some(now) = now_ms {
                 meta.insert("last_seal_ms", now).map_err(|e| s.err(e))?;
             }
+            // The batch's items, by root, where peers and proofs look them up (`seen`).
+            super::seen::put_items_in(s, &tx, &root, &items)?;
             let mut index = tx.open_table(INDEX).map_err(|e| s.err(e))?;
             for (k, data) in &taken {
                 pending.remove(k).map_err(|e| s.err(e))?;

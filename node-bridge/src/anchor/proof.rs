@@ -5,6 +5,7 @@
 use super::merkle::{self, Node};
 use super::outbox::{BatchState, Outbox};
 use super::payload::{AnchorPayload, Item, ItemKind};
+use super::seen::SeenAnchors;
 use super::txmerkle;
 use super::txparse::parse_tx;
 use crate::error::AnchorError;
@@ -97,17 +98,42 @@ pub fn build_proof(
     let items = batch
         .decoded_items()
         .ok_or_else(|| AnchorError::Invalid(format!("batch {seq} holds a bad item")))?;
+    assemble(
+        rpc,
+        item,
+        &items,
+        seq,
+        &batch.root,
+        &hash256(&tx.txid)?,
+        &hash256(&block.hash)?,
+        block.height,
+    )
+}
+
+/// The proof of `item` from a batch it is in (`items`, sequence `seq`, root hex `root`) carried
+/// by transaction `txid` in block `block_hash` at `block_height` (its transactions read from the
+/// node for the transaction path).
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    rpc: &RpcClient,
+    item: &Item,
+    items: &[Item],
+    seq: u64,
+    root: &str,
+    txid: &Hash256,
+    block_hash: &Hash256,
+    block_height: u64,
+) -> Result<AnchorProof, AnchorError> {
+    let hex_item = hex::encode(item.hash);
     let leaves: Vec<Node> = items.iter().map(Item::leaf).collect();
     let index = items
         .iter()
         .position(|i| i == item)
         .ok_or_else(|| AnchorError::Invalid(format!("batch {seq} does not list {hex_item}")))?;
     let path = merkle::path(&leaves, index).unwrap_or_default();
-    let block_hash = hash256(&block.hash)?;
-    let txid = hash256(&tx.txid)?;
-    let txids = rpc.block_txids(&block_hash)?;
-    let tx_index = txids.iter().position(|t| *t == txid).ok_or_else(|| {
-        AnchorError::Invalid(format!("block {} does not hold tx {}", block.hash, tx.txid))
+    let txids = rpc.block_txids(block_hash)?;
+    let tx_index = txids.iter().position(|t| t == txid).ok_or_else(|| {
+        AnchorError::Invalid(format!("block {block_hash} does not hold tx {txid}"))
     })?;
     let tx_path = txmerkle::merkle_path(&txids, tx_index).unwrap_or_default();
     Ok(AnchorProof {
@@ -117,13 +143,43 @@ pub fn build_proof(
         leaf_index: index as u64,
         leaf_count: leaves.len() as u64,
         batch_path: path.iter().map(hex::encode).collect(),
-        root: batch.root.clone(),
-        txid: tx.txid.clone(),
-        block_hash: block.hash.clone(),
-        block_height: block.height,
+        root: root.to_string(),
+        txid: txid.to_string(),
+        block_hash: block_hash.to_string(),
+        block_height,
         tx_index: tx_index as u64,
         tx_path: tx_path.iter().map(Hash256::to_string).collect(),
     })
+}
+
+/// The proof of `item` from every anchor this node has seen in its PoW chain, whoever sent it
+/// ([`SeenAnchors`]): of the places whose block `on_best(height, id)` says is on the best chain,
+/// the lowest (where finality counts the item). `None` when no such place is known.
+pub fn build_seen_proof(
+    seen: &SeenAnchors,
+    rpc: &RpcClient,
+    on_best: &dyn Fn(u64, &Hash256) -> bool,
+    item: &Item,
+) -> Result<Option<AnchorProof>, AnchorError> {
+    let mut places = seen.places(item)?;
+    places.sort_by_key(|(_, _, p)| (p.height, p.anchor.tx_index));
+    let Some((root, items, place)) = places
+        .into_iter()
+        .find(|(_, _, p)| on_best(p.height, &p.block))
+    else {
+        return Ok(None);
+    };
+    assemble(
+        rpc,
+        item,
+        &items,
+        place.anchor.payload.seq,
+        &hex::encode(root),
+        &place.anchor.txid,
+        &place.block,
+        place.height,
+    )
+    .map(Some)
 }
 
 /// Checks a proof: the batch path gives the root; the transaction the node serves hashes to the

@@ -81,6 +81,16 @@ impl Follower {
         Ok(Follower { rpc, store, config })
     }
 
+    /// The first height followed.
+    pub fn start_height(&self) -> u64 {
+        self.config.start_height
+    }
+
+    /// The node it follows.
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
     /// The highest accepted header.
     pub fn tip(&self) -> Result<Option<StoredHeader>, FollowError> {
         Ok(self.store.tip()?)

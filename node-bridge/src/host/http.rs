@@ -7,7 +7,7 @@
 
 use super::metrics::{add, render_batches, BridgeMetrics};
 use super::ChainHost;
-use crate::anchor::proof::build_proof;
+use crate::anchor::proof::{build_proof, build_seen_proof};
 use crate::anchor::{AnchorProof, AnchorStatus, Item, ItemKind, Outbox};
 use crate::error::AnchorError;
 use crate::error::HostError;
@@ -382,8 +382,9 @@ async fn anchors(State(s): State<Arc<Shared>>) -> ApiResult<AnchorList> {
     Ok(Json(list))
 }
 
-/// The inclusion proof of one anchored item, built as `masspoc anchors prove` builds it from the
-/// store (the outbox this bridge holds, the block's transactions from its node).
+/// The inclusion proof of one anchored item: from the anchors this node saw in its PoW chain
+/// (anyone's, the lowest on the best chain), else as `masspoc anchors prove` builds it from the
+/// outbox this bridge holds; the block's transactions come from its node.
 async fn anchor_proof(
     State(s): State<Arc<Shared>>,
     q: Result<Query<AnchorProofQuery>, QueryRejection>,
@@ -412,7 +413,22 @@ async fn anchor_proof(
         }
     };
     let item_hex = q.item.clone();
+    let host = s.clone();
     let built = tokio::task::spawn_blocking(move || {
+        // Any anchor seen in the PoW chain, the lowest on the best chain (whoever sent it);
+        // else this node's own batch, whose state explains why there is no proof yet.
+        let on_best = |height: u64, id: &crate::pow::Hash256| {
+            rpc.header_info(id)
+                .is_ok_and(|i| i.confirmations > 0 && i.height == height)
+        };
+        for kind in &kinds {
+            let item = Item { kind: *kind, hash };
+            match build_seen_proof(host.host.seen(), &rpc, &on_best, &item) {
+                Ok(Some(proof)) => return Some(Ok(proof)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
         let item = kinds
             .into_iter()
             .map(|kind| Item { kind, hash })

@@ -20,10 +20,11 @@ mod slot;
 pub mod status;
 
 use evidence::includable;
+pub use finality::{BatchOffer, FeedReport, PowView, MAX_SCAN_PER_PASS, MAX_WAITING};
 use slot::{Hosted, Slot};
 pub use slot::{WorkChanges, WorkMark};
 
-use crate::anchor::{Item, ItemKind, Outbox};
+use crate::anchor::{Item, ItemKind, Outbox, SeenAnchors};
 use crate::error::HostError;
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
@@ -56,8 +57,10 @@ pub struct ChainHost {
     outbox: Option<Arc<Outbox>>,
     check_clock: bool,
     faults: Mutex<Faults>,
-    /// PoW heights whose anchors were fed to finality ([`ChainHost::feed_finality`]).
-    finality_fed: Mutex<finality::Fed>,
+    /// Every anchor seen in the PoW chain and the items of every batch held.
+    seen: SeenAnchors,
+    /// Where [`ChainHost::feed_finality`] stands.
+    feed: Mutex<finality::FeedState>,
 }
 
 fn chain_hex(c: &ChainId) -> String {
@@ -113,10 +116,16 @@ impl ChainHost {
             outbox,
             check_clock: true,
             faults: Mutex::default(),
-            finality_fed: Mutex::default(),
+            seen: SeenAnchors::on(store.clone())?,
+            feed: Mutex::default(),
         };
         host.replay_all()?;
         Ok(host)
+    }
+
+    /// Every anchor this node saw in its PoW chain, and the batches it holds.
+    pub fn seen(&self) -> &SeenAnchors {
+        &self.seen
     }
 
     /// The anchoring outbox the host queues into (when anchored).

@@ -2,10 +2,12 @@
 //! block (header and body) or evidence from a peer goes through the same acceptance path as an
 //! HTTP submission ([`ChainHost::submit_block`], [`ChainHost::submit_evidence`]); a sync page goes
 //! through [`ChainHost::submit_page`], the same rules checked on all cores and stored in one
-//! commit; sync reads the chain states, bodies included.
+//! commit; sync reads the chain states, bodies included; anchor batches seen in the PoW chain are
+//! asked of peers and served to them ([`ChainHost::offer_batch`], [`ChainHost::batch_leaves`]).
 //! What the host accepts from farmers is published by the HTTP layer ([`Shared::announce`]).
 
 use super::http::Shared;
+use super::BatchOffer;
 use crate::error::HostError;
 use masspoc_net::{ChainSink, Verdict};
 use masspoc_verifier::{Block, ChainId, ChainState, DetectorError, Evidence, HeaderHash, Height};
@@ -120,6 +122,25 @@ impl ChainSink for PeerSeam {
             }
             Ok(_) => Verdict::Known,
             Err(e) => verdict_of(&e),
+        }
+    }
+
+    fn wanted_batches(&self, max: usize) -> Vec<[u8; 32]> {
+        self.0.host.wanted_batches(max)
+    }
+
+    fn batch_leaves(&self, root: &[u8; 32]) -> Option<Vec<[u8; 33]>> {
+        self.0.host.batch_leaves(root)
+    }
+
+    fn offer_batch(&self, root: &[u8; 32], leaves: &[[u8; 33]]) -> Verdict {
+        match self.0.host.offer_batch(root, leaves) {
+            Ok(BatchOffer::Stored) => Verdict::New { best: false },
+            Ok(BatchOffer::Known) => Verdict::Known,
+            Ok(BatchOffer::Invalid) => {
+                Verdict::Invalid("the leaves do not hash to the batch root".into())
+            }
+            Err(e) => Verdict::Later(e.to_string()),
         }
     }
 }
