@@ -9,6 +9,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use std::sync::OnceLock;
 
+pub mod finality;
+
 pub fn params() -> ChainParams {
     masspoc_verifier::testkit::weak_params("test chain", Beacon([7; 32]))
 }
@@ -72,11 +74,17 @@ pub fn block_on(
     f.block(state.spec(), &info, d, &c, body_of(tag))
 }
 
-/// A random order of `blocks` in which every parent comes before its children.
+/// A random order of `blocks` in which every parent comes before its children (the chain of
+/// [`spec`]).
 pub fn topological_shuffle(blocks: &[Block], rng: &mut StdRng) -> Vec<Block> {
+    parents_first(blocks, ChainState::new(spec()).best().hash, rng)
+}
+
+/// A random order of `blocks` in which every parent comes before its children, `genesis` known.
+pub fn parents_first(blocks: &[Block], genesis: HeaderHash, rng: &mut StdRng) -> Vec<Block> {
     let mut pool: Vec<Block> = blocks.to_vec();
     pool.shuffle(rng);
-    let mut known: Vec<HeaderHash> = vec![ChainState::new(spec()).best().hash];
+    let mut known: Vec<HeaderHash> = vec![genesis];
     let mut out = Vec::new();
     while !pool.is_empty() {
         let i = pool
