@@ -16,6 +16,7 @@ mod host_crash_points;
 mod http_limits;
 mod node_alerts;
 mod node_status;
+mod peer_batches;
 mod pow_known_answers;
 mod rpc_faults;
 mod sync_page;

@@ -318,6 +318,11 @@ mod tests {
             Offer::Mismatch
         );
         assert_eq!(seen.offer_items(&root, &[]).unwrap(), Offer::Malformed);
+        let too_many = vec![leaves[0]; MAX_BATCH_LEAVES + 1];
+        assert_eq!(
+            seen.offer_items(&root, &too_many).unwrap(),
+            Offer::Malformed
+        );
         assert_eq!(
             seen.offer_items(&root, &[[9; 33]]).unwrap(),
             Offer::Malformed

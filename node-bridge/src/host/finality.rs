@@ -244,6 +244,9 @@ impl ChainHost {
         for slot in self.chains.values() {
             let mut hosted = slot.write()?;
             let before = (hosted.state.final_block().hash, hosted.state.best().hash);
+            // Late batches (items that arrived after their PoW height was visited) replay the
+            // derivation: once per pass, however many there are.
+            hosted.state.defer_finality();
             for (h, items) in by_height {
                 let mine: Vec<HeaderHash> = items
                     .iter()
@@ -257,6 +260,7 @@ impl ChainHost {
             if let Some(p) = pow_height {
                 hosted.state.set_pow_tip(p);
             }
+            hosted.state.resume_finality();
             // Republished (waking long-polls) only when the final block or, through it, the best
             // tip moved: a pass that changes nothing wakes nobody.
             let (final_block, best) = (hosted.state.final_block().hash, hosted.state.best().hash);
