@@ -154,6 +154,25 @@ fn lying_pow_node(node: &RegtestNode, height: u64, lie: PowLie) -> TestServer {
     })
 }
 
+/// A JSON-RPC proxy in front of `node` whose `getblockheader BEACON true` says the beacon is one
+/// height higher than it is; everything else is litecoind's answer.
+fn beacon_moved(node: &RegtestNode, beacon: &str) -> TestServer {
+    let upstream = node.url().trim_start_matches("http://").to_string();
+    let beacon = beacon.to_string();
+    TestServer::start(move |head, body| {
+        let (status, reply) = forward(&upstream, head, body)?;
+        let asked = String::from_utf8_lossy(body);
+        if !(asked.contains("getblockheader") && asked.contains(&beacon)) {
+            return Some(response(&status, &reply));
+        }
+        let mut v: Value = serde_json::from_slice(&reply).ok()?;
+        if let Some(h) = v["result"]["height"].as_u64() {
+            v["result"]["height"] = Value::from(h + 1);
+        }
+        Some(response(&status, v.to_string().as_bytes()))
+    })
+}
+
 /// `verify-chain URL --params chains.toml --json --pow-rpc …` of `pow`.
 fn verify_chain(url: &str, params: &str, pow: &RegtestNode) -> Ran {
     verify_chain_at(url, params, &pow.url(), pow)
@@ -172,7 +191,11 @@ fn verify_chain_at(url: &str, params: &str, pow_url: &str, pow: &RegtestNode) ->
 fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     let mut node = RegtestNode::start().expect("litecoind starts");
     node.fund_wallet().unwrap();
-    let beacon = node.rpc().best_block_hash().unwrap().to_string();
+    let beacon_id = node.rpc().best_block_hash().unwrap();
+    let beacon = beacon_id.to_string();
+    let beacon_height = node.rpc().header_info(&beacon_id).unwrap().height;
+    // The chain's beacon lies well below its anchors: the checked PoW range starts at it.
+    node.mine(20).unwrap();
     let dir = common::scratch();
     let d = |p: &str| dir.path().join(p).display().to_string();
     local_chain::key_and_plots(dir.path(), 1);
@@ -256,6 +279,7 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         .as_u64()
         .expect("headers were checked");
     let checked = f["pow_headers_checked"].as_u64().unwrap();
+    assert_eq!(from, beacon_height, "rooted at the chain's beacon: {out}");
     assert_eq!(f["pow_tip"].as_u64(), Some(tip), "{out}");
     assert_eq!(from + checked - 1, tip, "{out}");
     assert!(checked > 11, "{out}");
@@ -295,6 +319,19 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         );
         assert!(ran.stderr.contains(&said), "{lie:?}: {}", ran.both());
     }
+    // A PoW node that places the chain's beacon one height higher: the header checked there is
+    // not the beacon.
+    let proxy = beacon_moved(&node, &beacon);
+    let ran = verify_chain_at(&base, &d("chains.toml"), &proxy.url, &node);
+    let said = format!(
+        "PoW header at height {} fails the beacon check (PoW node {}): the chain's beacon is \
+         {beacon}",
+        beacon_height + 1,
+        proxy.url
+    );
+    assert_ne!(ran.code(), 0, "{}", ran.both());
+    assert!(ran.json_or_null().is_null(), "{}", ran.both());
+    assert!(ran.stderr.contains(&said), "{}", ran.both());
     let proxy = lying_pow_node(&node, tip, PowLie::Chainwork);
     let ran = verify_chain_at(&base, &d("chains.toml"), &proxy.url, &node);
     let said = format!(

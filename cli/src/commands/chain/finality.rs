@@ -186,7 +186,8 @@ pub fn derive(
     let checked = match (by_height.keys().next(), by_height.keys().next_back()) {
         (Some(&lowest), Some(&highest)) => {
             let to = pow_tip.max(highest);
-            let from = range_start(&params, lowest, to);
+            let beacon = beacon_place(&rpc, pow_url, state)?;
+            let from = range_start(&params, lowest, to).min(beacon.1);
             let range = check_range(&rpc, &params, from, to, DEFAULT_CHUNK).map_err(|e| {
                 let what = match &e {
                     FollowError::InvalidHeader { height, reason } => format!(
@@ -197,6 +198,16 @@ pub fn derive(
                 };
                 anyhow::Error::new(e).context(what)
             })?;
+            let at_beacon = range.id_at(beacon.1);
+            if at_beacon != Some(beacon.0) {
+                bail!(
+                    "PoW header at height {} fails the beacon check (PoW node {pow_url}): the \
+                     chain's beacon is {}, the header checked there is {}",
+                    beacon.1,
+                    beacon.0,
+                    at_beacon.map_or_else(|| "none".to_string(), |h| h.to_string())
+                );
+            }
             for (height, block, hex) in &anchors {
                 let checked = range.id_at(*height);
                 if checked != Some(*block) {
@@ -254,6 +265,25 @@ pub fn derive(
         agrees,
         mismatch,
     })
+}
+
+/// The chain's beacon block (pinned in its parameters) and its height on the PoW node's best
+/// chain: the checked PoW range starts there at the latest, so the headers under the anchors
+/// descend from a block the chain's parameters name, not from one the PoW node picked.
+fn beacon_place(
+    rpc: &RpcClient,
+    pow_url: &str,
+    state: &ChainState,
+) -> anyhow::Result<(Hash256, u64)> {
+    let beacon = Hash256::from_display_hex(&state.spec().params.beacon.to_hex())
+        .map_err(|e| anyhow::anyhow!("the chain's beacon: {e}"))?;
+    let info = rpc
+        .header_info(&beacon)
+        .with_context(|| format!("asking {pow_url} for the chain's beacon block {beacon}"))?;
+    if info.confirmations < 0 {
+        bail!("the chain's beacon block {beacon} is not on the best chain of {pow_url}");
+    }
+    Ok((beacon, info.height))
 }
 
 fn not_anchored(e: &anyhow::Error) -> bool {
