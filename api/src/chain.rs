@@ -37,6 +37,11 @@ pub struct ChainInfo {
     /// predates finality).
     #[serde(default)]
     pub final_hash: Option<HeaderHash>,
+    /// The PoW tip height the final block was derived at (the node's verified PoW chain as fed
+    /// to the rule; absent before any PoW tip was fed, or from a bridge that predates it). A
+    /// light verifier derives at this height to compare like with like.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_pow_height: Option<u64>,
 }
 
 impl ChainInfo {
@@ -58,6 +63,7 @@ impl ChainInfo {
             slot_ms: params.slot_ms,
             final_height: state.final_block().height,
             final_hash: Some(state.final_block().hash),
+            final_pow_height: state.finality().pow_tip(),
         }
     }
 }

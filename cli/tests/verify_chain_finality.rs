@@ -41,6 +41,8 @@ enum Lie {
     ProofHeight,
     /// The final height `GET /v1/chains` claims, one higher.
     FinalHeight,
+    /// The PoW height the node says it derived its final block at, 0.
+    FinalPowHeight,
 }
 
 /// Flips the first hex digit of `s` to another digit.
@@ -75,6 +77,12 @@ fn lying_bridge(upstream: String, lie: Lie) -> (TestServer, Arc<Mutex<Option<Str
                     flip(&mut v["batch_path"][0]);
                 }
                 *done = Some(v["item"].as_str()?.to_string());
+            }
+            Lie::FinalPowHeight if path == "/v1/chains" => {
+                for c in v["chains"].as_array_mut()? {
+                    c["final_pow_height"] = Value::from(0);
+                }
+                *done = Some("final_pow_height".into());
             }
             Lie::FinalHeight if path == "/v1/chains" => {
                 for c in v["chains"].as_array_mut()? {
@@ -264,6 +272,13 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         Some(claim.final_height.0),
         "{out}"
     );
+    // Derived at the PoW height the node derived at (its follower's, which may lag litecoind).
+    assert!(claim.final_pow_height.is_some(), "{claim:?}");
+    assert_eq!(
+        f["compared_at_pow_height"].as_u64(),
+        claim.final_pow_height,
+        "{out}"
+    );
     assert_eq!(
         f["final_hash"].as_str(),
         claim.final_hash.map(|h| h.to_string()).as_deref(),
@@ -372,7 +387,7 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
     }
     // A bridge whose proofs are honest but whose claimed final block is one higher: reported,
     // not agreed, exit 1, the mismatch said in words.
-    let (proxy, altered) = lying_bridge(upstream, Lie::FinalHeight);
+    let (proxy, altered) = lying_bridge(upstream.clone(), Lie::FinalHeight);
     let ran = verify_chain(&proxy.url, &d("chains.toml"), &node);
     assert!(altered.lock().unwrap().is_some());
     let out = ran.json_or_null();
@@ -394,6 +409,17 @@ fn verify_chain_derives_the_nodes_final_block_from_checked_anchor_proofs() {
         "{}",
         ran.both()
     );
+    drop(proxy);
+    // A bridge that says it derived its final block at PoW height 0: derived there, nothing is
+    // final, so its claim does not hold.
+    let (proxy, altered) = lying_bridge(upstream, Lie::FinalPowHeight);
+    let ran = verify_chain(&proxy.url, &d("chains.toml"), &node);
+    assert!(altered.lock().unwrap().is_some());
+    let out = ran.json_or_null();
+    assert_eq!(ran.code(), 1, "{}", ran.both());
+    assert_eq!(out["finality"]["compared_at_pow_height"].as_u64(), Some(0));
+    assert_eq!(out["finality"]["final_height"].as_u64(), Some(0), "{out}");
+    assert_eq!(out["finality"]["agrees"], false, "{out}");
     drop(proxy);
 
     // A PoW node that never saw the anchors (another regtest litecoind, its own blocks): the

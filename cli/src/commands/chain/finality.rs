@@ -83,8 +83,11 @@ impl PowArgs {
 /// What the derivation found (the `finality` object of `verify-chain --json`).
 #[derive(Debug, Serialize)]
 pub struct FinalityReport {
-    /// The PoW node's tip height the derivation used.
+    /// The PoW node's tip height.
     pub pow_tip: u64,
+    /// The PoW height the final block was derived at: the node's `final_pow_height` when it
+    /// gives one at or below `pow_tip`, else `pow_tip`.
+    pub compared_at_pow_height: u64,
     /// The first PoW height whose header was checked (`None`: no anchor, nothing checked).
     pub pow_headers_from: Option<u64>,
     /// PoW headers checked as the node's follower checks them, from `pow_headers_from` up to
@@ -230,19 +233,23 @@ pub fn derive(
     for (h, hashes) in &by_height {
         state.record_anchors(*h, hashes);
     }
-    state.set_pow_tip(pow_tip);
-    let fin = state.final_block();
     let claim = bridge
         .chains()?
         .into_iter()
         .find(|c| c.chain_id == state.spec().chain_id)
         .context("the bridge no longer lists the chain")?;
+    // Derived at the PoW height the node derived its claim at (its follower may lag the PoW
+    // node): a node claiming a lower height can only claim an older final block, never another
+    // branch, since the final block only moves up the chain as the PoW tip grows.
+    let compared_at = claim.final_pow_height.map_or(pow_tip, |p| p.min(pow_tip));
+    state.set_pow_tip(compared_at);
+    let fin = state.final_block();
     let agrees = claim.final_height == fin.height && claim.final_hash == Some(fin.hash);
     let mismatch = (!agrees).then(|| {
         format!(
             "the bridge claims final block {} at height {}, but its anchor proofs checked \
-             against {pow_url} (PoW tip {pow_tip}, {anchored} anchored headers) make {} at \
-             height {} final",
+             against {pow_url} (at PoW height {compared_at}, tip {pow_tip}, {anchored} anchored \
+             headers) make {} at height {} final",
             claim
                 .final_hash
                 .map_or_else(|| "(none)".to_string(), |h| h.to_string()),
@@ -253,6 +260,7 @@ pub fn derive(
     });
     Ok(FinalityReport {
         pow_tip,
+        compared_at_pow_height: compared_at,
         pow_headers_from: checked.as_ref().map(|r| r.from),
         pow_headers_checked: checked.as_ref().map_or(0, |r| r.len()),
         pow_headers_secs,

@@ -216,11 +216,13 @@ impl ChainArgs {
             );
             if let Some(f) = &finality {
                 println!(
-                    "final block {} at height {} (derived from {} anchored headers, PoW tip {}, \
-                     {} PoW headers checked in {:.2} s); the bridge claims {} at height {}{}",
+                    "final block {} at height {} (derived from {} anchored headers at PoW height \
+                     {}, PoW tip {}, {} PoW headers checked in {:.2} s); the bridge claims {} at \
+                     height {}{}",
                     f.final_hash,
                     f.final_height,
                     f.anchored,
+                    f.compared_at_pow_height,
                     f.pow_tip,
                     f.pow_headers_checked,
                     f.pow_headers_secs,
