@@ -5,13 +5,14 @@
 //! the PoW chain itself is a stand-in (a block id per height and the anchors of each block),
 //! since only those are read.
 
+use crate::common;
 use masspoc_node_bridge::anchor::{FoundAnchor, Item, ItemKind, Pick};
 use masspoc_node_bridge::host::{ChainHost, PowView};
 use masspoc_node_bridge::pow::Hash256;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::AnchorError;
-use masspoc_verifier::testkit::{grow_chain, weak_params, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header};
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainState, Header};
 
 /// A two-block PoW chain whose block 1 carries `anchor`.
 struct StandIn {
@@ -66,13 +67,7 @@ fn twin_of(h: &Header, farmers: &[TestFarmer]) -> Header {
 fn a_side_header_at_or_below_the_final_block_is_dropped_one_above_it_waits() {
     // conf = 1, R = 1, c = 2: a block 2 below the best anchored one becomes final one PoW block
     // after its anchor.
-    let spec = ChainSpec::new(ChainParams {
-        anchor_confirmations: 1,
-        finality_window: 1,
-        finality_depth: 2,
-        ..weak_params("pick", Beacon([9; 32]))
-    })
-    .unwrap();
+    let spec = common::spec::quick_final_spec("pick", Beacon([9; 32]));
     let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
     let mut state = ChainState::new(spec.clone());
     let chain = grow_chain(&state, &farmers, spec.genesis.hash, 8);

@@ -16,18 +16,12 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::regtest::RegtestNode;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::HostError;
-use masspoc_verifier::testkit::{grow_chain, weak_params, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Height};
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainSpec, ChainState, Height};
 use serde_json::Value;
 
 fn spec(beacon: &str) -> ChainSpec {
-    ChainSpec::new(ChainParams {
-        anchor_confirmations: 1,
-        finality_window: 1,
-        finality_depth: 2,
-        ..weak_params("final", Beacon::from_hex(beacon).unwrap())
-    })
-    .unwrap()
+    common::spec::quick_final_spec("final", Beacon::from_hex(beacon).unwrap())
 }
 
 fn feed(host: &ChainHost, follower: &mut Follower) -> u64 {

@@ -6,13 +6,14 @@
 //! batches arrived late. The PoW chain is a stand-in (a block id per height and the anchors of
 //! each block), since only those are read.
 
+use crate::common;
 use masspoc_node_bridge::anchor::{merkle, AnchorPayload, FoundAnchor, Item, ItemKind};
 use masspoc_node_bridge::host::{BatchOffer, ChainHost, PowView};
 use masspoc_node_bridge::pow::Hash256;
 use masspoc_node_bridge::store::Store;
 use masspoc_node_bridge::AnchorError;
-use masspoc_verifier::testkit::{grow_chain, weak_params, TestFarmer};
-use masspoc_verifier::{Beacon, ChainParams, ChainSpec, ChainState, Header};
+use masspoc_verifier::testkit::{grow_chain, TestFarmer};
+use masspoc_verifier::{Beacon, ChainState, Header};
 use std::collections::BTreeMap;
 
 /// A PoW chain of `tip` blocks from height 1; `anchors[h]` are the anchors of block `h`.
@@ -75,14 +76,7 @@ fn anchor_of(root: [u8; 32], seq: u64) -> FoundAnchor {
 
 #[test]
 fn a_peers_batches_are_taken_only_when_they_match_and_finalise_as_the_nodes_own() {
-    // conf = 1, R = 1, c = 2, as in anchor_pick_final.rs.
-    let spec = ChainSpec::new(ChainParams {
-        anchor_confirmations: 1,
-        finality_window: 1,
-        finality_depth: 2,
-        ..weak_params("peer", Beacon([9; 32]))
-    })
-    .unwrap();
+    let spec = common::spec::quick_final_spec("peer", Beacon([9; 32]));
     let farmers: Vec<TestFarmer> = (1..=2u8).map(|i| TestFarmer::new([i; 32], &[16])).collect();
     let chain = grow_chain(
         &ChainState::new(spec.clone()),

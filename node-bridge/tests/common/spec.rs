@@ -8,3 +8,15 @@ use masspoc_verifier::{Beacon, ChainSpec};
 pub fn weak_spec(name: &str, beacon: &str) -> ChainSpec {
     ChainSpec::new(weak_params(name, Beacon::from_hex(beacon).unwrap())).unwrap()
 }
+
+/// [`weak_spec`] with the quickest finality, `conf = 1, R = 1, c = 2`: a block two below the best
+/// anchored one becomes final one PoW block after its anchor.
+pub fn quick_final_spec(name: &str, beacon: Beacon) -> ChainSpec {
+    ChainSpec::new(masspoc_verifier::ChainParams {
+        anchor_confirmations: 1,
+        finality_window: 1,
+        finality_depth: 2,
+        ..weak_params(name, beacon)
+    })
+    .unwrap()
+}
