@@ -10,6 +10,7 @@ mod devnet;
 mod farm_bridge_restart;
 mod harvesters;
 mod identity;
+mod load_under_attack;
 mod network;
 mod output;
 mod peer_anchors;
