@@ -1,6 +1,7 @@
 //! Shared by the cli integration tests: run the real `masspoc` binary and read what it printed,
 //! scratch directories, and the node arguments of a real regtest litecoind.
 
+pub mod harvesters;
 pub mod local_chain;
 
 use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
