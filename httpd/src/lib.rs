@@ -115,5 +115,32 @@ pub async fn serve(
     Ok(())
 }
 
+/// Sets the security headers every status page, asset and JSON answer of the project carries:
+/// `Content-Security-Policy: csp` (the caller's policy, e.g. `masspoc_api::assets::CSP`),
+/// `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`. Existing values of these
+/// headers are replaced; other headers are left as they are.
+pub fn set_security_headers(headers: &mut axum::http::HeaderMap, csp: &'static str) {
+    use axum::http::{header, HeaderValue};
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// [`set_security_headers`] on a whole answer, for `axum::middleware::map_response`.
+#[must_use]
+pub fn secure(
+    mut response: axum::response::Response,
+    csp: &'static str,
+) -> axum::response::Response {
+    set_security_headers(response.headers_mut(), csp);
+    response
+}
+
 #[cfg(test)]
 mod tests;

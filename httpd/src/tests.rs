@@ -75,3 +75,24 @@ async fn stops_accepting_when_shutdown_completes() {
     let ended = tokio::time::timeout(Duration::from_secs(5), server).await;
     assert!(matches!(ended, Ok(Ok(Ok(())))), "{ended:?}");
 }
+
+#[test]
+fn secure_sets_the_three_headers_and_keeps_the_others() {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let r = (
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CACHE_CONTROL, "max-age=60"),
+        ],
+        "x",
+    )
+        .into_response();
+    let r = secure(r, "default-src 'none'");
+    let h = r.headers();
+    assert_eq!(h[header::CONTENT_SECURITY_POLICY], "default-src 'none'");
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    assert_eq!(h.get_all(header::CACHE_CONTROL).iter().count(), 1);
+    assert_eq!(h[header::CONTENT_TYPE], "text/html");
+}

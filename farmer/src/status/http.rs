@@ -5,7 +5,7 @@
 
 use super::Status;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -25,19 +25,9 @@ pub fn router(status: Arc<Status>) -> Router {
         .with_state(status)
 }
 
-/// The headers every answer of the page carries.
-async fn secure(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(assets::CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+/// The headers every answer of the page carries ([`masspoc_httpd::secure`]).
+async fn secure(r: Response) -> Response {
+    masspoc_httpd::secure(r, assets::CSP)
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {

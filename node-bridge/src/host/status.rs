@@ -1,10 +1,10 @@
 //! The chain node's status: `GET /v1/status` (JSON) and the page at `GET /` with its embedded
 //! assets at `GET /assets/NAME` (`masspoc_api::assets`, shared with the farmer's page). Every
-//! answer carries the Content-Security-Policy. `docs/bridge-api.md` ("Status") shows the JSON.
+//! answer carries the Content-Security-Policy, `nosniff` and `no-store` ([`masspoc_httpd::secure`]). `docs/bridge-api.md` ("Status") shows the JSON.
 
 use super::http::{now_ms, Shared};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -68,47 +68,32 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/", get(page))
         .route("/v1/status", get(status))
         .route("/assets/{name}", get(asset))
+        .layer(axum::middleware::map_response(secure))
 }
 
-fn with_csp(a: Asset) -> Response {
-    let mut r = (StatusCode::OK, a.body).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(a.content_type),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(assets::CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    r
+fn serve_asset(a: Asset) -> Response {
+    ([(header::CONTENT_TYPE, a.content_type)], a.body).into_response()
+}
+
+/// The headers every status answer carries ([`masspoc_httpd::secure`]).
+async fn secure(r: Response) -> Response {
+    masspoc_httpd::secure(r, assets::CSP)
 }
 
 async fn page() -> Response {
-    with_csp(assets::NODE_PAGE)
+    serve_asset(assets::NODE_PAGE)
 }
 
 async fn asset(Path(name): Path<String>) -> Response {
     match assets::asset(&name) {
-        Some(a) => with_csp(a),
+        Some(a) => serve_asset(a),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
 
 async fn status(State(s): State<Arc<Shared>>) -> Response {
     match build(&s).await {
-        Ok(st) => {
-            let mut r = Json(st).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(assets::CSP),
-            );
-            r
-        }
+        Ok(st) => Json(st).into_response(),
         Err(e) => {
             tracing::error!(detail = %e, "cannot build the status");
             (
