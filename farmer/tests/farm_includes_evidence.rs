@@ -18,19 +18,45 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_proof::{weight, FilterBits, K};
 use masspoc_verifier::testkit::TestFarmer;
-use masspoc_verifier::{difficulty_for_weight, Body, ChainSpec, Evidence, Height};
+use masspoc_verifier::{difficulty_for_weight, Body, ChainSpec, Evidence, Header, Height};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A farmer key from `seed` saved as `DIR/farmer.key`, with two k = 16 plots in `DIR/disk1`;
+/// returns its public key.
+fn farmer_with_plots(dir: &std::path::Path, seed: u8) -> masspoc_proof::FarmerPublicKey {
+    let key = FarmerKey::from_seed(&[seed; 32]);
+    key.save(&dir.join("farmer.key"), None).unwrap();
+    for plot_seed in 1..=2 {
+        plot_for_key(&dir.join("disk1"), key.public_key(), 16, plot_seed);
+    }
+    key.public_key()
+}
+
+/// `cheat` (a verifier test farmer) signs two headers at height 1 of `host`'s chain `spec`; only
+/// the first is submitted. Returns both.
+fn cheat_twins_at_height_one(
+    cheat: &TestFarmer,
+    host: &ChainHost,
+    spec: &ChainSpec,
+) -> (Header, Header) {
+    let state = host.with_state(&spec.chain_id, Clone::clone).unwrap();
+    let info = state.parent_info(&spec.genesis.hash).unwrap();
+    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
+    let c = cheat.candidate(spec, &info, difficulty, 64).unwrap();
+    let first = cheat.header(spec, &info, difficulty, &c, Body::empty_root());
+    let mut twin = first;
+    twin.timestamp_ms += 1;
+    cheat.sign(&mut twin);
+    host.submit_header(&spec.chain_id, &first.encode(), 0)
+        .unwrap();
+    (first, twin)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
     let tmp = tempfile::tempdir().unwrap();
-    let key = FarmerKey::from_seed(&[43; 32]);
-    let pk = key.public_key();
-    key.save(&tmp.path().join("farmer.key"), None).unwrap();
-    for seed in 1..=2 {
-        plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
-    }
+    let pk = farmer_with_plots(tmp.path(), 43);
     let spec = ChainSpec::new(fast_params("alpha", 7, 3)).unwrap();
     let chain = spec.chain_id;
     let store = Store::open_data_dir(&tmp.path().join("host")).unwrap();
@@ -40,15 +66,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
 
     // The cheat farms height 1, then signs a second header there: evidence in the pool.
     let cheat = TestFarmer::new([9; 32], &[16]);
-    let state = host.with_state(&chain, Clone::clone).unwrap();
-    let info = state.parent_info(&spec.genesis.hash).unwrap();
-    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
-    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
-    let first = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
-    let mut twin = first;
-    twin.timestamp_ms += 1;
-    cheat.sign(&mut twin);
-    host.submit_header(&chain, &first.encode(), 0).unwrap();
+    let (first, twin) = cheat_twins_at_height_one(&cheat, &host, &spec);
     host.submit_header(&chain, &twin.encode(), 0).unwrap();
     let evidence = Evidence::new(first, twin).unwrap();
     assert_eq!(
@@ -110,12 +128,7 @@ async fn the_farmer_puts_handed_out_evidence_in_its_next_block() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_admitted_mid_height_goes_into_that_heights_block() {
     let tmp = tempfile::tempdir().unwrap();
-    let key = FarmerKey::from_seed(&[44; 32]);
-    let pk = key.public_key();
-    key.save(&tmp.path().join("farmer.key"), None).unwrap();
-    for seed in 1..=2 {
-        plot_for_key(&tmp.path().join("disk1"), pk, 16, seed);
-    }
+    let pk = farmer_with_plots(tmp.path(), 44);
     // Blocks about 2 s apart: the farmer spends most of a height waiting for its deadline.
     let mut params = fast_params("slow", 8, 2);
     params.target_interval_ms = 2_000;
@@ -133,15 +146,7 @@ async fn evidence_admitted_mid_height_goes_into_that_heights_block() {
     host.set_check_clock(false);
     // The cheat has a block at height 1; the pair against it is kept back for now.
     let cheat = TestFarmer::new([9; 32], &[16]);
-    let state = host.with_state(&chain, Clone::clone).unwrap();
-    let info = state.parent_info(&spec.genesis.hash).unwrap();
-    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
-    let c = cheat.candidate(&spec, &info, difficulty, 64).unwrap();
-    let first = cheat.header(&spec, &info, difficulty, &c, Body::empty_root());
-    let mut twin = first;
-    twin.timestamp_ms += 1;
-    cheat.sign(&mut twin);
-    host.submit_header(&chain, &first.encode(), 0).unwrap();
+    let (first, twin) = cheat_twins_at_height_one(&cheat, &host, &spec);
     let evidence = Evidence::new(first, twin).unwrap();
 
     let served = ServedHost::start(host).await;
