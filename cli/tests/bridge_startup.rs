@@ -102,6 +102,51 @@ fn line_with(rx: &mpsc::Receiver<String>, what: &str, within: Duration) -> Optio
 }
 
 #[test]
+fn an_anchoring_flag_out_of_bounds_is_refused_before_anything_starts() {
+    let dir = common::scratch();
+    let data = dir.path().join("bridge");
+    let url = format!("http://127.0.0.1:{}", free_port()); // nothing listens there
+    for (flags, says) in [
+        (
+            vec!["--anchor-max-batch", "0"],
+            "max_batch must be at least 1",
+        ),
+        (
+            vec![
+                "--anchor-fee-budget-per-hour",
+                "10",
+                "--anchor-fee-budget-per-day",
+                "5",
+            ],
+            "fee_budget_per_day (5) is below fee_budget_per_hour (10)",
+        ),
+    ] {
+        let ran = bridge_run(&data)
+            .args(["--network", "regtest", "--rpc-url", &url])
+            .args(&flags)
+            .run();
+        assert_ne!(ran.code(), 0, "{flags:?}: {}", ran.both());
+        assert!(
+            ran.stderr.contains("--anchor-") && ran.stderr.contains(says),
+            "{flags:?}: {}",
+            ran.both()
+        );
+        assert!(!data.exists(), "{flags:?}: nothing created");
+    }
+    let help = masspoc().args(["bridge", "run", "--help"]).run();
+    for flag in [
+        "--anchor-interval-s",
+        "--anchor-fee-budget-per-hour",
+        "--anchor-fee-budget-per-day",
+        "--anchor-max-unconfirmed",
+        "--anchor-bump-after-blocks",
+        "--anchor-max-batch",
+    ] {
+        assert!(help.stdout.contains(flag), "{flag}: {}", help.both());
+    }
+}
+
+#[test]
 fn an_unreachable_node_or_a_missing_cookie_is_said_at_once() {
     let dir = common::scratch();
     let data = dir.path().join("bridge");

@@ -52,13 +52,9 @@ fn a_node_that_anchors_nothing_takes_finality_from_its_peers_anchors() {
         TARGET_MS,
         "anchor_confirmations = 1\nfinality_window = 1\nfinality_depth = 2\n",
     );
-    // B hosts the same chain, with a fee budget of zero: it never sends an anchor.
-    let chains = std::fs::read_to_string(a_dir.join("chains.toml")).unwrap();
-    std::fs::write(
-        b_dir.join("chains.toml"),
-        format!("{chains}[anchoring]\nfee_budget_per_hour = 0\nfee_budget_per_day = 0\n"),
-    )
-    .unwrap();
+    // B hosts the same chain, with a fee budget of zero (`--anchor-fee-budget-per-*` over the
+    // file's default): it never sends an anchor.
+    std::fs::copy(a_dir.join("chains.toml"), b_dir.join("chains.toml")).unwrap();
     let (a_port, b_port) = (local_chain::free_port(), local_chain::free_port());
     let (a_p2p, b_p2p) = (local_chain::free_port(), local_chain::free_port());
     let a_base = format!("http://127.0.0.1:{a_port}");
@@ -99,6 +95,10 @@ fn a_node_that_anchors_nothing_takes_finality_from_its_peers_anchors() {
     // B joins late, peered with A.
     let mut b_args = local_chain::bridge_run_args(&b_dir, b_port, &node);
     b_args.extend([
+        "--anchor-fee-budget-per-hour".into(),
+        "0".into(),
+        "--anchor-fee-budget-per-day".into(),
+        "0".into(),
         "--p2p-listen".into(),
         format!("/ip4/127.0.0.1/tcp/{b_p2p}"),
         "--peer".into(),
@@ -129,6 +129,8 @@ fn a_node_that_anchors_nothing_takes_finality_from_its_peers_anchors() {
     // B sent nothing: every anchor it counted was A's.
     let health: Health = get(&b_base, "/v1/health").expect("B's health");
     let anchoring = health.anchoring.expect("B reports its anchorer");
+    assert_eq!(anchoring.fee_budget_per_hour, 0, "the flag: {anchoring:?}");
+    assert_eq!(anchoring.fee_budget_per_day, 0, "the flag: {anchoring:?}");
     assert_eq!(anchoring.fee_spent_day, 0, "{anchoring:?}");
     assert_eq!(anchoring.unconfirmed, 0, "{anchoring:?}");
     assert!(anchoring.queued_items > 0, "B keeps its items queued");

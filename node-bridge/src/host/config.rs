@@ -80,17 +80,56 @@ struct AlertsTable {
 }
 
 /// `[anchoring]`: when anchors go out and what they may cost (`docs/anchoring.md`). Every key
-/// is optional; a missing one keeps the network's default.
-#[derive(Deserialize, Default)]
+/// is optional; a missing one keeps the network's default. `bridge run`'s `--anchor-*` flags
+/// fill the same struct and apply over the file's.
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct AnchoringTable {
-    interval_s: Option<u64>,
-    fee_budget_per_hour: Option<u64>,
-    fee_budget_per_day: Option<u64>,
-    max_unconfirmed: Option<u64>,
-    bump_after_blocks: Option<u64>,
-    max_batch: Option<usize>,
-    confirmations: Option<u64>,
+pub struct AnchoringTable {
+    /// Seconds between anchoring passes.
+    pub interval_s: Option<u64>,
+    /// Fee budget per rolling hour, litoshi.
+    pub fee_budget_per_hour: Option<u64>,
+    /// Fee budget per rolling day, litoshi.
+    pub fee_budget_per_day: Option<u64>,
+    /// Anchor transactions in flight at most.
+    pub max_unconfirmed: Option<u64>,
+    /// Blocks without confirmation before a fee bump.
+    pub bump_after_blocks: Option<u64>,
+    /// Items per batch at most.
+    pub max_batch: Option<usize>,
+    /// Confirmations before an anchor is final.
+    pub confirmations: Option<u64>,
+}
+
+impl AnchoringTable {
+    /// `self`'s settings over `base` (unset ones keep `base`'s), checked: `where_` names the
+    /// source in errors (the chains file's `[anchoring]` table, or the command line's flags).
+    pub fn apply(&self, base: AnchorConfig, where_: &str) -> Result<AnchorConfig, HostError> {
+        let bad = |what: &str| HostError::Config(format!("{where_}: {what}"));
+        let mut c = base;
+        if let Some(s) = self.interval_s {
+            c.interval = std::time::Duration::from_secs(s);
+        }
+        c.budget.per_hour = self.fee_budget_per_hour.unwrap_or(c.budget.per_hour);
+        c.budget.per_day = self.fee_budget_per_day.unwrap_or(c.budget.per_day);
+        c.max_unconfirmed = self.max_unconfirmed.unwrap_or(c.max_unconfirmed);
+        c.bump_after_blocks = self.bump_after_blocks.unwrap_or(c.bump_after_blocks);
+        c.max_batch = self.max_batch.unwrap_or(c.max_batch);
+        c.confirmations = self.confirmations.unwrap_or(c.confirmations);
+        if c.max_unconfirmed == 0 {
+            return Err(bad("max_unconfirmed = 0 would never send an anchor"));
+        }
+        if c.max_batch == 0 {
+            return Err(bad("max_batch must be at least 1"));
+        }
+        if c.budget.per_day < c.budget.per_hour {
+            return Err(bad(&format!(
+                "fee_budget_per_day ({}) is below fee_budget_per_hour ({})",
+                c.budget.per_day, c.budget.per_hour
+            )));
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -143,31 +182,9 @@ pub fn load_alerts(path: &Path) -> Result<crate::alerts::NodeAlertsConfig, HostE
 
 /// Reads the chains file's `[anchoring]` table over `base` (the network's defaults).
 pub fn load_anchoring(path: &Path, base: AnchorConfig) -> Result<AnchorConfig, HostError> {
-    let t = read_file(path)?.anchoring;
-    let bad = |what: &str| HostError::Config(format!("{}: [anchoring] {what}", path.display()));
-    let mut c = base;
-    if let Some(s) = t.interval_s {
-        c.interval = std::time::Duration::from_secs(s);
-    }
-    c.budget.per_hour = t.fee_budget_per_hour.unwrap_or(c.budget.per_hour);
-    c.budget.per_day = t.fee_budget_per_day.unwrap_or(c.budget.per_day);
-    c.max_unconfirmed = t.max_unconfirmed.unwrap_or(c.max_unconfirmed);
-    c.bump_after_blocks = t.bump_after_blocks.unwrap_or(c.bump_after_blocks);
-    c.max_batch = t.max_batch.unwrap_or(c.max_batch);
-    c.confirmations = t.confirmations.unwrap_or(c.confirmations);
-    if c.max_unconfirmed == 0 {
-        return Err(bad("max_unconfirmed = 0 would never send an anchor"));
-    }
-    if c.max_batch == 0 {
-        return Err(bad("max_batch must be at least 1"));
-    }
-    if c.budget.per_day < c.budget.per_hour {
-        return Err(bad(&format!(
-            "fee_budget_per_day ({}) is below fee_budget_per_hour ({})",
-            c.budget.per_day, c.budget.per_hour
-        )));
-    }
-    Ok(c)
+    read_file(path)?
+        .anchoring
+        .apply(base, &format!("{}: [anchoring]", path.display()))
 }
 
 /// Reads and validates the chains file.
@@ -357,5 +374,48 @@ mod tests {
         )
         .unwrap();
         assert!(load_anchoring(&path, AnchorConfig::default()).is_err());
+    }
+
+    #[test]
+    fn flags_apply_over_the_file_which_applies_over_the_defaults() {
+        // The file's `[anchoring]` table, as read_file parses it.
+        let table: AnchoringTable = toml::from_str(
+            "interval_s = 30\nfee_budget_per_hour = 5000\nfee_budget_per_day = 9000\n",
+        )
+        .unwrap();
+        let defaults = AnchorConfig::default();
+        let file = table
+            .apply(defaults.clone(), "chains.toml: [anchoring]")
+            .unwrap();
+        assert_eq!(file.interval, std::time::Duration::from_secs(30));
+        assert_eq!(file.budget.per_hour, 5000);
+        assert_eq!(file.max_batch, defaults.max_batch, "unset: the default");
+        let flags = AnchoringTable {
+            fee_budget_per_hour: Some(7000),
+            max_batch: Some(8),
+            ..AnchoringTable::default()
+        };
+        let both = flags.apply(file, "the command line").unwrap();
+        assert_eq!(both.budget.per_hour, 7000, "the flag wins over the file");
+        assert_eq!(
+            both.budget.per_day, 9000,
+            "the file's where no flag is given"
+        );
+        assert_eq!(both.interval, std::time::Duration::from_secs(30));
+        assert_eq!(both.max_batch, 8);
+        // A flag that breaks a bound is refused, naming where it came from.
+        let too_much = AnchoringTable {
+            fee_budget_per_hour: Some(10_000),
+            ..AnchoringTable::default()
+        };
+        let err = too_much
+            .apply(both, "--anchor-fee-budget-per-hour")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--anchor-fee-budget-per-hour")
+                && err.contains("below fee_budget_per_hour"),
+            "{err}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use masspoc_net::Multiaddr;
 use masspoc_node_bridge::alerts::NodeAlertsConfig;
 use masspoc_node_bridge::anchor::AnchorConfig;
 use masspoc_node_bridge::host::config::{
-    check_beacons, load_alerts, load_anchoring, load_chains, load_network,
+    check_beacons, load_alerts, load_anchoring, load_chains, load_network, AnchoringTable,
 };
 use masspoc_node_bridge::host::limits::{ApiLimits, ApiToken};
 use masspoc_node_bridge::pow::PowParams;
@@ -38,11 +38,11 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         start_height: u64,
         /// Confirmations before an anchor is final (default from `confirmations` at q = 0.1,
-        /// risk 0.1%; overrides the chains file's `[anchoring] confirmations`). The anchoring
-        /// interval, fee budget and bounds are set in the chains file's `[anchoring]` table
-        /// (docs/anchoring.md).
+        /// risk 0.1%; overrides the chains file's `[anchoring] confirmations`).
         #[arg(long)]
         confirmations: Option<u64>,
+        #[command(flatten)]
+        anchoring: AnchoringFlags,
         /// Chains to host: a TOML file of `[[chain]]` parameter tables (docs/bridge.md).
         #[arg(long)]
         chains: Option<PathBuf>,
@@ -106,6 +106,7 @@ impl Command {
             allow_weak_params,
             p2p_listen,
             peers,
+            anchoring,
         } = self;
         let params = PowParams::by_name(&network)
             .with_context(|| format!("unknown network {network:?} (regtest, main, test)"))?;
@@ -121,9 +122,11 @@ impl Command {
             }
             None => None,
         };
-        if let Some(c) = confirmations {
-            anchor.confirmations = c;
+        anchor = AnchoringTable {
+            confirmations,
+            ..anchoring.table()
         }
+        .apply(anchor, "the --anchor-* flags")?;
         let rpc = node.client()?;
         check_node_network(&rpc, &node, &network)?;
         let (chains, mut p2p) = match chains {
@@ -158,6 +161,47 @@ impl Command {
         };
         run(config).context("bridge")?;
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `bridge run`'s anchoring flags: each overrides the chains file's `[anchoring]` key of the same
+/// name, which overrides the network's default (docs/anchoring.md, "Configuration").
+#[derive(clap::Args, Debug, Default)]
+pub struct AnchoringFlags {
+    /// Seconds between anchoring passes (`[anchoring] interval_s`).
+    #[arg(long = "anchor-interval-s", value_name = "SECONDS")]
+    interval_s: Option<u64>,
+    /// Fee budget per rolling hour, litoshi (`[anchoring] fee_budget_per_hour`; 0 sends nothing).
+    #[arg(long = "anchor-fee-budget-per-hour", value_name = "LITOSHI")]
+    fee_budget_per_hour: Option<u64>,
+    /// Fee budget per rolling day, litoshi (`[anchoring] fee_budget_per_day`; at least the
+    /// hourly one).
+    #[arg(long = "anchor-fee-budget-per-day", value_name = "LITOSHI")]
+    fee_budget_per_day: Option<u64>,
+    /// Anchor transactions in flight at most (`[anchoring] max_unconfirmed`, at least 1).
+    #[arg(long = "anchor-max-unconfirmed", value_name = "N")]
+    max_unconfirmed: Option<u64>,
+    /// PoW blocks without a confirmation before the fee is bumped by replace-by-fee
+    /// (`[anchoring] bump_after_blocks`).
+    #[arg(long = "anchor-bump-after-blocks", value_name = "N")]
+    bump_after_blocks: Option<u64>,
+    /// Items per anchor batch at most (`[anchoring] max_batch`, at least 1).
+    #[arg(long = "anchor-max-batch", value_name = "N")]
+    max_batch: Option<usize>,
+}
+
+impl AnchoringFlags {
+    /// The flags as `[anchoring]` settings.
+    fn table(&self) -> AnchoringTable {
+        AnchoringTable {
+            interval_s: self.interval_s,
+            fee_budget_per_hour: self.fee_budget_per_hour,
+            fee_budget_per_day: self.fee_budget_per_day,
+            max_unconfirmed: self.max_unconfirmed,
+            bump_after_blocks: self.bump_after_blocks,
+            max_batch: self.max_batch,
+            confirmations: None,
+        }
     }
 }
 
