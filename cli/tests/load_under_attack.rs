@@ -83,6 +83,21 @@ fn junk_hex(len: usize, seed: &mut u64) -> String {
         .collect()
 }
 
+/// The round trip (µs) of every header the farmer logged as accepted after byte `from` of its
+/// log (`header accepted … submit_us=N`).
+fn submit_us_logged(log: &std::path::Path, from: usize) -> Vec<u64> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.get(from..)
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.contains("header accepted"))
+        .filter_map(|l| {
+            let at = l.find("submit_us=")? + "submit_us=".len();
+            l[at..].split_whitespace().next()?.parse().ok()
+        })
+        .collect()
+}
+
 /// The farmer's totals for its one chain, from its status page.
 fn farmer_totals(status_url: &str) -> Option<(u64, u64)> {
     let v = get_json(status_url, "/status.json")?;
@@ -136,6 +151,7 @@ fn an_honest_farmer_farms_on_while_junk_replays_and_slow_clients_hit_its_node() 
     };
     let rss_before = rss_kib(bridge.id());
     let (accepted_before, _) = farmer_totals(&status_url).unwrap();
+    let log_before = std::fs::metadata(&farmer_log).map_or(0, |m| m.len() as usize);
 
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicU64::new(0));
@@ -229,6 +245,9 @@ fn an_honest_farmer_farms_on_while_junk_replays_and_slow_clients_hit_its_node() 
         t.join().unwrap();
     }
     let (accepted_after, rejected) = farmer_totals(&status_url).unwrap();
+    let mut submit_us = submit_us_logged(&farmer_log, log_before);
+    submit_us.sort_unstable();
+    let submit_p = |q: usize| submit_us.get(submit_us.len() * q / 100).copied();
     node.mine(2).unwrap();
     std::thread::sleep(Duration::from_secs(2));
     let rss_after = rss_kib(bridge.id());
@@ -245,18 +264,32 @@ fn an_honest_farmer_farms_on_while_junk_replays_and_slow_clients_hit_its_node() 
          the rate limit, {} by the checks); health p99 {p99} ms, max \
          {max} ms over {} probes; RSS {rss_before} → {rss_peak} → {rss_after} KiB; farmer \
          accepted {} blocks under attack, rejected {rejected}; {} slow connections dropped, the \
-         last after {:.1} s",
+         last after {:.1} s; honest submissions under attack: {} logged, p50 {:?} µs, p99 {:?} \
+         µs, max {:?} µs",
         ATTACK.as_secs_f64(),
         requests as f64 / ATTACK.as_secs_f64(),
         requests - limited,
         health_ms.len(),
         accepted_after - accepted_before,
         drops.len(),
-        slowest.as_secs_f64()
+        slowest.as_secs_f64(),
+        submit_us.len(),
+        submit_p(50),
+        submit_p(99),
+        submit_us.last()
     );
     assert!(max < 1000, "health took {max} ms under attack");
     assert!(requests > 100, "the attack sent only {requests} requests");
     assert_eq!(rejected, 0, "the node refused an honest block");
+    assert!(
+        !submit_us.is_empty(),
+        "no accepted header logged its round trip"
+    );
+    assert!(
+        submit_us.last().is_some_and(|us| *us < 1_000_000),
+        "an honest submission took {:?} µs under attack",
+        submit_us.last()
+    );
     assert!(
         accepted_after > accepted_before,
         "the farmer won nothing under attack"

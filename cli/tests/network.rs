@@ -256,7 +256,15 @@ impl Proxy {
                     continue;
                 };
                 {
+                    // Checked again under the lock `set_cut` drains with: a link accepted just
+                    // before a cut and connected just after it would otherwise outlive the cut
+                    // (the partition leaked under load: "c is cut off" failed now and then).
                     let mut o = o.lock().unwrap();
+                    if c.load(Ordering::SeqCst) {
+                        let _ = inbound.shutdown(Shutdown::Both);
+                        let _ = outbound.shutdown(Shutdown::Both);
+                        continue;
+                    }
                     o.push(inbound.try_clone().unwrap());
                     o.push(outbound.try_clone().unwrap());
                 }
@@ -281,6 +289,7 @@ impl Proxy {
     }
 
     fn set_cut(&self, cut: bool) {
+        // Stored before the drain, so a link the accept loop adds after the drain sees it.
         self.cut.store(cut, Ordering::SeqCst);
         if cut {
             for s in self.open.lock().unwrap().drain(..) {

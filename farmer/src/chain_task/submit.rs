@@ -131,6 +131,7 @@ pub(crate) async fn submit_candidate(
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
+        let sent_at = std::time::Instant::now();
         let sent = tokio::select! {
             reply = ctx.client.submit(&ctx.chain_id, &block) => reply,
             _ = stop.changed() => return Outcome::Stopped,
@@ -140,7 +141,9 @@ pub(crate) async fn submit_candidate(
                 ctx.metrics.submissions_accepted.fetch_add(1, Relaxed);
                 info!(chain = %ctx.label, height = height.0, slot = c.slot.0, hash = %reply.hash,
                     best = reply.best, deadline_ms = c.deadline_ms, plot = %c.best.path.display(),
-                    evidence = included, attempt, "header accepted");
+                    evidence = included, attempt,
+                    submit_us = u64::try_from(sent_at.elapsed().as_micros()).unwrap_or(u64::MAX),
+                    "header accepted");
                 return Outcome::Done;
             }
             Ok(reply) => {
