@@ -87,10 +87,13 @@ pub(crate) fn build(key: Keypair, heartbeat: Duration) -> Result<Swarm<Behaviour
             )],
             request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
         );
-        let identify = identify::Behaviour::new(identify::Config::new(
-            IDENTIFY_PROTOCOL.to_string(),
-            key.public(),
-        ));
+        // No cache of peers' self-reported listen addresses: a node dials only the addresses it
+        // was given (its bootstrap peers) and those that dialled it, never an address a peer
+        // claimed for itself, so a request to a disconnected peer cannot open a path around
+        // the configured ones.
+        let identify = identify::Behaviour::new(
+            identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public()).with_cache_size(0),
+        );
         Ok(Behaviour {
             blocked: allow_block_list::Behaviour::default(),
             gossipsub,
