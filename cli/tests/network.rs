@@ -144,7 +144,7 @@ impl Node {
     }
 
     fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
     }
 
     fn url(&self, path: &str) -> String {
@@ -219,17 +219,12 @@ fn wait_tips(nodes: &[&Node], tip: HeaderHash, within: Duration, what: &str) {
             let tips: Vec<_> = nodes.iter().map(|n| (n.name, n.tip())).collect();
             let logs: String = nodes
                 .iter()
-                .map(|n| format!("--- {}\n{}", n.name, tail(&n.log_text(), 40)))
+                .map(|n| format!("--- {}\n{}", n.name, common::tail(&n.log_text(), 40)))
                 .collect();
             panic!("{what}: not on tip {tip} in time: {tips:?}\n{logs}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn tail(s: &str, n: usize) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// A TCP forwarder the test can cut: while cut, open connections are closed and new ones dropped.
@@ -435,7 +430,7 @@ fn three_nodes_propagate_compete_restart_and_heal_a_partition() {
         c.tip().unwrap().1,
         lone[2].hash(),
         "c is cut off, yet reached by others' headers:\n{}",
-        tail(&c.log_text(), 40)
+        common::tail(&c.log_text(), 40)
     );
     assert_eq!(b.tip().unwrap().1, main[11].hash());
     for pr in [&a_to_c, &b_to_c, &c_to_a, &c_to_b] {
@@ -463,7 +458,7 @@ fn wait_evidence(node: &Node, chain: &masspoc_verifier::ChainId, want: &[Evidenc
             Instant::now() < until,
             "{what}: {} hands out {got:?}\n{}",
             node.name,
-            tail(&node.log_text(), 40)
+            common::tail(&node.log_text(), 40)
         );
         std::thread::sleep(Duration::from_millis(50));
     }

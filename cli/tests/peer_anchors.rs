@@ -10,7 +10,6 @@ use crate::common;
 use common::{local_chain, masspoc, Run};
 use masspoc_api::{ChainInfo, ChainList, Health};
 use masspoc_node_bridge::regtest::RegtestNode;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const TARGET_MS: u64 = 300;
@@ -25,12 +24,6 @@ fn chain(base: &str) -> Option<ChainInfo> {
         .chains
         .into_iter()
         .next()
-}
-
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
 #[test]
@@ -83,7 +76,7 @@ fn a_node_that_anchors_nothing_takes_finality_from_its_peers_anchors() {
         assert!(
             Instant::now() < deadline,
             "A finalised nothing within 90 s:\n{}",
-            tail(&a_log)
+            common::log_tail(&a_log, 30)
         );
     }
     farmer.kill().unwrap();
@@ -120,7 +113,7 @@ fn a_node_that_anchors_nothing_takes_finality_from_its_peers_anchors() {
         assert!(
             Instant::now() < deadline,
             "B did not reach A's final block within 60 s: A {ca:?}, B {cb:?}\n--- B\n{}",
-            tail(&b_log)
+            common::log_tail(&b_log, 30)
         );
         std::thread::sleep(Duration::from_millis(200));
     };

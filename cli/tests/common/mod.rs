@@ -155,3 +155,17 @@ pub fn status_url_in_log(log: &std::path::Path) -> Option<String> {
             .to_string(),
     )
 }
+
+/// The last `n` lines of `text` (what a failing assertion shows of a process's log).
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The last `n` lines of the log file at `path` (decoded lossily: a log is never refused).
+pub fn log_tail(path: &std::path::Path, n: usize) -> String {
+    tail(
+        &String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()),
+        n,
+    )
+}
