@@ -6,28 +6,20 @@ use crate::common;
 
 use common::bridge::fast_params;
 use common::farm::{of_kind, AlertFarm};
-use common::host::ServedHost;
+use common::host::{cheat_twins_at_height_one, ServedHost};
 use masspoc_farmer::keys::FarmerKey;
 use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_verifier::testkit::TestFarmer;
-use masspoc_verifier::{Body, ChainSpec, Evidence};
+use masspoc_verifier::{ChainSpec, Evidence};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `cheat` signs two headers at height 1 of `spec`'s chain on `host`; returns the evidence.
+/// `cheat` signs two headers at height 1 of `spec`'s chain on `host`, both submitted; returns the
+/// evidence.
 fn double_sign(host: &ChainHost, spec: &ChainSpec, cheat: &TestFarmer) -> Evidence {
-    let chain = spec.chain_id;
-    let state = host.with_state(&chain, Clone::clone).unwrap();
-    let info = state.parent_info(&spec.genesis.hash).unwrap();
-    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
-    let c = cheat.candidate(spec, &info, difficulty, 64).unwrap();
-    let first = cheat.header(spec, &info, difficulty, &c, Body::empty_root());
-    let mut twin = first;
-    twin.timestamp_ms += 1;
-    cheat.sign(&mut twin);
-    let _ = host.submit_header(&chain, &first.encode(), 0);
-    let _ = host.submit_header(&chain, &twin.encode(), 0);
+    let (first, twin) = cheat_twins_at_height_one(cheat, host, spec);
+    let _ = host.submit_header(&spec.chain_id, &twin.encode(), 0);
     Evidence::new(first, twin).unwrap()
 }
 

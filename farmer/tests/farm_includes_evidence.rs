@@ -8,7 +8,7 @@
 use crate::common;
 
 use common::bridge::fast_params;
-use common::host::ServedHost;
+use common::host::{cheat_twins_at_height_one, ServedHost};
 use common::plot_for_key;
 use masspoc_farmer::config::FarmerConfig;
 use masspoc_farmer::farm::run_farm;
@@ -18,7 +18,7 @@ use masspoc_node_bridge::host::ChainHost;
 use masspoc_node_bridge::store::Store;
 use masspoc_proof::{weight, FilterBits, K};
 use masspoc_verifier::testkit::TestFarmer;
-use masspoc_verifier::{difficulty_for_weight, Body, ChainSpec, Evidence, Header, Height};
+use masspoc_verifier::{difficulty_for_weight, Body, ChainSpec, Evidence, Height};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,26 +31,6 @@ fn farmer_with_plots(dir: &std::path::Path, seed: u8) -> masspoc_proof::FarmerPu
         plot_for_key(&dir.join("disk1"), key.public_key(), 16, plot_seed);
     }
     key.public_key()
-}
-
-/// `cheat` (a verifier test farmer) signs two headers at height 1 of `host`'s chain `spec`; only
-/// the first is submitted. Returns both.
-fn cheat_twins_at_height_one(
-    cheat: &TestFarmer,
-    host: &ChainHost,
-    spec: &ChainSpec,
-) -> (Header, Header) {
-    let state = host.with_state(&spec.chain_id, Clone::clone).unwrap();
-    let info = state.parent_info(&spec.genesis.hash).unwrap();
-    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
-    let c = cheat.candidate(spec, &info, difficulty, 64).unwrap();
-    let first = cheat.header(spec, &info, difficulty, &c, Body::empty_root());
-    let mut twin = first;
-    twin.timestamp_ms += 1;
-    cheat.sign(&mut twin);
-    host.submit_header(&spec.chain_id, &first.encode(), 0)
-        .unwrap();
-    (first, twin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

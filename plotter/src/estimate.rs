@@ -47,63 +47,94 @@ impl Estimate {
     }
 }
 
+/// This machine's rates, measured for one request: what [`Rates::price`] turns into an estimate.
+#[derive(Debug, Clone, Copy)]
+pub struct Rates {
+    /// P evaluations per second (all the request's threads).
+    pub p_per_s: f64,
+    /// F evaluations per second (all the request's threads).
+    pub f_per_s: f64,
+    /// Bytes per second of a write with fsync into the output directory.
+    pub write_bytes_per_s: f64,
+}
+
 /// Measures this machine's rates (in about half a second) and estimates plotting `req` with
 /// `plan`.
 pub fn estimate(req: &PlotRequest, plan: &Plan) -> Result<Estimate, PlotError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(req.threads.max(1))
-        .build()?;
-    let plot_id = req.plot_id();
-    let k = req.k;
-    let p_rate = pool.install(|| {
-        let t = Instant::now();
-        let sink: u64 = (0..P_SAMPLE >> 14)
-            .into_par_iter()
-            .map_init(
-                || (vec![0u64; 1 << 14], Vec::new()),
-                |(out, scratch), b| {
-                    p_fill(&plot_id, k, (b << 14) % k.domain(), out, scratch);
-                    out.iter().fold(0, |a, &v| a ^ v)
-                },
-            )
-            .reduce(|| 0, |a, b| a ^ b);
-        std::hint::black_box(sink);
-        P_SAMPLE as f64 / t.elapsed().as_secs_f64().max(1e-9)
-    });
-    let f_rate = pool.install(|| {
-        let batch = F_BATCH as u64 * 16;
-        let t = Instant::now();
-        let sink: u64 = (0..F_SAMPLE / batch)
-            .into_par_iter()
-            .map_init(
-                || (Vec::new(), vec![0u64; batch as usize]),
-                |(pairs, zs): &mut (Vec<(u64, u64)>, Vec<u64>), b| {
-                    pairs.clear();
-                    pairs.extend(
-                        (b * batch..(b + 1) * batch).map(|i| (i & k.mask(), (i + 1) & k.mask())),
-                    );
-                    f_many(&plot_id, k, pairs, zs);
-                    zs.iter().fold(0, |a, &v| a ^ v)
-                },
-            )
-            .reduce(|| 0, |a, b| a ^ b);
-        std::hint::black_box(sink);
-        F_SAMPLE as f64 / t.elapsed().as_secs_f64().max(1e-9)
-    });
-    let write_rate = write_rate(req)?;
-    let bytes = masspoc_plot::expected_plot_len(k) as f64;
-    let p_pass = k.domain() as f64 / p_rate;
-    let f_all = k.half() as f64 / f_rate;
-    let spilled =
-        (0..plan.rounds()).filter(|&r| plan.spills(r)).count() as f64 / plan.rounds() as f64;
-    // A spilled record is about half a plot entry's bytes larger; written once, read once.
-    let spill_s = 2.0 * spilled * 1.5 * bytes / write_rate;
-    let slack = f64::from(SLACK_TENTHS) / 10.0;
-    Ok(Estimate {
-        matching_s: slack * (plan.rounds() as f64 * p_pass + f_all) + spill_s,
-        writing_s: slack * (bytes / write_rate + p_pass),
-        finishing_s: bytes / write_rate,
-    })
+    Ok(Rates::measure(req)?.price(req, plan))
+}
+
+impl Rates {
+    /// Times P and F on samples (on `req`'s threads) and a 64 MiB write into `req`'s directory.
+    pub fn measure(req: &PlotRequest) -> Result<Rates, PlotError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(req.threads.max(1))
+            .build()?;
+        let plot_id = req.plot_id();
+        let k = req.k;
+        let p_rate = pool.install(|| {
+            let t = Instant::now();
+            let sink: u64 = (0..P_SAMPLE >> 14)
+                .into_par_iter()
+                .map_init(
+                    || (vec![0u64; 1 << 14], Vec::new()),
+                    |(out, scratch), b| {
+                        p_fill(&plot_id, k, (b << 14) % k.domain(), out, scratch);
+                        out.iter().fold(0, |a, &v| a ^ v)
+                    },
+                )
+                .reduce(|| 0, |a, b| a ^ b);
+            std::hint::black_box(sink);
+            P_SAMPLE as f64 / t.elapsed().as_secs_f64().max(1e-9)
+        });
+        let f_rate = pool.install(|| {
+            let batch = F_BATCH as u64 * 16;
+            let t = Instant::now();
+            let sink: u64 = (0..F_SAMPLE / batch)
+                .into_par_iter()
+                .map_init(
+                    || (Vec::new(), vec![0u64; batch as usize]),
+                    |(pairs, zs): &mut (Vec<(u64, u64)>, Vec<u64>), b| {
+                        pairs.clear();
+                        pairs.extend(
+                            (b * batch..(b + 1) * batch)
+                                .map(|i| (i & k.mask(), (i + 1) & k.mask())),
+                        );
+                        f_many(&plot_id, k, pairs, zs);
+                        zs.iter().fold(0, |a, &v| a ^ v)
+                    },
+                )
+                .reduce(|| 0, |a, b| a ^ b);
+            std::hint::black_box(sink);
+            F_SAMPLE as f64 / t.elapsed().as_secs_f64().max(1e-9)
+        });
+        Ok(Rates {
+            p_per_s: p_rate,
+            f_per_s: f_rate,
+            write_bytes_per_s: write_rate(req)?,
+        })
+    }
+
+    /// The estimate of plotting `req` with `plan` at these rates (no measuring: the same rates
+    /// always give the same estimate).
+    #[must_use]
+    pub fn price(&self, req: &PlotRequest, plan: &Plan) -> Estimate {
+        let k = req.k;
+        let write_rate = self.write_bytes_per_s;
+        let bytes = masspoc_plot::expected_plot_len(k) as f64;
+        let p_pass = k.domain() as f64 / self.p_per_s;
+        let f_all = k.half() as f64 / self.f_per_s;
+        let spilled =
+            (0..plan.rounds()).filter(|&r| plan.spills(r)).count() as f64 / plan.rounds() as f64;
+        // A spilled record is about half a plot entry's bytes larger; written once, read once.
+        let spill_s = 2.0 * spilled * 1.5 * bytes / write_rate;
+        let slack = f64::from(SLACK_TENTHS) / 10.0;
+        Estimate {
+            matching_s: slack * (plan.rounds() as f64 * p_pass + f_all) + spill_s,
+            writing_s: slack * (bytes / write_rate + p_pass),
+            finishing_s: bytes / write_rate,
+        }
+    }
 }
 
 /// Bytes per second of a 64 MiB write with fsync into the output directory.
@@ -207,14 +238,19 @@ mod tests {
             )
         };
         let (r24, r28) = (req(24), req(28));
-        let e24 = estimate(&r24, &r24.plan()).unwrap();
-        let e28 = estimate(&r28, &r28.plan()).unwrap();
-        // 16 times the work; the rates are measured twice, so allow for noise.
-        assert!(e28.total_s() > 4.0 * e24.total_s(), "{e24:?} {e28:?}");
+        // One measurement priced three ways: the comparisons test the model, not the noise of
+        // three measurements (two of them once disagreed by 10% in a full run).
+        let rates = Rates::measure(&r24).unwrap();
+        assert!(rates.p_per_s > 0.0 && rates.f_per_s > 0.0 && rates.write_bytes_per_s > 0.0);
+        let e24 = rates.price(&r24, &r24.plan());
+        let e28 = rates.price(&r28, &r28.plan());
+        // 16 times the points: at least 16 times the P and F work.
+        assert!(e28.total_s() > 15.0 * e24.total_s(), "{e24:?} {e28:?}");
         let mut bounded = r28.clone();
         bounded.memory = 1 << 30;
-        let eb = estimate(&bounded, &bounded.plan()).unwrap();
+        let eb = rates.price(&bounded, &bounded.plan());
         assert!(eb.matching_s > e28.matching_s, "{eb:?} {e28:?}");
+        assert!(estimate(&r24, &r24.plan()).unwrap().total_s() > 0.0);
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     }
 

@@ -129,6 +129,29 @@ pub(crate) fn farmer_key(i: usize) -> FarmerPublicKey {
     FarmerPublicKey(k)
 }
 
+/// Honest farmer `i`'s block on `parent` (slot, score and timestamp as drawn; the VRF output's
+/// 64 bytes drawn from `rng`, the key taken as given).
+pub(crate) fn honest_block(
+    rng: &mut StdRng,
+    parent: masspoc_verifier::HeaderHash,
+    i: usize,
+    slot: Slot,
+    score: masspoc_proof::Score,
+    timestamp_ms: u64,
+) -> SimBlock {
+    let mut beta = [0u8; 64];
+    rng.fill(&mut beta[..]);
+    SimBlock {
+        parent,
+        farmer: farmer_key(i),
+        slot,
+        score,
+        timestamp_ms,
+        beta: VrfOutput(beta),
+        vrf_pk: None,
+    }
+}
+
 /// Runs a simulation and returns the final chain state with the report.
 pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), masspoc_verifier::ParamsError> {
     let spec = ChainSpec::new(cfg.params())?;
@@ -169,19 +192,7 @@ pub fn run(cfg: &SimConfig) -> Result<(ChainState, SimReport), masspoc_verifier:
             .enumerate()
             .filter_map(|(i, c)| c.map(|c| (i, c)))
             .filter(|(_, (ts, _, _))| *ts < best_ts.saturating_add(cfg.delay_ms.max(1)))
-            .map(|(i, (ts, slot, score))| {
-                let mut beta = [0u8; 64];
-                rng.fill(&mut beta[..]);
-                SimBlock {
-                    parent: tip.hash,
-                    farmer: farmer_key(i),
-                    slot,
-                    score,
-                    timestamp_ms: ts,
-                    beta: VrfOutput(beta),
-                    vrf_pk: None,
-                }
-            })
+            .map(|(i, (ts, slot, score))| honest_block(&mut rng, tip.hash, i, slot, score, ts))
             .collect();
         published.shuffle(&mut rng);
         for b in &published {

@@ -3,6 +3,8 @@
 
 use masspoc_node_bridge::host::http::{serve, Shared};
 use masspoc_node_bridge::host::ChainHost;
+use masspoc_verifier::testkit::TestFarmer;
+use masspoc_verifier::{Body, ChainSpec, Header};
 use std::sync::Arc;
 
 /// A chain host serving on a free loopback port until [`ServedHost::stop`].
@@ -38,4 +40,24 @@ impl ServedHost {
         let _ = self.stop.send(());
         self.task.abort();
     }
+}
+
+/// `cheat` (a verifier test farmer) signs two headers at height 1 of `host`'s chain `spec`; only
+/// the first is submitted. Returns both.
+pub fn cheat_twins_at_height_one(
+    cheat: &TestFarmer,
+    host: &ChainHost,
+    spec: &ChainSpec,
+) -> (Header, Header) {
+    let state = host.with_state(&spec.chain_id, Clone::clone).unwrap();
+    let info = state.parent_info(&spec.genesis.hash).unwrap();
+    let difficulty = state.next_difficulty(&spec.genesis.hash).unwrap();
+    let c = cheat.candidate(spec, &info, difficulty, 64).unwrap();
+    let first = cheat.header(spec, &info, difficulty, &c, Body::empty_root());
+    let mut twin = first;
+    twin.timestamp_ms += 1;
+    cheat.sign(&mut twin);
+    host.submit_header(&spec.chain_id, &first.encode(), 0)
+        .unwrap();
+    (first, twin)
 }

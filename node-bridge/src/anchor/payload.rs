@@ -70,6 +70,14 @@ pub struct Item {
 }
 
 impl Item {
+    /// The header item of `hash`.
+    pub fn header(hash: [u8; 32]) -> Self {
+        Item {
+            kind: ItemKind::Header,
+            hash,
+        }
+    }
+
     /// Leaf data: the tag byte then the hash (33 bytes).
     pub fn leaf_data(&self) -> [u8; 33] {
         let mut out = [0u8; 33];

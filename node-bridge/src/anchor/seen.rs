@@ -291,13 +291,10 @@ impl SeenAnchors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anchor::{AnchorPayload, ItemKind, Outbox};
+    use crate::anchor::{AnchorPayload, Outbox};
 
     fn item(b: u8) -> Item {
-        Item {
-            kind: ItemKind::Header,
-            hash: [b; 32],
-        }
+        Item::header([b; 32])
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use finality::{BatchOffer, FeedReport, PowView, MAX_SCAN_PER_PASS, MAX_WAITI
 use slot::{Hosted, Slot};
 pub use slot::{WorkChanges, WorkMark};
 
-use crate::anchor::{Item, ItemKind, Outbox, SeenAnchors};
+use crate::anchor::{Item, Outbox, SeenAnchors};
 use crate::error::HostError;
 use crate::fault::{FaultPoint, Faults};
 use crate::store::Store;
@@ -535,13 +535,7 @@ impl ChainHost {
         self.log.append_block_in(tx, chain, block)?;
         self.fault(FaultPoint::AfterHeaderLogged)?;
         if let Some(outbox) = &self.outbox {
-            outbox.enqueue_in(
-                tx,
-                &[Item {
-                    kind: ItemKind::Header,
-                    hash: hash.0,
-                }],
-            )?;
+            outbox.enqueue_in(tx, &[Item::header(hash.0)])?;
         }
         self.fault(FaultPoint::AfterHeaderQueued)?;
         let observed = detector::observe_in(tx, header).map_err(HostError::Detector)?;

@@ -197,16 +197,13 @@ pub fn migrate_data_dir(store: &Store, dir: &Path) -> Result<Migration, StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anchor::{Item, ItemKind, Outbox};
+    use crate::anchor::{Item, Outbox};
     use crate::follower::store::HeaderStore;
     use crate::host::log::HostLog;
     use std::sync::Arc;
 
     fn item(b: u8) -> Item {
-        Item {
-            kind: ItemKind::Header,
-            hash: [b; 32],
-        }
+        Item::header([b; 32])
     }
 
     /// Writes a data directory in the older layout, each file through the APIs that wrote it.

@@ -9,8 +9,8 @@ use super::{
 };
 use crate::pow::PowClock;
 use crate::sampler::sample_farmer;
-use crate::{farmer_key, SimConfig};
-use masspoc_proof::vrf::{bound_vrf_public, VrfOutput};
+use crate::{honest_block, SimConfig};
+use masspoc_proof::vrf::bound_vrf_public;
 use masspoc_proof::{weight, Score};
 use masspoc_verifier::challenge::{derive_challenge, Slot};
 use masspoc_verifier::deadline::deadline_ms;
@@ -19,7 +19,7 @@ use masspoc_verifier::rules::earliest_timestamp;
 use masspoc_verifier::state::{ChainState, SimBlock};
 use masspoc_verifier::types::{HeaderHash, Height};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
 /// The honest farmers' total weight.
 fn honest_weight(cfg: &SimConfig) -> f64 {
@@ -104,18 +104,8 @@ impl Race<'_> {
                     }
                 }
             })?;
-        let mut beta = [0u8; 64];
-        self.rng.fill(&mut beta[..]);
         Some(Found {
-            block: SimBlock {
-                parent: *tip,
-                farmer: farmer_key(i),
-                slot,
-                score,
-                timestamp_ms: ts,
-                beta: VrfOutput(beta),
-                vrf_pk: None,
-            },
+            block: honest_block(&mut self.rng, *tip, i, slot, score, ts),
             challenge: [0; 32],
         })
     }
