@@ -3,6 +3,7 @@
 
 pub mod harvesters;
 pub mod local_chain;
+pub mod proxy;
 
 use masspoc_node_bridge::regtest::{RegtestNode, WALLET};
 use serde_json::Value;
@@ -162,10 +163,12 @@ pub fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The last `n` lines of the log file at `path` (decoded lossily: a log is never refused).
+/// The log file at `path`, decoded lossily (a log is never refused; a missing one reads empty).
+pub fn log_text(path: &std::path::Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+}
+
+/// The last `n` lines of the log file at `path`.
 pub fn log_tail(path: &std::path::Path, n: usize) -> String {
-    tail(
-        &String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()),
-        n,
-    )
+    tail(&log_text(path), n)
 }
